@@ -1,0 +1,134 @@
+#include "common/base64url.h"
+
+#include <array>
+
+namespace signet {
+namespace {
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr uint8_t kInvalid = 0xff;
+
+constexpr std::array<uint8_t, 256> MakeDecodeTable() {
+  std::array<uint8_t, 256> table{};
+  for (auto& v : table) {
+    v = kInvalid;
+  }
+  for (uint8_t i = 0; i < 64; ++i) {
+    table[static_cast<uint8_t>(kAlphabet[i])] = i;
+  }
+  return table;
+}
+constexpr std::array<uint8_t, 256> kDecode = MakeDecodeTable();
+
+}  // namespace
+
+std::string Base64UrlEncode(std::span<const uint8_t> bytes) {
+  std::string out;
+  out.reserve((bytes.size() * 4 + 2) / 3);
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    uint32_t v = (uint32_t{bytes[i]} << 16) | (uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+    out.push_back(kAlphabet[v & 63]);
+  }
+  size_t rest = bytes.size() - i;
+  if (rest == 1) {
+    uint32_t v = uint32_t{bytes[i]} << 16;
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+  } else if (rest == 2) {
+    uint32_t v = (uint32_t{bytes[i]} << 16) | (uint32_t{bytes[i + 1]} << 8);
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+  }
+  return out;
+}
+
+std::string Base64UrlEncode(std::string_view bytes) {
+  return Base64UrlEncode(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+}
+
+bool Base64UrlDecodeTo(std::string_view text, std::string& out) {
+  out.clear();
+  if (text.size() % 4 == 1) {
+    return false;
+  }
+  out.reserve(text.size() / 4 * 3 + 2);
+  const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+  size_t i = 0;
+  for (; i + 4 <= text.size(); i += 4) {
+    uint8_t a = kDecode[p[i]], b = kDecode[p[i + 1]], c = kDecode[p[i + 2]], d = kDecode[p[i + 3]];
+    if ((a | b | c | d) == kInvalid || ((a | b | c | d) & 0xc0) != 0) {
+      return false;
+    }
+    uint32_t v = (uint32_t{a} << 18) | (uint32_t{b} << 12) | (uint32_t{c} << 6) | d;
+    out.push_back(static_cast<char>(v >> 16));
+    out.push_back(static_cast<char>((v >> 8) & 0xff));
+    out.push_back(static_cast<char>(v & 0xff));
+  }
+  size_t rest = text.size() - i;
+  if (rest == 2) {
+    uint8_t a = kDecode[p[i]], b = kDecode[p[i + 1]];
+    // The 4 low bits of `b` are not part of the output: canonical form has them zero.
+    if (a == kInvalid || b == kInvalid || (b & 0x0f) != 0) {
+      return false;
+    }
+    out.push_back(static_cast<char>((a << 2) | (b >> 4)));
+  } else if (rest == 3) {
+    uint8_t a = kDecode[p[i]], b = kDecode[p[i + 1]], c = kDecode[p[i + 2]];
+    if (a == kInvalid || b == kInvalid || c == kInvalid || (c & 0x03) != 0) {
+      return false;
+    }
+    uint32_t v = (uint32_t{a} << 18) | (uint32_t{b} << 12) | (uint32_t{c} << 6);
+    out.push_back(static_cast<char>(v >> 16));
+    out.push_back(static_cast<char>((v >> 8) & 0xff));
+  }
+  return true;
+}
+
+Result<std::string> Base64UrlDecode(std::string_view text) {
+  std::string out;
+  if (!Base64UrlDecodeTo(text, out)) {
+    return Status(ErrorCode::kInvalidRequest, "base64url_noncanonical",
+                  "not canonical unpadded base64url");
+  }
+  return out;
+}
+
+std::string HexEncode(std::span<const uint8_t> bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (uint8_t b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+Result<std::string> HexDecode(std::string_view hex) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) {
+    return Status(ErrorCode::kInvalidRequest, "hex_invalid", "odd number of hex digits");
+  }
+  std::string out(hex.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i) {
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return Status(ErrorCode::kInvalidRequest, "hex_invalid", "not a hex digit");
+    }
+    out[i] = static_cast<char>((hi << 4) | lo);
+  }
+  return out;
+}
+
+}  // namespace signet
