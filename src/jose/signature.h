@@ -1,0 +1,26 @@
+// The signature primitives on OpenSSL 3 EVP, one entry point each way. Used by the JWS
+// verifier and by SigningKey; exposed for the Wycheproof signature vectors and the
+// benchmarks, which compare them with raw EVP calls.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "jose/algorithm.h"
+#include "jose/jwk.h"
+
+namespace signet::jose {
+
+// Verifies `signature` (JOSE encoding) over `data` with `key` for `alg`.
+// REQUIRES: key.CheckUsableFor(alg).ok() (checked again; alg_key_mismatch otherwise).
+// ECDSA signatures must be exactly 2 * field size bytes (ecdsa_signature_length) with
+// r and s in [1, n-1] (ecdsa_signature_range); any other failure is signature_invalid.
+// Code: invalid_token.
+Status VerifySignature(Algorithm alg, const Jwk& key, std::string_view data,
+                       std::string_view signature);
+
+// Signs `data` with the private key `pkey` for `alg`; ECDSA output is raw r||s.
+Result<std::string> SignData(Algorithm alg, EVP_PKEY* pkey, std::string_view data);
+
+}  // namespace signet::jose

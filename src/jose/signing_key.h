@@ -1,0 +1,55 @@
+// SigningKey: a private key that signs JWS for Signet (its access tokens, federation
+// assertions). Generated with OpenSSL's DRBG; exportable only as a Secret.
+//
+// Signet signs with ES256 (the default), EdDSA or RS256 (RFC 9068 requires RS256
+// support). Every verify algorithm can be generated for tests and benchmarks through
+// GenerateForTesting.
+//
+// Immutable after construction; Sign may be called concurrently.
+#pragma once
+
+#include <openssl/types.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/secret.h"
+#include "common/status.h"
+#include "jose/algorithm.h"
+#include "jose/jwk.h"
+
+namespace signet::jose {
+
+class SigningKey {
+ public:
+  // ES256, EdDSA or RS256 (3072-bit); other algorithms: alg_not_allowed.
+  static Result<SigningKey> Generate(Algorithm alg, std::string kid);
+  // Any algorithm in kAllAlgorithms; RSA keys of `rsa_bits` (default 2048).
+  static Result<SigningKey> GenerateForTesting(Algorithm alg, std::string kid, int rsa_bits = 2048);
+  // Loads a PKCS#8 PEM private key; the key type must fit `alg`.
+  static Result<SigningKey> FromPkcs8Pem(const Secret& pem, Algorithm alg, std::string kid);
+
+  Algorithm algorithm() const { return alg_; }
+  const std::string& kid() const { return kid_; }
+
+  // The public half as a JWK with kid, alg and use=sig.
+  const Jwk& public_jwk() const { return public_jwk_; }
+  Secret ToPkcs8Pem() const;
+
+  // Signs `data` and returns the JWS signature bytes (ECDSA as raw r||s, RFC 7518 §3.4).
+  Result<std::string> Sign(std::string_view data) const;
+
+  EVP_PKEY* pkey() const { return pkey_.get(); }
+
+ private:
+  SigningKey(std::shared_ptr<EVP_PKEY> pkey, Algorithm alg, std::string kid, Jwk public_jwk);
+  static Result<SigningKey> FromPkey(std::shared_ptr<EVP_PKEY> pkey, Algorithm alg, std::string kid);
+
+  std::shared_ptr<EVP_PKEY> pkey_;
+  Algorithm alg_;
+  std::string kid_;
+  Jwk public_jwk_;
+};
+
+}  // namespace signet::jose
