@@ -1,0 +1,89 @@
+// Routing and response helpers: no Beast here, so these stay cheap to compile and test.
+#include <boost/json/serialize.hpp>
+#include <boost/json/object.hpp>
+#include <strings.h>
+
+#include "http/server.h"
+
+namespace signet::http {
+
+std::optional<std::string_view> Request::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key.size() == name.size() && strncasecmp(key.data(), name.data(), name.size()) == 0) {
+      return std::string_view(value);
+    }
+  }
+  return std::nullopt;
+}
+
+Response Response::Json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+int HttpStatusFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk:
+      return 200;
+    case ErrorCode::kInvalidClient:
+    case ErrorCode::kInvalidToken:
+      return 401;
+    case ErrorCode::kAccessDenied:
+      return 403;
+    case ErrorCode::kTemporarilyUnavailable:
+      return 503;
+    case ErrorCode::kServerError:
+    case ErrorCode::kInvalidConfig:
+      return 500;
+    default:
+      return 400;
+  }
+}
+
+Response Response::Error(const Status& status) {
+  boost::json::object body{{"error", ErrorCodeName(status.code())},
+                           {"error_description", status.message()}};
+  Response r = Json(HttpStatusFor(status.code()), boost::json::serialize(body));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+void Router::Add(std::string method, std::string path, Handler handler) {
+  routes_.push_back({std::move(method), std::move(path), std::move(handler)});
+}
+
+Response Router::Dispatch(const Request& request) const {
+  std::string allowed;
+  for (const Route& route : routes_) {
+    if (route.path != request.path) {
+      continue;
+    }
+    if (route.method == request.method) {
+      return route.handler(request);
+    }
+    allowed += allowed.empty() ? route.method : ", " + route.method;
+  }
+  if (!allowed.empty()) {
+    Response r = Response::Error(Status(ErrorCode::kInvalidRequest, "method_not_allowed",
+                                        "method " + request.method + " is not allowed here"));
+    r.status = 405;
+    r.headers.emplace_back("Allow", allowed);
+    return r;
+  }
+  Response r = Response::Error(
+      Status(ErrorCode::kInvalidRequest, "not_found", "no such endpoint: " + request.path));
+  r.status = 404;
+  return r;
+}
+
+std::vector<std::pair<std::string, std::string>> Router::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Route& route : routes_) {
+    out.emplace_back(route.method, route.path);
+  }
+  return out;
+}
+
+}  // namespace signet::http

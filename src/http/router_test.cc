@@ -1,0 +1,53 @@
+#include <gtest/gtest.h>
+
+#include "http/server.h"
+
+namespace signet::http {
+namespace {
+
+Router TestRouter() {
+  Router router;
+  router.Add("GET", "/a", [](const Request& r) { return Response::Json(200, "\"" + r.query + "\""); });
+  router.Add("POST", "/a", [](const Request&) { return Response::Json(201, "{}"); });
+  return router;
+}
+
+TEST(RouterTest, DispatchesByMethodAndPath) {
+  Request get{.method = "GET", .path = "/a", .query = "x=1", .headers = {}, .body = "", .remote_address = ""};
+  EXPECT_EQ(TestRouter().Dispatch(get).body, "\"x=1\"");
+  Request post = get;
+  post.method = "POST";
+  EXPECT_EQ(TestRouter().Dispatch(post).status, 201);
+}
+
+TEST(RouterTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
+  Request r{.method = "GET", .path = "/nope", .query = "", .headers = {}, .body = "", .remote_address = ""};
+  EXPECT_EQ(TestRouter().Dispatch(r).status, 404);
+  r.path = "/a";
+  r.method = "DELETE";
+  Response response = TestRouter().Dispatch(r);
+  EXPECT_EQ(response.status, 405);
+  ASSERT_EQ(response.headers.size(), 2u);
+  EXPECT_EQ(response.headers[1].first, "Allow");
+  EXPECT_EQ(response.headers[1].second, "GET, POST");
+}
+
+TEST(ResponseTest, ErrorsCarryOAuthCodeStatusAndNoStore) {
+  Response r = Response::Error(Status(ErrorCode::kInvalidToken, "expired", "token expired"));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.body, R"({"error":"invalid_token","error_description":"token expired"})");
+  EXPECT_EQ(r.headers.at(0).second, "no-store");
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kInvalidRequest), 400);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kAccessDenied), 403);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kTemporarilyUnavailable), 503);
+}
+
+TEST(RequestTest, HeaderLookupIsCaseInsensitive) {
+  Request r;
+  r.headers = {{"Content-Type", "application/json"}};
+  EXPECT_EQ(r.Header("content-type"), "application/json");
+  EXPECT_FALSE(r.Header("authorization").has_value());
+}
+
+}  // namespace
+}  // namespace signet::http

@@ -1,0 +1,162 @@
+// The Beast/Asio half of http/server.h: one coroutine per connection, keep-alive,
+// bounded header and body sizes, idle timeouts. The only translation unit outside the
+// proxy that includes Beast.
+#include "http/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+namespace signet::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+Request ToRequest(const bhttp::request<bhttp::string_body>& in, const std::string& remote) {
+  Request out;
+  out.method = std::string(in.method_string());
+  std::string_view target = in.target();
+  size_t q = target.find('?');
+  out.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) {
+    out.query = std::string(target.substr(q + 1));
+  }
+  for (const auto& field : in) {
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  out.body = in.body();
+  out.remote_address = remote;
+  return out;
+}
+
+bhttp::response<bhttp::string_body> ToBeast(Response&& in, unsigned version, bool keep_alive) {
+  bhttp::response<bhttp::string_body> out(static_cast<bhttp::status>(in.status), version);
+  out.set(bhttp::field::server, "signet");
+  out.set(bhttp::field::content_type, in.content_type);
+  for (auto& [name, value] : in.headers) {
+    out.set(name, value);
+  }
+  out.body() = std::move(in.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  return out;
+}
+
+Response ParseFailure(const beast::error_code& ec) {
+  int status = ec == bhttp::error::body_limit ? 413
+               : ec == bhttp::error::header_limit ? 431
+                                                 : 400;
+  Response r = Response::Error(
+      Status(ErrorCode::kInvalidRequest, "http_malformed", "malformed request: " + ec.message()));
+  r.status = status;
+  return r;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  Router router;
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  asio::signal_set signals{io, SIGINT, SIGTERM};
+
+  asio::awaitable<void> Serve(tcp::socket socket) {
+    beast::error_code ec;
+    tcp::endpoint peer = socket.remote_endpoint(ec);
+    std::string remote = ec ? "" : peer.address().to_string();
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.body_limit(options.max_body_bytes);
+      parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
+      stream.expires_after(options.idle_timeout);
+      auto [read_ec, n] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+      (void)n;
+      if (read_ec == bhttp::error::end_of_stream || read_ec == asio::error::operation_aborted ||
+          read_ec == beast::error::timeout || read_ec == asio::error::connection_reset ||
+          read_ec == asio::error::eof) {
+        break;
+      }
+      bool keep_alive = !read_ec && parser.get().keep_alive();
+      Response response = read_ec ? ParseFailure(read_ec)
+                                  : router.Dispatch(ToRequest(parser.get(), remote));
+      auto message = ToBeast(std::move(response), parser.get().version(), keep_alive);
+      auto [write_ec, written] = co_await bhttp::async_write(stream, message, kNoThrow);
+      (void)written;
+      if (write_ec || !keep_alive) {
+        break;
+      }
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::awaitable<void> Accept() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+      if (ec == asio::error::operation_aborted) {
+        co_return;
+      }
+      if (ec) {
+        continue;  // e.g. EMFILE: keep serving the connections we have
+      }
+      asio::co_spawn(io, Serve(std::move(socket)), asio::detached);
+    }
+  }
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+
+Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, Router router) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  impl->router = std::move(router);
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl->options.address, ec);
+  if (ec) {
+    return Status(ErrorCode::kInvalidConfig, "listen_address_invalid",
+                  "cannot parse listen address " + impl->options.address);
+  }
+  tcp::endpoint endpoint(address, impl->options.port);
+  if (impl->acceptor.open(endpoint.protocol(), ec);
+      !ec && (impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec), !ec) &&
+      (impl->acceptor.bind(endpoint, ec), !ec)) {
+    impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return Status(ErrorCode::kServerError, "listen_failed",
+                  "cannot listen on " + impl->options.address + ":" +
+                      std::to_string(impl->options.port) + ": " + ec.message());
+  }
+  asio::co_spawn(impl->io, impl->Accept(), asio::detached);
+  impl->signals.async_wait([raw = impl.get()](const beast::error_code& error, int) {
+    if (!error) {
+      raw->io.stop();
+    }
+  });
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::Run() { impl_->io.run(); }
+
+void Server::Stop() {
+  asio::post(impl_->io, [raw = impl_.get()] { raw->io.stop(); });
+}
+
+}  // namespace signet::http

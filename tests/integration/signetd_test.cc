@@ -1,0 +1,90 @@
+// Runs the real signetd binary on a loopback port and talks to it with curl, a real
+// third-party HTTP client, as a relying party would.
+#include <signal.h>
+
+#include <fstream>
+#include <gtest/gtest.h>
+
+#include "common/json.h"
+#include "jose/jwk.h"
+#include "support/status_matchers.h"
+#include "support/subprocess.h"
+
+namespace signet {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::IsOk;
+
+class SignetdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_path_ = dir_.path() + "/signetd.yaml";
+    std::ofstream(config_path_) << "server:\n"
+                                   "  issuer: https://signet.test\n"
+                                   "  data_dir: " << dir_.path() << "/data\n"
+                                   "signing:\n"
+                                   "  algorithm: EdDSA\n";
+    process_ = std::make_unique<testing::Subprocess>(
+        std::vector<std::string>{SIGNETD_PATH, "--config", config_path_, "--listen",
+                                 "127.0.0.1:0", "--ready-file", ready_.path()},
+        dir_.path() + "/signetd.log");
+    auto port = ready_.ReadLine(milliseconds(20000));
+    ASSERT_TRUE(port.has_value()) << "signetd did not become ready";
+    base_ = "http://127.0.0.1:" + *port;
+  }
+
+  std::string Curl(const std::string& args, int* code = nullptr) {
+    return testing::RunCommand("curl -sS --max-time 10 " + args, code);
+  }
+
+  testing::TempDir dir_;
+  testing::ReadyPipe ready_;
+  std::string config_path_;
+  std::unique_ptr<testing::Subprocess> process_;
+  std::string base_;
+};
+
+TEST_F(SignetdTest, PublishesDiscoveryAndAPublicOnlyJwks) {
+  auto discovery = ParseJsonObject(Curl(base_ + "/.well-known/openid-configuration"));
+  ASSERT_THAT(discovery, IsOk());
+  EXPECT_EQ(discovery->at("issuer").as_string(), "https://signet.test");
+  EXPECT_EQ(discovery->at("jwks_uri").as_string(), "https://signet.test/.well-known/jwks.json");
+
+  std::string body = Curl(base_ + "/.well-known/jwks.json");
+  auto jwks = jose::Jwks::Parse(body);
+  ASSERT_THAT(jwks, IsOk());
+  ASSERT_EQ(jwks->keys().size(), 1u);
+  EXPECT_TRUE(jwks->refused().empty());
+  const jose::Jwk& key = jwks->keys()[0];
+  EXPECT_EQ(key.algorithm(), jose::Algorithm::kEdDSA);
+  EXPECT_EQ(key.kid(), key.Thumbprint());  // kid is the RFC 7638 thumbprint
+  auto raw = ParseJsonObject(body);
+  for (const char* member : {"d", "p", "q", "dp", "dq", "qi", "k", "oth"}) {
+    EXPECT_FALSE(raw->at("keys").as_array()[0].as_object().contains(member)) << member;
+  }
+}
+
+TEST_F(SignetdTest, AnswersWrongMethodAndUnknownPathWithOAuthErrors) {
+  std::string headers = Curl("-i -X POST " + base_ + "/.well-known/jwks.json");
+  EXPECT_NE(headers.find("HTTP/1.1 405"), std::string::npos) << headers;
+  EXPECT_NE(headers.find("Allow: GET"), std::string::npos) << headers;
+  auto missing = ParseJsonObject(Curl(base_ + "/v1/nothing-here"));
+  ASSERT_THAT(missing, IsOk());
+  EXPECT_EQ(missing->at("error").as_string(), "invalid_request");
+}
+
+TEST_F(SignetdTest, RefusesOversizedBodies) {
+  std::string big(100 * 1024, 'a');
+  std::string path = dir_.path() + "/big.json";
+  std::ofstream(path) << big;
+  std::string response = Curl("-i -X POST --data-binary @" + path + " " + base_ + "/healthz");
+  EXPECT_NE(response.find("HTTP/1.1 413"), std::string::npos) << response.substr(0, 200);
+}
+
+TEST_F(SignetdTest, StopsCleanlyOnSigterm) {
+  EXPECT_EQ(process_->Stop(SIGTERM, milliseconds(10000)), 0);
+}
+
+}  // namespace
+}  // namespace signet
