@@ -11,7 +11,7 @@ using testing::FailsWith;
 
 TEST(Base64UrlTest, Rfc4648VectorsRoundTrip) {
   const std::pair<std::string, std::string> vectors[] = {
-      {"", ""},         {"f", "Zg"},         {"fo", "Zm8"},          {"foo", "Zm9v"},
+      {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},          {"foo", "Zm9v"},
       {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}, {"\xfb\xff", "-_8"}};
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(Base64UrlEncode(plain), encoded);
@@ -24,8 +24,8 @@ TEST(Base64UrlTest, Rfc4648VectorsRoundTrip) {
 TEST(Base64UrlTest, NonCanonicalSpellingsRejected) {
   // Padding, the standard alphabet, whitespace, an impossible length, and non-zero
   // unused trailing bits ("Zh" and "Zm-" would decode to "f" and "fo" if accepted).
-  for (const char* bad : {"Zg==", "Zm9=", "Zm+v", "Zm/v", "Zm9v\n", " Zm9v", "Zm 9v", "Z", "Zh",
-                          "Zm-"}) {
+  for (const char* bad :
+       {"Zg==", "Zm9=", "Zm+v", "Zm/v", "Zm9v\n", " Zm9v", "Zm 9v", "Z", "Zh", "Zm-"}) {
     EXPECT_THAT(Base64UrlDecode(bad), FailsWith("base64url_noncanonical")) << bad;
   }
 }

@@ -24,15 +24,13 @@ double ToUnixSeconds(SystemTime t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-SystemTime FromUnixSeconds(int64_t seconds) {
-  return SystemTime(std::chrono::seconds(seconds));
-}
+SystemTime FromUnixSeconds(int64_t seconds) { return SystemTime(std::chrono::seconds(seconds)); }
 
 SimulatedClock::SimulatedClock(SystemTime start) : wall_ns_(SinceEpochNs(start)), mono_ns_(0) {}
 
 SystemTime SimulatedClock::Now() const {
-  return SystemTime(std::chrono::duration_cast<SystemTime::duration>(
-      std::chrono::nanoseconds(wall_ns_.load())));
+  return SystemTime(
+      std::chrono::duration_cast<SystemTime::duration>(std::chrono::nanoseconds(wall_ns_.load())));
 }
 
 MonotonicTime SimulatedClock::MonotonicNow() const {

@@ -42,7 +42,9 @@ TEST(RandomTest, SecureIdsDiffer) {
 }
 
 template <typename T>
-concept Streamable = requires(std::ostream& os, const T& t) { os << t; };
+concept Streamable = requires(std::ostream& os, const T& t) {
+  os << t;
+};
 
 TEST(SecretTest, CannotBePrintedOrConvertedImplicitly) {
   static_assert(!Streamable<Secret>);

@@ -23,8 +23,8 @@ struct StrictHandler {
   static constexpr size_t max_string_size = boost::json::string::max_size();
 
   boost::json::value_stack st;
-  std::vector<std::string> keys;          // names of members of all open objects
-  std::vector<size_t> object_first_key;   // index in `keys` where each open object starts
+  std::vector<std::string> keys;         // names of members of all open objects
+  std::vector<size_t> object_first_key;  // index in `keys` where each open object starts
   std::string partial_key;
   bool duplicate = false;
 
@@ -118,8 +118,8 @@ Result<boost::json::value> ParseJson(std::string_view text, const JsonLimits& li
       return JsonError(kDuplicateMember, "JSON object has a duplicate member name");
     }
     if (ec == boost::json::error::too_deep) {
-      return JsonError("json_too_deep", "JSON nesting deeper than " +
-                                            std::to_string(limits.max_depth) + " levels");
+      return JsonError("json_too_deep",
+                       "JSON nesting deeper than " + std::to_string(limits.max_depth) + " levels");
     }
     if (ec) {
       return JsonError("json_malformed", "malformed JSON: " + ec.message());

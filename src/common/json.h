@@ -28,7 +28,6 @@ struct JsonLimits {
 };
 
 Result<boost::json::value> ParseJson(std::string_view text, const JsonLimits& limits = {});
-Result<boost::json::object> ParseJsonObject(std::string_view text,
-                                            const JsonLimits& limits = {});
+Result<boost::json::object> ParseJsonObject(std::string_view text, const JsonLimits& limits = {});
 
 }  // namespace signet

@@ -20,8 +20,10 @@ TEST(JsonTest, ParsesObject) {
 }
 
 TEST(JsonTest, DuplicateMemberRejectedInEitherOrder) {
-  EXPECT_THAT(ParseJsonObject(R"({"alg":"none","alg":"ES256"})"), FailsWith("json_duplicate_member"));
-  EXPECT_THAT(ParseJsonObject(R"({"alg":"ES256","alg":"none"})"), FailsWith("json_duplicate_member"));
+  EXPECT_THAT(ParseJsonObject(R"({"alg":"none","alg":"ES256"})"),
+              FailsWith("json_duplicate_member"));
+  EXPECT_THAT(ParseJsonObject(R"({"alg":"ES256","alg":"none"})"),
+              FailsWith("json_duplicate_member"));
 }
 
 TEST(JsonTest, EscapeEquivalentDuplicateRejected) {
@@ -58,11 +60,11 @@ TEST(JsonTest, NonObjectRejected) {
 }
 
 TEST(JsonTest, InvalidEncodingsRejected) {
-  EXPECT_THAT(ParseJsonObject("\xef\xbb\xbf{}"), FailsWith("json_malformed"));          // BOM
+  EXPECT_THAT(ParseJsonObject("\xef\xbb\xbf{}"), FailsWith("json_malformed"));  // BOM
   EXPECT_THAT(ParseJsonObject(std::string("{\0\"\0a\0\"\0:\0001\0}\0", 16)),
-              FailsWith("json_malformed"));                                            // UTF-16LE
-  EXPECT_THAT(ParseJsonObject("{\"a\":\"\xc0\xaf\"}"), FailsWith("json_malformed"));    // overlong
-  EXPECT_THAT(ParseJsonObject("{\"a\":\"\xff\"}"), FailsWith("json_malformed"));        // not UTF-8
+              FailsWith("json_malformed"));                                           // UTF-16LE
+  EXPECT_THAT(ParseJsonObject("{\"a\":\"\xc0\xaf\"}"), FailsWith("json_malformed"));  // overlong
+  EXPECT_THAT(ParseJsonObject("{\"a\":\"\xff\"}"), FailsWith("json_malformed"));      // not UTF-8
   EXPECT_THAT(ParseJsonObject(R"({"a":1,})"), FailsWith("json_malformed"));
   EXPECT_THAT(ParseJsonObject(R"({"a":1 /* c */})"), FailsWith("json_malformed"));
   EXPECT_THAT(ParseJsonObject(""), FailsWith("json_malformed"));

@@ -79,7 +79,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     if (std::get<Status>(v_).ok()) {
       v_ = Status(ErrorCode::kServerError, "internal", "Result built from an OK status");
@@ -119,11 +119,11 @@ Status ToStatus(const Result<T>& r) {
 #define SIGNET_CONCAT_(a, b) SIGNET_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function when `expr` (a Status or Result) is not OK.
-#define SIGNET_RETURN_IF_ERROR(expr)                                   \
-  do {                                                                 \
-    if (auto signet_status_ = (expr); !signet_status_.ok()) {          \
-      return ::signet::internal::ToStatus(std::move(signet_status_));  \
-    }                                                                  \
+#define SIGNET_RETURN_IF_ERROR(expr)                                  \
+  do {                                                                \
+    if (auto signet_status_ = (expr); !signet_status_.ok()) {         \
+      return ::signet::internal::ToStatus(std::move(signet_status_)); \
+    }                                                                 \
   } while (false)
 
 // `lhs = value of expr`, or returns its Status from the enclosing function.

@@ -43,8 +43,7 @@ TEST(StatusTest, ErrorCarriesCodeReasonAndMessage) {
   EXPECT_EQ(s.ToString(), "invalid_token (expired): token expired 3 s ago");
   Status copy = s;
   EXPECT_EQ(copy.reason(), "expired");
-  EXPECT_EQ(s.WithContext("issuer https://a").message(),
-            "issuer https://a: token expired 3 s ago");
+  EXPECT_EQ(s.WithContext("issuer https://a").message(), "issuer https://a: token expired 3 s ago");
 }
 
 TEST(StatusTest, EveryCodeHasAnOAuthName) {

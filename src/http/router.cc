@@ -1,7 +1,7 @@
 // Routing and response helpers: no Beast here, so these stay cheap to compile and test.
-#include <boost/json/serialize.hpp>
-#include <boost/json/object.hpp>
 #include <strings.h>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "http/server.h"
 

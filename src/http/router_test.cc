@@ -7,13 +7,19 @@ namespace {
 
 Router TestRouter() {
   Router router;
-  router.Add("GET", "/a", [](const Request& r) { return Response::Json(200, "\"" + r.query + "\""); });
+  router.Add("GET", "/a",
+             [](const Request& r) { return Response::Json(200, "\"" + r.query + "\""); });
   router.Add("POST", "/a", [](const Request&) { return Response::Json(201, "{}"); });
   return router;
 }
 
 TEST(RouterTest, DispatchesByMethodAndPath) {
-  Request get{.method = "GET", .path = "/a", .query = "x=1", .headers = {}, .body = "", .remote_address = ""};
+  Request get{.method = "GET",
+              .path = "/a",
+              .query = "x=1",
+              .headers = {},
+              .body = "",
+              .remote_address = ""};
   EXPECT_EQ(TestRouter().Dispatch(get).body, "\"x=1\"");
   Request post = get;
   post.method = "POST";
@@ -21,7 +27,12 @@ TEST(RouterTest, DispatchesByMethodAndPath) {
 }
 
 TEST(RouterTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
-  Request r{.method = "GET", .path = "/nope", .query = "", .headers = {}, .body = "", .remote_address = ""};
+  Request r{.method = "GET",
+            .path = "/nope",
+            .query = "",
+            .headers = {},
+            .body = "",
+            .remote_address = ""};
   EXPECT_EQ(TestRouter().Dispatch(r).status, 404);
   r.path = "/a";
   r.method = "DELETE";

@@ -54,9 +54,7 @@ bhttp::response<bhttp::string_body> ToBeast(Response&& in, unsigned version, boo
 }
 
 Response ParseFailure(const beast::error_code& ec) {
-  int status = ec == bhttp::error::body_limit ? 413
-               : ec == bhttp::error::header_limit ? 431
-                                                 : 400;
+  int status = ec == bhttp::error::body_limit ? 413 : ec == bhttp::error::header_limit ? 431 : 400;
   Response r = Response::Error(
       Status(ErrorCode::kInvalidRequest, "http_malformed", "malformed request: " + ec.message()));
   r.status = status;
@@ -91,8 +89,8 @@ struct Server::Impl {
         break;
       }
       bool keep_alive = !read_ec && parser.get().keep_alive();
-      Response response = read_ec ? ParseFailure(read_ec)
-                                  : router.Dispatch(ToRequest(parser.get(), remote));
+      Response response =
+          read_ec ? ParseFailure(read_ec) : router.Dispatch(ToRequest(parser.get(), remote));
       auto message = ToBeast(std::move(response), parser.get().version(), keep_alive);
       auto [write_ec, written] = co_await bhttp::async_write(stream, message, kNoThrow);
       (void)written;

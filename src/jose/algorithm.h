@@ -10,12 +10,22 @@
 
 namespace signet::jose {
 
-enum class Algorithm { kRS256, kRS384, kRS512, kPS256, kPS384, kPS512, kES256, kES384, kES512, kEdDSA };
+enum class Algorithm {
+  kRS256,
+  kRS384,
+  kRS512,
+  kPS256,
+  kPS384,
+  kPS512,
+  kES256,
+  kES384,
+  kES512,
+  kEdDSA
+};
 
 inline constexpr std::array kAllAlgorithms = {
-    Algorithm::kRS256, Algorithm::kRS384, Algorithm::kRS512, Algorithm::kPS256,
-    Algorithm::kPS384, Algorithm::kPS512, Algorithm::kES256, Algorithm::kES384,
-    Algorithm::kES512, Algorithm::kEdDSA};
+    Algorithm::kRS256, Algorithm::kRS384, Algorithm::kRS512, Algorithm::kPS256, Algorithm::kPS384,
+    Algorithm::kPS512, Algorithm::kES256, Algorithm::kES384, Algorithm::kES512, Algorithm::kEdDSA};
 
 enum class KeyType { kRsa, kEc, kOkp };
 enum class Curve { kNone, kP256, kP384, kP521, kEd25519 };

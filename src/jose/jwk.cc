@@ -53,7 +53,7 @@ Result<std::string> Base64Member(const boost::json::object& jwk, std::string_vie
 // This is the fingerprint test of Nemec et al., "The Return of Coppersmith's Attack".
 bool HasRocaFingerprint(const BIGNUM* n) {
   static constexpr std::array<unsigned, 38> kPrimes = {
-      3,  5,  7,  11, 13, 17, 19, 23,  29,  31,  37,  41,  43,  47,  53,  59,  61,  67,  71,
+      3,  5,  7,  11, 13, 17,  19,  23,  29,  31,  37,  41,  43,  47,  53,  59,  61,  67,  71,
       73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167};
   for (unsigned p : kPrimes) {
     BN_ULONG residue = BN_mod_word(n, p);
@@ -98,21 +98,21 @@ Result<std::shared_ptr<EVP_PKEY>> RsaKey(const boost::json::object& jwk, int* bi
     return JwkError(reason::kJwkMemberInvalid,
                     "RSA \"n\" and \"e\" must be minimal non-zero big-endian integers");
   }
-  BnPtr bn_n(BN_bin2bn(reinterpret_cast<const uint8_t*>(n.data()), static_cast<int>(n.size()),
-                       nullptr));
-  BnPtr bn_e(BN_bin2bn(reinterpret_cast<const uint8_t*>(e.data()), static_cast<int>(e.size()),
-                       nullptr));
+  BnPtr bn_n(
+      BN_bin2bn(reinterpret_cast<const uint8_t*>(n.data()), static_cast<int>(n.size()), nullptr));
+  BnPtr bn_e(
+      BN_bin2bn(reinterpret_cast<const uint8_t*>(e.data()), static_cast<int>(e.size()), nullptr));
   if (!bn_n || !bn_e) {
     return JwkError(reason::kJwkMemberInvalid, internal::TakeOpenSslError());
   }
   *bits = BN_num_bits(bn_n.get());
   if (*bits < kMinRsaBits) {
-    return JwkError(reason::kJwkRsaTooSmall, "RSA key of " + std::to_string(*bits) +
-                                                 " bits; at least 2048 are required");
+    return JwkError(reason::kJwkRsaTooSmall,
+                    "RSA key of " + std::to_string(*bits) + " bits; at least 2048 are required");
   }
   if (*bits > kMaxRsaBits) {
-    return JwkError(reason::kJwkRsaTooLarge, "RSA key of " + std::to_string(*bits) +
-                                                 " bits; at most 16384 are accepted");
+    return JwkError(reason::kJwkRsaTooLarge,
+                    "RSA key of " + std::to_string(*bits) + " bits; at most 16384 are accepted");
   }
   if (e.size() > 8 || !BN_is_odd(bn_e.get()) || BN_is_one(bn_e.get())) {
     return JwkError(reason::kJwkRsaExponent, "RSA public exponent must be odd, > 1 and < 2^64");
@@ -169,9 +169,9 @@ Result<std::shared_ptr<EVP_PKEY>> EcKey(const boost::json::object& jwk, Curve cu
   SIGNET_ASSIGN_OR_RETURN(std::string y, Base64Member(jwk, "y"));
   size_t len = CoordinateBytes(curve);
   if (x.size() != len || y.size() != len) {
-    return JwkError(reason::kJwkCoordinateLength,
-                    std::string(CurveName(curve)) + " coordinates must be exactly " +
-                        std::to_string(len) + " bytes");
+    return JwkError(reason::kJwkCoordinateLength, std::string(CurveName(curve)) +
+                                                      " coordinates must be exactly " +
+                                                      std::to_string(len) + " bytes");
   }
   std::string point = "\x04" + x + y;
   std::string group(CurveName(curve));
@@ -248,9 +248,9 @@ Result<Jwk> Jwk::FromJson(const boost::json::object& json) {
   }
   for (const char* member : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}) {
     if (json.contains(member)) {
-      return JwkError(reason::kJwkPrivateMember,
-                      std::string("JWK carries private member \"") + member +
-                          "\": a key set must publish public keys only");
+      return JwkError(reason::kJwkPrivateMember, std::string("JWK carries private member \"") +
+                                                     member +
+                                                     "\": a key set must publish public keys only");
     }
   }
   if (json.contains("kid")) {
@@ -318,8 +318,9 @@ Result<Jwk> Jwk::Parse(std::string_view json) {
 
 Status Jwk::CheckUsableFor(Algorithm alg) const {
   if (!FitsKey(alg, key_type_, curve_)) {
-    return Status(ErrorCode::kInvalidToken, reason::kAlgKeyMismatch,
-                  "alg " + std::string(AlgorithmName(alg)) + " does not fit the key's type or curve");
+    return Status(
+        ErrorCode::kInvalidToken, reason::kAlgKeyMismatch,
+        "alg " + std::string(AlgorithmName(alg)) + " does not fit the key's type or curve");
   }
   if (alg_ && *alg_ != alg) {
     return Status(ErrorCode::kInvalidToken, reason::kAlgKeyMismatch,
@@ -374,8 +375,8 @@ Result<Jwks> Jwks::Parse(std::string_view json, const JwksLimits& limits) {
   }
   if (keys->as_array().size() > limits.max_keys) {
     return JwkError(reason::kJwksTooManyKeys,
-                    "JWKS has " + std::to_string(keys->as_array().size()) +
-                        " keys; the limit is " + std::to_string(limits.max_keys));
+                    "JWKS has " + std::to_string(keys->as_array().size()) + " keys; the limit is " +
+                        std::to_string(limits.max_keys));
   }
   Jwks set;
   for (const auto& entry : keys->as_array()) {
@@ -390,7 +391,8 @@ Result<Jwks> Jwks::Parse(std::string_view json, const JwksLimits& limits) {
     }
     std::string kid;
     if (const auto* k = entry.as_object().if_contains("kid"); k && k->is_string()) {
-      kid = std::string(k->as_string().subview(0, std::min<size_t>(k->as_string().size(), kMaxKidBytes)));
+      kid = std::string(
+          k->as_string().subview(0, std::min<size_t>(k->as_string().size(), kMaxKidBytes)));
     }
     set.refused_.push_back({std::move(kid), jwk.status()});
   }
@@ -405,8 +407,7 @@ Result<const Jwk*> Jwks::Select(const std::optional<std::string>& kid, Algorithm
     if (kid && key.kid() != *kid) {
       continue;
     }
-    if (first_candidate == nullptr &&
-        (kid || key.key_type() == RequiredKeyType(alg))) {
+    if (first_candidate == nullptr && (kid || key.key_type() == RequiredKeyType(alg))) {
       first_candidate = &key;
     }
     if (key.CheckUsableFor(alg).ok()) {
@@ -419,8 +420,8 @@ Result<const Jwk*> Jwks::Select(const std::optional<std::string>& kid, Algorithm
   }
   if (usable > 1) {
     return Status(ErrorCode::kInvalidToken, reason::kKidAmbiguous,
-                  kid ? "several keys share the token's kid" :
-                        "token has no kid and the issuer has several keys for its alg");
+                  kid ? "several keys share the token's kid"
+                      : "token has no kid and the issuer has several keys for its alg");
   }
   if (first_candidate != nullptr) {
     return first_candidate->CheckUsableFor(alg);
@@ -428,9 +429,9 @@ Result<const Jwk*> Jwks::Select(const std::optional<std::string>& kid, Algorithm
   if (kid) {
     for (const RefusedKey& refused : refused_) {
       if (refused.kid == *kid) {
-        return Status(ErrorCode::kInvalidToken, reason::kKeyRefused,
-                      "the key with the token's kid was refused at load: " +
-                          refused.status.message());
+        return Status(
+            ErrorCode::kInvalidToken, reason::kKeyRefused,
+            "the key with the token's kid was refused at load: " + refused.status.message());
       }
     }
     return Status(ErrorCode::kInvalidToken, reason::kKidUnknown,

@@ -73,12 +73,14 @@ Result<JoseHeader> ParseHeader(std::string_view encoded, const JwsLimits& limits
                          "\" is refused: keys come only from the issuer's configuration");
     }
   }
-  SIGNET_ASSIGN_OR_RETURN(header.kid, OptionalStringHeader(header.json, "kid", reason::kKidInvalid));
+  SIGNET_ASSIGN_OR_RETURN(header.kid,
+                          OptionalStringHeader(header.json, "kid", reason::kKidInvalid));
   if (header.kid && header.kid->size() > limits.max_kid_bytes) {
     return Invalid(reason::kKidInvalid, "header \"kid\" is longer than " +
                                             std::to_string(limits.max_kid_bytes) + " bytes");
   }
-  SIGNET_ASSIGN_OR_RETURN(header.typ, OptionalStringHeader(header.json, "typ", reason::kTypInvalid));
+  SIGNET_ASSIGN_OR_RETURN(header.typ,
+                          OptionalStringHeader(header.json, "typ", reason::kTypInvalid));
   return header;
 }
 
@@ -101,9 +103,9 @@ Result<ParsedJws> ParseCompactJws(std::string_view token, const JwsLimits& limit
   for (size_t i = 0; i < token.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(token[i]);
     if (!kTokenAlphabet[c]) {
-      return Invalid(reason::kTokenCharset,
-                     "token contains a character outside [A-Za-z0-9-_.] at offset " +
-                         std::to_string(i));
+      return Invalid(
+          reason::kTokenCharset,
+          "token contains a character outside [A-Za-z0-9-_.] at offset " + std::to_string(i));
     }
     if (c == '.') {
       if (dot_count < 2) {
@@ -116,8 +118,8 @@ Result<ParsedJws> ParseCompactJws(std::string_view token, const JwsLimits& limit
     return Invalid(reason::kJweRefused, "token has 5 segments (JWE); a signed JWS is required");
   }
   if (dot_count != 2) {
-    return Invalid(reason::kSegmentCount, "a compact JWS has 3 segments, this token has " +
-                                              std::to_string(dot_count + 1));
+    return Invalid(reason::kSegmentCount,
+                   "a compact JWS has 3 segments, this token has " + std::to_string(dot_count + 1));
   }
   std::string_view header_b64 = token.substr(0, dots[0]);
   std::string_view payload_b64 = token.substr(dots[0] + 1, dots[1] - dots[0] - 1);

@@ -181,7 +181,8 @@ Result<JwtValidator> JwtValidator::Builder::Build() const {
 JwtVerifier::JwtVerifier(JwtValidator validator)
     : validator_(std::move(validator)),
       jws_(validator_.algorithms_,
-           JwsLimits{.max_token_bytes = validator_.max_token_bytes_, .max_kid_bytes = 256, .json = {}}) {}
+           JwsLimits{
+               .max_token_bytes = validator_.max_token_bytes_, .max_kid_bytes = 256, .json = {}}) {}
 
 Result<VerifiedJwt> JwtVerifier::Verify(std::string_view token, const Jwks& keys,
                                         SystemTime now) const {
@@ -237,18 +238,21 @@ Result<VerifiedJwt> JwtVerifier::Verify(std::string_view token, const Jwks& keys
 
   const double now_s = ToUnixSeconds(now);
   const double leeway = static_cast<double>(v.leeway_.count());
-  SIGNET_ASSIGN_OR_RETURN(std::optional<double> exp, NumericDate(claims, "exp", reason::kExpInvalid));
+  SIGNET_ASSIGN_OR_RETURN(std::optional<double> exp,
+                          NumericDate(claims, "exp", reason::kExpInvalid));
   if (!exp) {
     return Invalid(reason::kExpMissing, "token has no \"exp\"");
   }
   if (now_s >= *exp + leeway) {
     return Invalid(reason::kExpired, "token expired " + Seconds(now_s - *exp) + " ago");
   }
-  SIGNET_ASSIGN_OR_RETURN(std::optional<double> nbf, NumericDate(claims, "nbf", reason::kNbfInvalid));
+  SIGNET_ASSIGN_OR_RETURN(std::optional<double> nbf,
+                          NumericDate(claims, "nbf", reason::kNbfInvalid));
   if (nbf && now_s + leeway < *nbf) {
     return Invalid(reason::kNotYetValid, "token is not valid for another " + Seconds(*nbf - now_s));
   }
-  SIGNET_ASSIGN_OR_RETURN(std::optional<double> iat, NumericDate(claims, "iat", reason::kIatInvalid));
+  SIGNET_ASSIGN_OR_RETURN(std::optional<double> iat,
+                          NumericDate(claims, "iat", reason::kIatInvalid));
   if (!iat && (v.require_issued_at_ || v.max_token_age_)) {
     return Invalid(reason::kIatMissing, "token has no \"iat\"");
   }

@@ -30,8 +30,12 @@ JwtValidator Validator(Algorithm alg) {
 }
 
 boost::json::object Claims() {
-  return {{"iss", "https://issuer.example"}, {"sub", "workload-a"}, {"aud", "signet"},
-          {"iat", kNow - 10},                {"exp", kNow + 300},    {"jti", "id-1"}};
+  return {{"iss", "https://issuer.example"},
+          {"sub", "workload-a"},
+          {"aud", "signet"},
+          {"iat", kNow - 10},
+          {"exp", kNow + 300},
+          {"jti", "id-1"}};
 }
 
 TEST_P(JwtTest, SignedTokenVerifiesAndExposesClaims) {
@@ -80,9 +84,13 @@ TEST(JwtValidatorBuilderTest, RefusesLooseSettings) {
     return b;
   };
   EXPECT_THAT(base().Build(), IsOk());
-  EXPECT_THAT(JwtValidator::Builder().ExpectAudience("a").AllowAlgorithms({Algorithm::kES256}).Build(),
-              FailsWith(reason::kIssMissing));
-  EXPECT_THAT(JwtValidator::Builder().ExpectIssuer("https://i").AllowAlgorithms({Algorithm::kES256}).Build(),
+  EXPECT_THAT(
+      JwtValidator::Builder().ExpectAudience("a").AllowAlgorithms({Algorithm::kES256}).Build(),
+      FailsWith(reason::kIssMissing));
+  EXPECT_THAT(JwtValidator::Builder()
+                  .ExpectIssuer("https://i")
+                  .AllowAlgorithms({Algorithm::kES256})
+                  .Build(),
               FailsWith(reason::kAudMissing));
   EXPECT_THAT(JwtValidator::Builder().ExpectIssuer("https://i").ExpectAudience("a").Build(),
               FailsWith(reason::kAlgNotAllowed));

@@ -31,9 +31,9 @@ inline std::shared_ptr<EVP_PKEY> SharePkey(EVP_PKEY* pkey) {
 // operation never leak into the next on this thread.
 inline std::string TakeOpenSslError() {
   unsigned long code = ERR_get_error();
-  std::string text = code ? ERR_reason_error_string(code) ? ERR_reason_error_string(code)
-                                                          : "unknown OpenSSL error"
-                          : "no OpenSSL error queued";
+  std::string text =
+      code ? ERR_reason_error_string(code) ? ERR_reason_error_string(code) : "unknown OpenSSL error"
+           : "no OpenSSL error queued";
   ERR_clear_error();
   return text;
 }

@@ -122,8 +122,9 @@ Result<std::string> EcdsaDerToRaw(Algorithm alg, const uint8_t* der, size_t der_
   const size_t n = EcCoordinateBytes(alg);
   std::string raw(2 * n, '\0');
   auto* out = reinterpret_cast<uint8_t*>(raw.data());
-  bool ok = BN_bn2binpad(ECDSA_SIG_get0_r(sig), out, static_cast<int>(n)) == static_cast<int>(n) &&
-            BN_bn2binpad(ECDSA_SIG_get0_s(sig), out + n, static_cast<int>(n)) == static_cast<int>(n);
+  bool ok =
+      BN_bn2binpad(ECDSA_SIG_get0_r(sig), out, static_cast<int>(n)) == static_cast<int>(n) &&
+      BN_bn2binpad(ECDSA_SIG_get0_s(sig), out + n, static_cast<int>(n)) == static_cast<int>(n);
   ECDSA_SIG_free(sig);
   if (!ok) {
     return Status(ErrorCode::kServerError, "internal", "ECDSA signature does not fit its curve");

@@ -83,8 +83,8 @@ bool KeyFitsAlgorithm(EVP_PKEY* pkey, Algorithm alg) {
       char group[32] = {0};
       size_t len = 0;
       return EVP_PKEY_is_a(pkey, "EC") &&
-             EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                            sizeof(group), &len) == 1 &&
+             EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                            &len) == 1 &&
              EC_curve_nist2nid(std::string(CurveName(RequiredCurve(alg))).c_str()) ==
                  OBJ_sn2nid(group);
     }

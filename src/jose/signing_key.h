@@ -44,7 +44,8 @@ class SigningKey {
 
  private:
   SigningKey(std::shared_ptr<EVP_PKEY> pkey, Algorithm alg, std::string kid, Jwk public_jwk);
-  static Result<SigningKey> FromPkey(std::shared_ptr<EVP_PKEY> pkey, Algorithm alg, std::string kid);
+  static Result<SigningKey> FromPkey(std::shared_ptr<EVP_PKEY> pkey, Algorithm alg,
+                                     std::string kid);
 
   std::shared_ptr<EVP_PKEY> pkey_;
   Algorithm alg_;

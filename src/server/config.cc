@@ -52,8 +52,7 @@ Status CheckIssuer(const std::string& issuer) {
     return ConfigError("server.issuer must be an https URL");
   }
   if (rest.empty() || issuer.find_first_of("?#") != std::string::npos || issuer.ends_with("/")) {
-    return ConfigError(
-        "server.issuer must have a host and no query, fragment or trailing slash");
+    return ConfigError("server.issuer must have a host and no query, fragment or trailing slash");
   }
   return Status::Ok();
 }

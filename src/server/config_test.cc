@@ -41,9 +41,11 @@ TEST(ConfigTest, UnknownKeyIsNamed) {
 }
 
 TEST(ConfigTest, IssuerMustBeHttpsOrLoopbackHttp) {
-  EXPECT_THAT(ParseConfig("server:\n  issuer: http://signet.example.com\n"), FailsWith("config_invalid"));
+  EXPECT_THAT(ParseConfig("server:\n  issuer: http://signet.example.com\n"),
+              FailsWith("config_invalid"));
   EXPECT_THAT(ParseConfig("server:\n  issuer: https://a.example/\n"), FailsWith("config_invalid"));
-  EXPECT_THAT(ParseConfig("server:\n  issuer: https://a.example?x=1\n"), FailsWith("config_invalid"));
+  EXPECT_THAT(ParseConfig("server:\n  issuer: https://a.example?x=1\n"),
+              FailsWith("config_invalid"));
   EXPECT_THAT(ParseConfig("server:\n  issuer: http://localhost:8080\n"), IsOk());
   EXPECT_THAT(ParseConfig("server: {}\n"), FailsWith("config_invalid"));
   EXPECT_THAT(ParseConfig(""), FailsWith("config_invalid"));
@@ -62,8 +64,10 @@ TEST(ConfigTest, ListenAddressParsing) {
   EXPECT_THAT(ParseListenAddress("[::1]:0", &host, &port), IsOk());
   EXPECT_EQ(host, "::1");
   EXPECT_THAT(ParseListenAddress("127.0.0.1", &host, &port), FailsWith("listen_address_invalid"));
-  EXPECT_THAT(ParseListenAddress("127.0.0.1:70000", &host, &port), FailsWith("listen_address_invalid"));
-  EXPECT_THAT(ParseListenAddress("127.0.0.1:8x", &host, &port), FailsWith("listen_address_invalid"));
+  EXPECT_THAT(ParseListenAddress("127.0.0.1:70000", &host, &port),
+              FailsWith("listen_address_invalid"));
+  EXPECT_THAT(ParseListenAddress("127.0.0.1:8x", &host, &port),
+              FailsWith("listen_address_invalid"));
 }
 
 }  // namespace

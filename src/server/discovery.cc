@@ -32,15 +32,13 @@ void AddDiscoveryRoutes(http::Router& router, const std::string& issuer,
   };
   router.Add("GET", "/.well-known/openid-configuration",
              [cached, document](const http::Request&) { return cached(document); });
-  router.Add("GET", "/.well-known/jwks.json",
-             [cached, jwks](const http::Request&) {
-               http::Response r = cached(jwks);
-               r.content_type = "application/jwk-set+json";
-               return r;
-             });
-  router.Add("GET", "/healthz", [](const http::Request&) {
-    return http::Response::Json(200, R"({"status":"ok"})");
+  router.Add("GET", "/.well-known/jwks.json", [cached, jwks](const http::Request&) {
+    http::Response r = cached(jwks);
+    r.content_type = "application/jwk-set+json";
+    return r;
   });
+  router.Add("GET", "/healthz",
+             [](const http::Request&) { return http::Response::Json(200, R"({"status":"ok"})"); });
 }
 
 }  // namespace signet::server

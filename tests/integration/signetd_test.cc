@@ -2,8 +2,8 @@
 // third-party HTTP client, as a relying party would.
 #include <signal.h>
 
-#include <fstream>
 #include <gtest/gtest.h>
+#include <fstream>
 
 #include "common/json.h"
 #include "jose/jwk.h"
@@ -22,12 +22,14 @@ class SignetdTest : public ::testing::Test {
     config_path_ = dir_.path() + "/signetd.yaml";
     std::ofstream(config_path_) << "server:\n"
                                    "  issuer: https://signet.test\n"
-                                   "  data_dir: " << dir_.path() << "/data\n"
+                                   "  data_dir: "
+                                << dir_.path()
+                                << "/data\n"
                                    "signing:\n"
                                    "  algorithm: EdDSA\n";
     process_ = std::make_unique<testing::Subprocess>(
-        std::vector<std::string>{SIGNETD_PATH, "--config", config_path_, "--listen",
-                                 "127.0.0.1:0", "--ready-file", ready_.path()},
+        std::vector<std::string>{SIGNETD_PATH, "--config", config_path_, "--listen", "127.0.0.1:0",
+                                 "--ready-file", ready_.path()},
         dir_.path() + "/signetd.log");
     auto port = ready_.ReadLine(milliseconds(20000));
     ASSERT_TRUE(port.has_value()) << "signetd did not become ready";

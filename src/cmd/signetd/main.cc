@@ -70,9 +70,8 @@ int main(int argc, char** argv) {
     return Fail(server.status());
   }
   uint16_t port = (*server)->port();
-  spdlog::info("signetd listening on {}:{} issuer={} signing_alg={} kid={}",
-               config->listen_address, port, config->issuer,
-               signet::jose::AlgorithmName(config->signing_algorithm), kid);
+  spdlog::info("signetd listening on {}:{} issuer={} signing_alg={} kid={}", config->listen_address,
+               port, config->issuer, signet::jose::AlgorithmName(config->signing_algorithm), kid);
   if (!ready_file.empty()) {
     std::ofstream(ready_file) << port << "\n";
   }
