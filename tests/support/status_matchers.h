@@ -6,9 +6,21 @@
 
 #include <gmock/gmock.h>
 
+#include <ostream>
 #include <string>
 
 #include "common/status.h"
+
+namespace signet {
+
+// So that gtest prints a Status or Result readably instead of as raw bytes.
+inline void PrintTo(const Status& status, std::ostream* os) { *os << status.ToString(); }
+template <typename T>
+void PrintTo(const Result<T>& result, std::ostream* os) {
+  *os << (result.ok() ? std::string("OK (a value)") : result.status().ToString());
+}
+
+}  // namespace signet
 
 namespace signet::testing {
 
