@@ -127,11 +127,13 @@ Result<ParsedJws> ParseCompactJws(std::string_view token, const JwsLimits& limit
   if (header_b64.empty()) {
     return Invalid(reason::kSegmentEmpty, "token header segment is empty");
   }
+  ParsedJws jws;
+  // The header is read before the missing signature is reported so that an unsecured
+  // JWS ("<header>.<payload>." with alg "none") is named alg_none, the attack it is.
+  SIGNET_ASSIGN_OR_RETURN(jws.header, ParseHeader(header_b64, limits));
   if (signature_b64.empty()) {
     return Invalid(reason::kSignatureMissing, "token has no signature");
   }
-  ParsedJws jws;
-  SIGNET_ASSIGN_OR_RETURN(jws.header, ParseHeader(header_b64, limits));
   SIGNET_ASSIGN_OR_RETURN(jws.payload, DecodeSegment(payload_b64, "payload"));
   SIGNET_ASSIGN_OR_RETURN(jws.signature, DecodeSegment(signature_b64, "signature"));
   jws.signing_input = token.substr(0, dots[1]);

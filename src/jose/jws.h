@@ -3,11 +3,14 @@
 //
 // Parsing refuses, before any base64 decoding: tokens over the size cap, any character
 // outside [A-Za-z0-9-_.], JSON serialization, JWE (5 segments) and other segment counts,
-// and empty segments. The header must be a UTF-8 JSON object without duplicate members
-// whose `alg` is present and implemented. Headers that reference keys from outside
-// (`jku`, `x5u`, `x5c`, `jwk`) are refused outright: Signet never fetches or trusts
-// them, and a token that carries them is not one a configured issuer sends. Any `crit`
-// is refused (Signet implements no JWS extension), as is `b64`.
+// and an empty header segment. An empty signature is refused after the header is read,
+// so that an `alg: none` token is named as such. (An empty payload is a legal JWS,
+// RFC 7515; a JWT refuses it as claims that are not a JSON object.) The header must be a
+// UTF-8 JSON object without duplicate members whose `alg` is present and implemented.
+// Headers that reference keys from outside (`jku`, `x5u`, `x5c`, `jwk`) are refused
+// outright: Signet never fetches or trusts them, and a token that carries them is not
+// one a configured issuer sends. Any `crit` is refused (Signet implements no JWS
+// extension), as is `b64`.
 //
 // VerifiedJws can only be made by JwsVerifier, so code that takes one knows the
 // signature was checked with a configured key and an allowed algorithm.
