@@ -2,6 +2,7 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
+#include <cmath>
 #include <exception>
 #include <string>
 #include <vector>
@@ -22,11 +23,16 @@ struct StrictHandler {
   static constexpr size_t max_key_size = boost::json::string::max_size();
   static constexpr size_t max_string_size = boost::json::string::max_size();
 
+  // basic_parser constructs its handler from the storage_ptr it is given; spelled out
+  // because clang 14 lacks C++20 parenthesized aggregate initialization.
+  explicit StrictHandler(boost::json::storage_ptr sp) : st(std::move(sp)) {}
+
   boost::json::value_stack st;
   std::vector<std::string> keys;         // names of members of all open objects
   std::vector<size_t> object_first_key;  // index in `keys` where each open object starts
   std::string partial_key;
   bool duplicate = false;
+  bool out_of_range = false;
 
   bool on_document_begin(error_code&) { return true; }
   bool on_document_end(error_code&) { return true; }
@@ -81,7 +87,14 @@ struct StrictHandler {
     st.push_uint64(u);
     return true;
   }
-  bool on_double(double d, string_view, error_code&) {
+  bool on_double(double d, string_view, error_code& ec) {
+    // 1e400 overflows to infinity, which JSON cannot spell: Boost writes it back as
+    // "Infinity", so a value read here would make any JSON built from it invalid.
+    if (!std::isfinite(d)) {
+      out_of_range = true;
+      ec = boost::json::error::exponent_overflow;
+      return false;
+    }
     st.push_double(d);
     return true;
   }
@@ -116,6 +129,9 @@ Result<boost::json::value> ParseJson(std::string_view text, const JsonLimits& li
     size_t consumed = parser.write_some(false, text.data(), text.size(), ec);
     if (parser.handler().duplicate) {
       return JsonError(kDuplicateMember, "JSON object has a duplicate member name");
+    }
+    if (parser.handler().out_of_range) {
+      return JsonError("json_number_out_of_range", "JSON number beyond the range of a double");
     }
     if (ec == boost::json::error::too_deep) {
       return JsonError("json_too_deep",

@@ -7,6 +7,8 @@
 //   - duplicate member names at any level, compared after unescaping
 //     ("\u0061ud" duplicates "aud")                          reason json_duplicate_member
 //   - nesting deeper than JsonLimits::max_depth             reason json_too_deep
+//   - numbers beyond the range of a double (1e400), which
+//     would serialize as the non-JSON "Infinity"            reason json_number_out_of_range
 //   - anything after the value but whitespace               reason json_trailing_data
 //   - invalid UTF-8, comments, trailing commas, bad syntax  reason json_malformed
 // and ParseJsonObject additionally a top-level value that is not an object

@@ -87,8 +87,12 @@ class [[nodiscard]] Result {
   }
 
   bool ok() const { return std::holds_alternative<T>(v_); }
-  // REQUIRES: !ok() for a meaningful status; returns OK when a value is held.
-  Status status() const { return ok() ? Status() : std::get<Status>(v_); }
+  // The error, or an OK status when a value is held. The reference lives as long as
+  // this Result.
+  const Status& status() const {
+    static const Status kOk;
+    return ok() ? kOk : std::get<Status>(v_);
+  }
 
   // REQUIRES: ok().
   const T& value() const& { return std::get<T>(v_); }

@@ -100,4 +100,19 @@ std::string_view CurveName(Curve curve) {
   return "";
 }
 
+size_t CoordinateBytes(Curve curve) {
+  switch (curve) {
+    case Curve::kP256:
+    case Curve::kEd25519:
+      return 32;
+    case Curve::kP384:
+      return 48;
+    case Curve::kP521:
+      return 66;
+    case Curve::kNone:
+      return 0;
+  }
+  return 0;
+}
+
 }  // namespace signet::jose

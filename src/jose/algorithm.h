@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <string_view>
 
 #include "common/status.h"
@@ -42,5 +43,8 @@ Result<Algorithm> ParseAlgorithm(std::string_view name);
 KeyType RequiredKeyType(Algorithm alg);
 Curve RequiredCurve(Algorithm alg);
 std::string_view CurveName(Curve curve);  // "P-256", ..., "Ed25519"; "" for kNone
+// Bytes in one coordinate (EC) or in the public key (Ed25519); 0 for kNone. ECDSA
+// signatures in JWS are two such integers, r and s (RFC 7518 §3.4).
+size_t CoordinateBytes(Curve curve);
 
 }  // namespace signet::jose

@@ -76,7 +76,14 @@ bool HasRocaFingerprint(const BIGNUM* n) {
   return true;
 }
 
-Result<std::shared_ptr<EVP_PKEY>> FromParams(const char* type, OSSL_PARAM* params) {
+// `public_check` runs OpenSSL's full public-key validation. It is used for EC, where it
+// is deterministic (the point lies on the curve and in the prime-order group), and not
+// for RSA, where OpenSSL's check tests the modulus with random Miller-Rabin bases: a
+// malformed modulus would then be refused on some loads and not others, and a key set
+// must load the same way every time. RSA moduli get Signet's deterministic checks
+// instead (size, odd modulus and exponent, ROCA).
+Result<std::shared_ptr<EVP_PKEY>> FromParams(const char* type, OSSL_PARAM* params,
+                                             bool public_check) {
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* pkey = nullptr;
   if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
@@ -84,6 +91,9 @@ Result<std::shared_ptr<EVP_PKEY>> FromParams(const char* type, OSSL_PARAM* param
     return JwkError(reason::kJwkPointNotOnCurve, internal::TakeOpenSslError());
   }
   auto shared = internal::SharePkey(pkey);
+  if (!public_check) {
+    return shared;
+  }
   PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
   if (!check || EVP_PKEY_public_check(check.get()) != 1) {
     return JwkError(reason::kJwkPointNotOnCurve, internal::TakeOpenSslError());
@@ -114,6 +124,9 @@ Result<std::shared_ptr<EVP_PKEY>> RsaKey(const boost::json::object& jwk, int* bi
     return JwkError(reason::kJwkRsaTooLarge,
                     "RSA key of " + std::to_string(*bits) + " bits; at most 16384 are accepted");
   }
+  if (!BN_is_odd(bn_n.get())) {
+    return JwkError(reason::kJwkMemberInvalid, "RSA modulus must be odd");
+  }
   if (e.size() > 8 || !BN_is_odd(bn_e.get()) || BN_is_one(bn_e.get())) {
     return JwkError(reason::kJwkRsaExponent, "RSA public exponent must be odd, > 1 and < 2^64");
   }
@@ -129,29 +142,13 @@ Result<std::shared_ptr<EVP_PKEY>> RsaKey(const boost::json::object& jwk, int* bi
     OSSL_PARAM_BLD_free(bld);
     return JwkError(reason::kJwkMemberInvalid, internal::TakeOpenSslError());
   }
-  auto key = FromParams("RSA", params);
+  auto key = FromParams("RSA", params, /*public_check=*/false);
   OSSL_PARAM_free(params);
   OSSL_PARAM_BLD_free(bld);
   if (!key.ok()) {
     return JwkError(reason::kJwkMemberInvalid, "RSA key refused: " + key.status().message());
   }
   return key;
-}
-
-size_t CoordinateBytes(Curve curve) {
-  switch (curve) {
-    case Curve::kP256:
-      return 32;
-    case Curve::kP384:
-      return 48;
-    case Curve::kP521:
-      return 66;
-    case Curve::kEd25519:
-      return 32;
-    case Curve::kNone:
-      return 0;
-  }
-  return 0;
 }
 
 Result<Curve> ParseCurve(const boost::json::object& jwk, KeyType kty) {
@@ -179,7 +176,7 @@ Result<std::shared_ptr<EVP_PKEY>> EcKey(const boost::json::object& jwk, Curve cu
       OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0),
       OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
       OSSL_PARAM_construct_end()};
-  auto key = FromParams("EC", params);
+  auto key = FromParams("EC", params, /*public_check=*/true);
   if (!key.ok()) {
     return JwkError(reason::kJwkPointNotOnCurve,
                     "EC point is not on " + group + ": " + key.status().message());

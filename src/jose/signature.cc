@@ -43,19 +43,6 @@ bool IsPss(Algorithm alg) {
   return alg == Algorithm::kPS256 || alg == Algorithm::kPS384 || alg == Algorithm::kPS512;
 }
 
-size_t EcCoordinateBytes(Algorithm alg) {
-  switch (alg) {
-    case Algorithm::kES256:
-      return 32;
-    case Algorithm::kES384:
-      return 48;
-    case Algorithm::kES512:
-      return 66;
-    default:
-      return 0;
-  }
-}
-
 const BIGNUM* CurveOrder(Algorithm alg) {
   static EC_GROUP* p256 = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
   static EC_GROUP* p384 = EC_GROUP_new_by_curve_name(NID_secp384r1);
@@ -77,7 +64,7 @@ Status Invalid(std::string_view reason, std::string message) {
 // JOSE raw r||s → DER ECDSA-Sig-Value, after the range checks that stop psychic
 // signatures (CVE-2022-21449) before OpenSSL sees them.
 Result<std::string> EcdsaRawToDer(Algorithm alg, std::string_view raw) {
-  const size_t n = EcCoordinateBytes(alg);
+  const size_t n = CoordinateBytes(RequiredCurve(alg));
   if (raw.size() != 2 * n) {
     return Invalid(reason::kEcdsaSignatureLength,
                    std::string(AlgorithmName(alg)) + " signatures are exactly " +
@@ -119,7 +106,7 @@ Result<std::string> EcdsaDerToRaw(Algorithm alg, const uint8_t* der, size_t der_
   if (sig == nullptr) {
     return Status(ErrorCode::kServerError, "internal", internal::TakeOpenSslError());
   }
-  const size_t n = EcCoordinateBytes(alg);
+  const size_t n = CoordinateBytes(RequiredCurve(alg));
   std::string raw(2 * n, '\0');
   auto* out = reinterpret_cast<uint8_t*>(raw.data());
   bool ok =

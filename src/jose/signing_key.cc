@@ -48,7 +48,7 @@ Result<Jwk> PublicJwkOf(EVP_PKEY* pkey, Algorithm alg, const std::string& kid) {
     }
     case KeyType::kEc: {
       Curve curve = RequiredCurve(alg);
-      int len = curve == Curve::kP256 ? 32 : curve == Curve::kP384 ? 48 : 66;
+      int len = static_cast<int>(CoordinateBytes(curve));
       json["kty"] = "EC";
       json["crv"] = CurveName(curve);
       SIGNET_ASSIGN_OR_RETURN(std::string x, BnParam(pkey, OSSL_PKEY_PARAM_EC_PUB_X, len));
