@@ -4,7 +4,9 @@
 #include <boost/json/value_stack.hpp>
 #include <cmath>
 #include <exception>
+#include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace signet {
@@ -30,6 +32,10 @@ struct StrictHandler {
   boost::json::value_stack st;
   std::vector<std::string> keys;         // names of members of all open objects
   std::vector<size_t> object_first_key;  // index in `keys` where each open object starts
+  // For an open object with many members, a hash index of its names (else null): a
+  // linear scan is fastest for the few members of a token, and the index keeps a large
+  // key set from costing quadratic time.
+  std::vector<std::unique_ptr<std::unordered_set<std::string>>> object_index;
   std::string partial_key;
   bool duplicate = false;
   bool out_of_range = false;
@@ -38,11 +44,13 @@ struct StrictHandler {
   bool on_document_end(error_code&) { return true; }
   bool on_object_begin(error_code&) {
     object_first_key.push_back(keys.size());
+    object_index.emplace_back();
     return true;
   }
   bool on_object_end(size_t n, error_code&) {
     keys.resize(object_first_key.back());
     object_first_key.pop_back();
+    object_index.pop_back();
     st.push_object(n);
     return true;
   }
@@ -58,17 +66,33 @@ struct StrictHandler {
   }
   bool on_key(string_view s, size_t, error_code& ec) {
     partial_key.append(s.data(), s.size());
-    for (size_t i = object_first_key.back(); i < keys.size(); ++i) {
-      if (keys[i] == partial_key) {
-        duplicate = true;
-        ec = boost::json::error::syntax;
-        return false;
-      }
+    if (IsDuplicate(partial_key)) {
+      duplicate = true;
+      ec = boost::json::error::syntax;
+      return false;
     }
     keys.push_back(std::move(partial_key));
     partial_key.clear();
     st.push_key(s);
     return true;
+  }
+  bool IsDuplicate(const std::string& key) {
+    constexpr size_t kLinearScanMembers = 32;
+    auto& index = object_index.back();
+    if (index) {
+      return !index->insert(key).second;
+    }
+    const size_t first = object_first_key.back();
+    for (size_t i = first; i < keys.size(); ++i) {
+      if (keys[i] == key) {
+        return true;
+      }
+    }
+    if (keys.size() - first >= kLinearScanMembers) {
+      index = std::make_unique<std::unordered_set<std::string>>(keys.begin() + first, keys.end());
+      index->insert(key);
+    }
+    return false;
   }
   bool on_string_part(string_view s, size_t, error_code&) {
     st.push_chars(s);

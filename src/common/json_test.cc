@@ -35,6 +35,16 @@ TEST(JsonTest, NestedDuplicateRejectedButSameNameInSiblingsAccepted) {
   EXPECT_THAT(ParseJsonObject(R"({"a":{"x":1},"b":{"x":2},"x":3})"), IsOk());
 }
 
+TEST(JsonTest, DuplicateFoundInLargeObjects) {
+  std::string object = "{";
+  for (int i = 0; i < 500; ++i) {
+    object += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  }
+  EXPECT_THAT(ParseJsonObject(object + "\"last\":1}"), IsOk());
+  EXPECT_THAT(ParseJsonObject(object + "\"k3\":1}"), FailsWith("json_duplicate_member"));
+  EXPECT_THAT(ParseJsonObject(object + "\"k499\":1}"), FailsWith("json_duplicate_member"));
+}
+
 TEST(JsonTest, DeepNestingRejectedWithoutRecursion) {
   std::string deep(10000, '[');
   deep += std::string(10000, ']');

@@ -89,10 +89,12 @@ class [[nodiscard]] Result {
   bool ok() const { return std::holds_alternative<T>(v_); }
   // The error, or an OK status when a value is held. The reference lives as long as
   // this Result.
-  const Status& status() const {
+  const Status& status() const& {
     static const Status kOk;
     return ok() ? kOk : std::get<Status>(v_);
   }
+  // On a temporary Result, a copy: a reference would dangle at the end of the statement.
+  Status status() && { return ok() ? Status() : std::move(std::get<Status>(v_)); }
 
   // REQUIRES: ok().
   const T& value() const& { return std::get<T>(v_); }

@@ -4,7 +4,10 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <set>
+
 #include "common/base64url.h"
+#include "common/json.h"
 #include "jose/reasons.h"
 #include "jose/signing_key.h"
 #include "support/status_matchers.h"
@@ -28,11 +31,18 @@ TEST(JwkTest, Rfc7638ThumbprintMatchesTheRfc) {
   EXPECT_EQ(jwk->algorithm(), Algorithm::kRS256);
 }
 
-TEST(JwkTest, ToJsonKeepsPublicMembersOnly) {
-  auto jwk = Jwk::Parse(kRfc7638Key);
+TEST(JwkTest, ToJsonKeepsExactlyThePublicMembers) {
+  boost::json::object input = *ParseJsonObject(kRfc7638Key);
+  input["x5t"] = "ignored";  // members Signet does not use are not republished
+  input["ext"] = true;
+  auto jwk = Jwk::FromJson(input);
   ASSERT_THAT(jwk, IsOk());
-  std::string json = boost::json::serialize(jwk->ToJson());
-  EXPECT_NE(json.find("\"n\":\"0vx7"), std::string::npos);
+  std::set<std::string> members;
+  for (const auto& member : jwk->ToJson()) {
+    members.emplace(member.key());
+  }
+  EXPECT_EQ(members, (std::set<std::string>{"kty", "n", "e", "kid", "alg"}));
+  EXPECT_EQ(jwk->ToJson().at("n"), input.at("n"));
   auto again = Jwk::FromJson(jwk->ToJson());
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->Thumbprint(), jwk->Thumbprint());
@@ -46,6 +56,36 @@ TEST(JwkTest, UnsupportedAndSymmetricKeyTypesRefused) {
               FailsWith(reason::kJwkCurveUnsupported));
   EXPECT_THAT(Jwk::Parse(R"({"n":"AQAB"})"), FailsWith(reason::kJwkMemberMissing));
   EXPECT_THAT(Jwk::Parse(R"({"kty":"RSA","e":"AQAB"})"), FailsWith(reason::kJwkMemberMissing));
+}
+
+TEST(JwkTest, Ed25519KeysAreDecodedAtLoad) {
+  auto okp = [](const char* x) {
+    return Jwk::Parse(std::string(R"({"kty":"OKP","crv":"Ed25519","x":")") + x + "\"}");
+  };
+  // Points of order 1, 4, 2 and 8: any signature "verifies" under the identity point.
+  for (const char* small : {"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                            "7P_______________________________________38",
+                            "JuiVj8KyJ7BFw_SJ8u-Y8NXfrAXTxjM5sTgCiG1T_AU"}) {
+    EXPECT_THAT(okp(small), FailsWith(reason::kJwkSmallOrderPoint)) << small;
+  }
+  // y = 2 gives an x^2 that is not a square: no such point. y >= p is not canonical.
+  EXPECT_THAT(okp("AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+              FailsWith(reason::kJwkPointNotOnCurve));
+  EXPECT_THAT(okp("7f_______________________________________38"),
+              FailsWith(reason::kJwkPointNotOnCurve));
+  // RFC 8032 §7.1 test 1 public key.
+  EXPECT_THAT(okp("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"), IsOk());
+}
+
+TEST(JwkTest, RsaModulusOverTheLimitIsRefused) {
+  std::string n(1040, '\xff');  // 8320 bits
+  boost::json::object json{{"kty", "RSA"}, {"n", Base64UrlEncode(n)}, {"e", "AQAB"}};
+  EXPECT_THAT(Jwk::FromJson(json), FailsWith(reason::kJwkRsaTooLarge));
+  std::string even(256, '\xff');
+  even.back() = '\xfe';
+  json["n"] = Base64UrlEncode(even);
+  EXPECT_THAT(Jwk::FromJson(json), FailsWith(reason::kJwkMemberInvalid));
 }
 
 TEST(JwkTest, RsaModulusWithLeadingZeroOctetIsNotMinimal) {

@@ -10,9 +10,21 @@
 namespace signet::jose {
 namespace {
 
-// NumericDate bounds: after the epoch and before the year 10000. Anything else (1e300,
-// negative, NaN) is not a date anyone issues, and would overflow time arithmetic.
-constexpr double kMaxNumericDate = 253402300799.0;
+// NumericDate bounds: after the epoch and before 2255. Later dates are not ones anyone
+// issues, and SystemTime counts nanoseconds in 64 bits, which ends in 2262: bounding
+// here keeps every conversion below defined (1e300, negative and NaN are refused too).
+constexpr double kMaxNumericDate = 9'000'000'000.0;
+
+// Identifiers that reach policy, logs and the audit trail must not hide a NUL or other
+// control character ("admin\u0000x" would read as "admin" to any C-string consumer).
+bool HasControlCharacter(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      return true;
+    }
+  }
+  return false;
+}
 
 Status Invalid(std::string_view reason, std::string message) {
   return Status(ErrorCode::kInvalidToken, reason, std::move(message));
@@ -71,11 +83,17 @@ Result<std::vector<std::string>> Audiences(const boost::json::object& claims) {
   }
   std::vector<std::string> out;
   if (aud->is_string()) {
+    if (HasControlCharacter(aud->as_string())) {
+      return Invalid(reason::kAudInvalid, "\"aud\" holds a control character");
+    }
     out.emplace_back(aud->as_string());
   } else if (aud->is_array()) {
     for (const auto& item : aud->as_array()) {
       if (!item.is_string()) {
         return Invalid(reason::kAudInvalid, "\"aud\" array holds a non-string");
+      }
+      if (HasControlCharacter(item.as_string())) {
+        return Invalid(reason::kAudInvalid, "\"aud\" holds a control character");
       }
       out.emplace_back(item.as_string());
     }
@@ -217,8 +235,9 @@ Result<VerifiedJwt> JwtVerifier::Verify(std::string_view token, const Jwks& keys
   out.issuer_ = v.issuer_;
 
   if (const boost::json::value* sub = claims.if_contains("sub")) {
-    if (!sub->is_string() || sub->as_string().empty()) {
-      return Invalid(reason::kSubInvalid, "\"sub\" is not a non-empty string");
+    if (!sub->is_string() || sub->as_string().empty() || HasControlCharacter(sub->as_string())) {
+      return Invalid(reason::kSubInvalid,
+                     "\"sub\" is not a non-empty string free of control characters");
     }
     out.subject_ = std::string(sub->as_string());
   } else if (!v.allow_missing_subject_) {
@@ -248,6 +267,9 @@ Result<VerifiedJwt> JwtVerifier::Verify(std::string_view token, const Jwks& keys
   }
   SIGNET_ASSIGN_OR_RETURN(std::optional<double> nbf,
                           NumericDate(claims, "nbf", reason::kNbfInvalid));
+  if (nbf && *nbf >= *exp) {
+    return Invalid(reason::kNbfInvalid, "\"nbf\" is not before \"exp\"");
+  }
   if (nbf && now_s + leeway < *nbf) {
     return Invalid(reason::kNotYetValid, "token is not valid for another " + Seconds(*nbf - now_s));
   }
@@ -255,6 +277,9 @@ Result<VerifiedJwt> JwtVerifier::Verify(std::string_view token, const Jwks& keys
                           NumericDate(claims, "iat", reason::kIatInvalid));
   if (!iat && (v.require_issued_at_ || v.max_token_age_)) {
     return Invalid(reason::kIatMissing, "token has no \"iat\"");
+  }
+  if (iat && *iat >= *exp) {
+    return Invalid(reason::kIatInvalid, "\"iat\" is not before \"exp\"");
   }
   if (iat && *iat > now_s + leeway) {
     return Invalid(reason::kIatInFuture, "\"iat\" is " + Seconds(*iat - now_s) + " in the future");
@@ -269,8 +294,8 @@ Result<VerifiedJwt> JwtVerifier::Verify(std::string_view token, const Jwks& keys
     return Invalid(reason::kTokenTooOld, "token was issued " + Seconds(now_s - *iat) + " ago");
   }
   if (const boost::json::value* jti = claims.if_contains("jti")) {
-    if (!jti->is_string()) {
-      return Invalid(reason::kJtiInvalid, "\"jti\" is not a string");
+    if (!jti->is_string() || HasControlCharacter(jti->as_string())) {
+      return Invalid(reason::kJtiInvalid, "\"jti\" is not a string free of control characters");
     }
     out.jwt_id_ = std::string(jti->as_string());
   }

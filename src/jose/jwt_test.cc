@@ -8,6 +8,7 @@
 #include "common/base64url.h"
 #include "common/clock.h"
 #include "jose/reasons.h"
+#include "jose/signature.h"
 #include "support/status_matchers.h"
 
 namespace signet::jose {
@@ -20,6 +21,13 @@ using std::chrono::seconds;
 constexpr int64_t kNow = 1'700'000'000;
 
 class JwtTest : public ::testing::TestWithParam<Algorithm> {};
+
+// A tampered signature must fail as a signature, not for some unrelated reason.
+::testing::Matcher<const Result<VerifiedJwt>&> SignatureRejected() {
+  return ::testing::AnyOf(
+      FailsWith(reason::kSignatureInvalid), FailsWith(reason::kEcdsaSignatureRange),
+      FailsWith(reason::kEcdsaSignatureLength), FailsWith(reason::kSignatureMissing));
+}
 
 JwtValidator Validator(Algorithm alg) {
   return *JwtValidator::Builder()
@@ -66,16 +74,70 @@ TEST_P(JwtTest, EveryFlippedSignatureBitIsRejected) {
     flipped[bit / 8] = static_cast<char>(flipped[bit / 8] ^ (1 << (bit % 8)));
     std::string bad = token.substr(0, sig_start) + Base64UrlEncode(flipped);
     auto result = verifier.Verify(bad, keys, FromUnixSeconds(kNow));
-    ASSERT_FALSE(result.ok()) << "bit " << bit;
+    ASSERT_THAT(result, SignatureRejected()) << "bit " << bit;
   }
   for (size_t len = 0; len < sig.size(); len += 5) {
     std::string bad = token.substr(0, sig_start) + Base64UrlEncode(sig.substr(0, len));
-    ASSERT_FALSE(verifier.Verify(bad, keys, FromUnixSeconds(kNow)).ok()) << "length " << len;
+    ASSERT_THAT(verifier.Verify(bad, keys, FromUnixSeconds(kNow)), SignatureRejected())
+        << "length " << len;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllAlgorithms, JwtTest, ::testing::ValuesIn(kAllAlgorithms),
                          [](const auto& info) { return std::string(AlgorithmName(info.param)); });
+
+class JwtClaimsTest : public ::testing::Test {
+ protected:
+  Result<VerifiedJwt> VerifyClaims(const boost::json::object& claims) {
+    return JwtVerifier(Validator(Algorithm::kES256))
+        .Verify(*SignJwt(key_, claims), Jwks({key_.public_jwk()}), FromUnixSeconds(kNow));
+  }
+  SigningKey key_ = *SigningKey::GenerateForTesting(Algorithm::kES256, "k1");
+};
+
+TEST_F(JwtClaimsTest, ControlCharactersInIdentifiersRejected) {
+  boost::json::object claims = Claims();
+  claims["sub"] = std::string("admin\0x", 7);
+  EXPECT_THAT(VerifyClaims(claims), FailsWith(reason::kSubInvalid));
+  claims = Claims();
+  claims["aud"] = boost::json::array{"signet", "other\n"};
+  EXPECT_THAT(VerifyClaims(claims), FailsWith(reason::kAudInvalid));
+  claims = Claims();
+  claims["jti"] = "id\x7f";
+  EXPECT_THAT(VerifyClaims(claims), FailsWith(reason::kJtiInvalid));
+}
+
+TEST_F(JwtClaimsTest, TimesOutOfOrderRejected) {
+  boost::json::object claims = Claims();
+  claims["iat"] = kNow + 20;  // within leeway of now, but after exp
+  claims["exp"] = kNow + 10;
+  EXPECT_THAT(VerifyClaims(claims), FailsWith(reason::kIatInvalid));
+  claims = Claims();
+  claims["nbf"] = kNow + 300;  // == exp: the token is valid at no instant
+  EXPECT_THAT(VerifyClaims(claims), FailsWith(reason::kNbfInvalid));
+  claims = Claims();
+  claims["exp"] = 9.5e9;  // past the NumericDate range SystemTime can hold
+  EXPECT_THAT(VerifyClaims(claims), FailsWith(reason::kExpInvalid));
+}
+
+TEST(RsaSignatureLengthTest, PssSignatureWithoutItsLeadingZeroRejected) {
+  // PSS salts are random, so about one signature in 256 starts with a zero byte; such a
+  // signature must not also verify with that byte dropped (two spellings of one token).
+  auto key = SigningKey::GenerateForTesting(Algorithm::kPS256, "ps");
+  ASSERT_THAT(key, IsOk());
+  const std::string data = "header.payload";
+  std::string signature;
+  for (int tries = 0; tries < 5000 && (signature.empty() || signature[0] != '\0'); ++tries) {
+    signature = *key->Sign(data);
+  }
+  ASSERT_EQ(signature[0], '\0') << "no signature with a leading zero in 5000 tries";
+  EXPECT_THAT(VerifySignature(Algorithm::kPS256, key->public_jwk(), data, signature), IsOk());
+  EXPECT_THAT(VerifySignature(Algorithm::kPS256, key->public_jwk(), data, signature.substr(1)),
+              FailsWith(reason::kSignatureInvalid));
+  EXPECT_THAT(
+      VerifySignature(Algorithm::kPS256, key->public_jwk(), data, std::string(1, '\0') + signature),
+      FailsWith(reason::kSignatureInvalid));
+}
 
 TEST(JwtValidatorBuilderTest, RefusesLooseSettings) {
   auto base = [] {

@@ -74,6 +74,7 @@ inline constexpr std::string_view kJwkRsaRoca = "jwk_rsa_roca_weak";
 inline constexpr std::string_view kJwkCurveUnsupported = "jwk_curve_unsupported";
 inline constexpr std::string_view kJwkCoordinateLength = "jwk_coordinate_length";
 inline constexpr std::string_view kJwkPointNotOnCurve = "jwk_point_not_on_curve";
+inline constexpr std::string_view kJwkSmallOrderPoint = "jwk_small_order_point";
 inline constexpr std::string_view kJwkUseKeyOpsConflict = "jwk_use_key_ops_conflict";
 inline constexpr std::string_view kJwkAlgInvalid = "jwk_alg_invalid";
 inline constexpr std::string_view kJwksKeysMissing = "jwks_keys_missing";
@@ -138,6 +139,7 @@ inline constexpr std::array kAll = {kTokenTooLarge,
                                     kJwkCurveUnsupported,
                                     kJwkCoordinateLength,
                                     kJwkPointNotOnCurve,
+                                    kJwkSmallOrderPoint,
                                     kJwkUseKeyOpsConflict,
                                     kJwkAlgInvalid,
                                     kJwksKeysMissing,

@@ -47,14 +47,8 @@ const BIGNUM* CurveOrder(Algorithm alg) {
   static EC_GROUP* p256 = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
   static EC_GROUP* p384 = EC_GROUP_new_by_curve_name(NID_secp384r1);
   static EC_GROUP* p521 = EC_GROUP_new_by_curve_name(NID_secp521r1);
-  switch (alg) {
-    case Algorithm::kES256:
-      return EC_GROUP_get0_order(p256);
-    case Algorithm::kES384:
-      return EC_GROUP_get0_order(p384);
-    default:
-      return EC_GROUP_get0_order(p521);
-  }
+  const EC_GROUP* group = alg == Algorithm::kES256 ? p256 : alg == Algorithm::kES384 ? p384 : p521;
+  return group != nullptr ? EC_GROUP_get0_order(group) : nullptr;
 }
 
 Status Invalid(std::string_view reason, std::string message) {
@@ -78,6 +72,10 @@ Result<std::string> EcdsaRawToDer(Algorithm alg, std::string_view raw) {
     return Status(ErrorCode::kServerError, "internal", internal::TakeOpenSslError());
   }
   const BIGNUM* order = CurveOrder(alg);
+  if (order == nullptr) {
+    return Status(ErrorCode::kServerError, "internal",
+                  "OpenSSL lacks the curve for " + std::string(AlgorithmName(alg)));
+  }
   if (BN_is_zero(r.get()) || BN_is_zero(s.get()) || BN_cmp(r.get(), order) >= 0 ||
       BN_cmp(s.get(), order) >= 0) {
     return Invalid(reason::kEcdsaSignatureRange, "ECDSA r and s must lie in [1, n-1]");
@@ -126,11 +124,29 @@ bool ConfigurePss(EVP_PKEY_CTX* pctx, Algorithm alg) {
          EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
 }
 
+// Fails closed when OpenSSL cannot provide the digest: a null digest would make
+// EVP_DigestVerifyInit fall back to the key's default (SHA-256 for RSA) and check
+// RS384/RS512 signatures against the wrong hash.
+Status CheckDigestAvailable(Algorithm alg) {
+  if (RequiredKeyType(alg) != KeyType::kOkp && Digest(alg) == nullptr) {
+    return Status(ErrorCode::kServerError, "internal",
+                  "OpenSSL lacks the digest for " + std::string(AlgorithmName(alg)));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status VerifySignature(Algorithm alg, const Jwk& key, std::string_view data,
                        std::string_view signature) {
   SIGNET_RETURN_IF_ERROR(key.CheckUsableFor(alg));
+  SIGNET_RETURN_IF_ERROR(CheckDigestAvailable(alg));
+  if (RequiredKeyType(alg) == KeyType::kRsa &&
+      signature.size() != static_cast<size_t>(EVP_PKEY_get_size(key.pkey()))) {
+    // RFC 8017 §8.1.2/§8.2.2 step 1: exactly k bytes. OpenSSL's PSS path would accept a
+    // signature with its leading zero byte dropped, giving one token two spellings.
+    return Invalid(reason::kSignatureInvalid, "RSA signature is not as long as the modulus");
+  }
   std::string der;
   if (RequiredKeyType(alg) == KeyType::kEc) {
     SIGNET_ASSIGN_OR_RETURN(der, EcdsaRawToDer(alg, signature));
@@ -157,6 +173,7 @@ Status VerifySignature(Algorithm alg, const Jwk& key, std::string_view data,
 }
 
 Result<std::string> SignData(Algorithm alg, EVP_PKEY* pkey, std::string_view data) {
+  SIGNET_RETURN_IF_ERROR(CheckDigestAvailable(alg));
   MdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
   bool ok = ctx && EVP_DigestSignInit(ctx.get(), &pctx, Digest(alg), nullptr, pkey) == 1;

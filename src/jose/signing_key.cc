@@ -141,7 +141,10 @@ Result<SigningKey> SigningKey::GenerateForTesting(Algorithm alg, std::string kid
 Result<SigningKey> SigningKey::FromPkcs8Pem(const Secret& pem, Algorithm alg, std::string kid) {
   std::string_view text = pem.Reveal(SecretAccess::Grant());
   BIO* bio = BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
-  EVP_PKEY* pkey = bio ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+  // A callback that supplies no passphrase: without one, OpenSSL would prompt on the
+  // terminal for an encrypted PEM, and a daemon must fail instead.
+  auto no_passphrase = [](char*, int, int, void*) { return 0; };
+  EVP_PKEY* pkey = bio ? PEM_read_bio_PrivateKey(bio, nullptr, no_passphrase, nullptr) : nullptr;
   BIO_free(bio);
   if (pkey == nullptr) {
     ERR_clear_error();  // the queue may quote key material; never surface it
