@@ -148,6 +148,13 @@ Result<JwsVerifier> JwsVerifier::Create(std::vector<Algorithm> allowed, JwsLimit
   return JwsVerifier(std::move(allowed), limits);
 }
 
+JwsVerifier::JwsVerifier(std::vector<Algorithm> allowed, JwsLimits limits)
+    : allowed_(std::move(allowed)), limits_(limits) {
+  for (Algorithm alg : allowed_) {
+    rsa_algorithms_allowed_ += RequiredKeyType(alg) == KeyType::kRsa ? 1 : 0;
+  }
+}
+
 bool JwsVerifier::Allows(Algorithm alg) const {
   return std::find(allowed_.begin(), allowed_.end(), alg) != allowed_.end();
 }
@@ -159,6 +166,14 @@ Result<VerifiedJws> JwsVerifier::Verify(std::string_view token, const Jwks& keys
                                                " is not in this issuer's allowlist");
   }
   SIGNET_ASSIGN_OR_RETURN(const Jwk* key, keys.Select(jws.header.kid, jws.header.alg));
+  // An EC or Ed25519 key fits one algorithm by its curve; an RSA key fits six. RFC 8725bis
+  // wants each key used with exactly one, so an RSA key that does not name its `alg` is
+  // usable only where the allowlist leaves no choice.
+  if (key->key_type() == KeyType::kRsa && !key->algorithm() && rsa_algorithms_allowed_ > 1) {
+    return Invalid(reason::kAlgKeyMismatch,
+                   "the RSA key has no \"alg\" and several RSA algorithms are allowed: pin the "
+                   "key's alg or allow a single RSA algorithm");
+  }
   SIGNET_RETURN_IF_ERROR(VerifySignature(jws.header.alg, *key, jws.signing_input, jws.signature));
   return VerifiedJws(std::move(jws.header), std::move(jws.payload));
 }

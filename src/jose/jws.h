@@ -78,7 +78,9 @@ class JwsVerifier {
   static Result<JwsVerifier> Create(std::vector<Algorithm> allowed, JwsLimits limits = {});
 
   // Parses `token`, checks its alg against the allowlist (alg_not_allowed), selects the
-  // key from `keys` (see Jwks::Select) and verifies the signature.
+  // key from `keys` (see Jwks::Select) and verifies the signature. An RSA key without a
+  // JWK `alg` is refused (alg_key_mismatch) when the allowlist holds more than one RSA
+  // algorithm, so that no key serves two algorithms.
   Result<VerifiedJws> Verify(std::string_view token, const Jwks& keys) const;
 
   const JwsLimits& limits() const { return limits_; }
@@ -86,9 +88,9 @@ class JwsVerifier {
 
  private:
   friend class JwtVerifier;
-  JwsVerifier(std::vector<Algorithm> allowed, JwsLimits limits)
-      : allowed_(std::move(allowed)), limits_(limits) {}
+  JwsVerifier(std::vector<Algorithm> allowed, JwsLimits limits);
   std::vector<Algorithm> allowed_;
+  int rsa_algorithms_allowed_ = 0;
   JwsLimits limits_;
 };
 

@@ -956,13 +956,17 @@ TEST_F(NegativeSuiteTest, Item14_Ps256HeaderWithKeyMarkedRs256Rejected) {
   ASSERT_THAT(ps256, IsOk());
   std::string token = GoodToken(*ps256);
   EXPECT_THAT(Verify(token), FailsWith(reason::kAlgKeyMismatch));
-  // Control: the same public key without a JWK "alg" accepts it, so the refusal above
-  // is the alg binding and nothing else.
+  // The same public key without a JWK "alg" is bound by the allowlist instead: with RS256
+  // and PS256 both allowed it could serve either, so it is refused; with PS256 alone it
+  // accepts the token, so the refusals are the alg binding and nothing else.
   boost::json::object json = Rs256().public_jwk().ToJson();
   json.erase("alg");
   Result<Jwk> unbound = Jwk::FromJson(json);
   ASSERT_THAT(unbound, IsOk());
-  EXPECT_THAT(VerifyWith(Rules(), token, Jwks({*unbound})), IsOk());
+  EXPECT_THAT(VerifyWith(Rules(), token, Jwks({*unbound})), FailsWith(reason::kAlgKeyMismatch));
+  JwtValidator::Builder ps256_only = Rules();
+  ps256_only.AllowAlgorithms({Algorithm::kPS256});
+  EXPECT_THAT(VerifyWith(ps256_only, token, Jwks({*unbound})), IsOk());
 }
 
 TEST_F(NegativeSuiteTest, Item14_EdDsaHeaderWithEcKeyRejected) {
