@@ -49,39 +49,13 @@ T Must(Result<T> r, std::string_view what, std::string_view alg) {
   return std::move(r).value();
 }
 
-// The digests a careful raw-OpenSSL caller uses: fetched once, outside the hot path.
-// (Measured against EVP_sha256()-style implicit digests on this OpenSSL 3.0: the
-// pre-fetched ones were never slower, so this is the fairest baseline.)
-const EVP_MD* RawDigest(Algorithm alg) {
-  static const EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  static const EVP_MD* sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
-  static const EVP_MD* sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
-  switch (alg) {
-    case Algorithm::kRS256:
-    case Algorithm::kPS256:
-    case Algorithm::kES256:
-      return sha256;
-    case Algorithm::kRS384:
-    case Algorithm::kPS384:
-    case Algorithm::kES384:
-      return sha384;
-    case Algorithm::kRS512:
-    case Algorithm::kPS512:
-    case Algorithm::kES512:
-      return sha512;
-    case Algorithm::kEdDSA:
-      return nullptr;
-  }
-  return nullptr;
-}
-
-bool IsPss(Algorithm alg) {
-  return alg == Algorithm::kPS256 || alg == Algorithm::kPS384 || alg == Algorithm::kPS512;
-}
+// The raw baseline uses the same once-fetched digests as Signet (jose::DigestFor): on
+// this OpenSSL 3.0 they were never slower than EVP_sha256()-style implicit fetches, so
+// this is the fairest, fastest baseline.
 
 bool RawConfigurePss(EVP_PKEY_CTX* pctx, Algorithm alg) {
   return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, RawDigest(alg)) == 1 &&
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, signet::jose::DigestFor(alg)) == 1 &&
          EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
 }
 
@@ -113,8 +87,9 @@ int RawVerify(Algorithm alg, EVP_PKEY* pkey, std::string_view data, std::string_
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_PKEY_CTX* pctx = nullptr;
   int rc = 0;
-  if (ctx != nullptr && EVP_DigestVerifyInit(ctx, &pctx, RawDigest(alg), nullptr, pkey) == 1 &&
-      (!IsPss(alg) || RawConfigurePss(pctx, alg))) {
+  if (ctx != nullptr &&
+      EVP_DigestVerifyInit(ctx, &pctx, signet::jose::DigestFor(alg), nullptr, pkey) == 1 &&
+      (!signet::jose::IsRsaPss(alg) || RawConfigurePss(pctx, alg))) {
     rc = EVP_DigestVerify(ctx, reinterpret_cast<const uint8_t*>(sig.data()), sig.size(),
                           reinterpret_cast<const uint8_t*>(data.data()), data.size());
   }
@@ -128,8 +103,9 @@ size_t RawSign(Algorithm alg, EVP_PKEY* pkey, std::string_view data, std::vector
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_PKEY_CTX* pctx = nullptr;
   size_t len = out.size();
-  bool ok = ctx != nullptr && EVP_DigestSignInit(ctx, &pctx, RawDigest(alg), nullptr, pkey) == 1 &&
-            (!IsPss(alg) || RawConfigurePss(pctx, alg)) &&
+  bool ok = ctx != nullptr &&
+            EVP_DigestSignInit(ctx, &pctx, signet::jose::DigestFor(alg), nullptr, pkey) == 1 &&
+            (!signet::jose::IsRsaPss(alg) || RawConfigurePss(pctx, alg)) &&
             EVP_DigestSign(ctx, out.data(), &len, reinterpret_cast<const uint8_t*>(data.data()),
                            data.size()) == 1;
   EVP_MD_CTX_free(ctx);

@@ -14,35 +14,6 @@ namespace {
 using internal::BnPtr;
 using internal::MdCtxPtr;
 
-// Digests fetched once: implicit fetches by name on every call cost measurable time in
-// OpenSSL 3.
-const EVP_MD* Digest(Algorithm alg) {
-  static const EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  static const EVP_MD* sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
-  static const EVP_MD* sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
-  switch (alg) {
-    case Algorithm::kRS256:
-    case Algorithm::kPS256:
-    case Algorithm::kES256:
-      return sha256;
-    case Algorithm::kRS384:
-    case Algorithm::kPS384:
-    case Algorithm::kES384:
-      return sha384;
-    case Algorithm::kRS512:
-    case Algorithm::kPS512:
-    case Algorithm::kES512:
-      return sha512;
-    case Algorithm::kEdDSA:
-      return nullptr;  // EdDSA hashes internally
-  }
-  return nullptr;
-}
-
-bool IsPss(Algorithm alg) {
-  return alg == Algorithm::kPS256 || alg == Algorithm::kPS384 || alg == Algorithm::kPS512;
-}
-
 const BIGNUM* CurveOrder(Algorithm alg) {
   static EC_GROUP* p256 = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
   static EC_GROUP* p384 = EC_GROUP_new_by_curve_name(NID_secp384r1);
@@ -120,7 +91,7 @@ Result<std::string> EcdsaDerToRaw(Algorithm alg, const uint8_t* der, size_t der_
 bool ConfigurePss(EVP_PKEY_CTX* pctx, Algorithm alg) {
   // RFC 7518 §3.5: MGF1 with the same hash, salt as long as the hash output.
   return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, Digest(alg)) == 1 &&
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, DigestFor(alg)) == 1 &&
          EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
 }
 
@@ -128,7 +99,7 @@ bool ConfigurePss(EVP_PKEY_CTX* pctx, Algorithm alg) {
 // EVP_DigestVerifyInit fall back to the key's default (SHA-256 for RSA) and check
 // RS384/RS512 signatures against the wrong hash.
 Status CheckDigestAvailable(Algorithm alg) {
-  if (RequiredKeyType(alg) != KeyType::kOkp && Digest(alg) == nullptr) {
+  if (RequiredKeyType(alg) != KeyType::kOkp && DigestFor(alg) == nullptr) {
     return Status(ErrorCode::kServerError, "internal",
                   "OpenSSL lacks the digest for " + std::string(AlgorithmName(alg)));
   }
@@ -136,6 +107,35 @@ Status CheckDigestAvailable(Algorithm alg) {
 }
 
 }  // namespace
+
+// Digests fetched once: implicit fetches by name on every call cost measurable time in
+// OpenSSL 3.
+const EVP_MD* DigestFor(Algorithm alg) {
+  static const EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static const EVP_MD* sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
+  static const EVP_MD* sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  switch (alg) {
+    case Algorithm::kRS256:
+    case Algorithm::kPS256:
+    case Algorithm::kES256:
+      return sha256;
+    case Algorithm::kRS384:
+    case Algorithm::kPS384:
+    case Algorithm::kES384:
+      return sha384;
+    case Algorithm::kRS512:
+    case Algorithm::kPS512:
+    case Algorithm::kES512:
+      return sha512;
+    case Algorithm::kEdDSA:
+      return nullptr;  // EdDSA hashes internally
+  }
+  return nullptr;
+}
+
+bool IsRsaPss(Algorithm alg) {
+  return alg == Algorithm::kPS256 || alg == Algorithm::kPS384 || alg == Algorithm::kPS512;
+}
 
 Status VerifySignature(Algorithm alg, const Jwk& key, std::string_view data,
                        std::string_view signature) {
@@ -154,8 +154,8 @@ Status VerifySignature(Algorithm alg, const Jwk& key, std::string_view data,
   }
   MdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), &pctx, Digest(alg), nullptr, key.pkey()) == 1;
-  if (ok && IsPss(alg)) {
+  bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), &pctx, DigestFor(alg), nullptr, key.pkey()) == 1;
+  if (ok && IsRsaPss(alg)) {
     ok = ConfigurePss(pctx, alg);
   }
   if (!ok) {
@@ -176,8 +176,8 @@ Result<std::string> SignData(Algorithm alg, EVP_PKEY* pkey, std::string_view dat
   SIGNET_RETURN_IF_ERROR(CheckDigestAvailable(alg));
   MdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  bool ok = ctx && EVP_DigestSignInit(ctx.get(), &pctx, Digest(alg), nullptr, pkey) == 1;
-  if (ok && IsPss(alg)) {
+  bool ok = ctx && EVP_DigestSignInit(ctx.get(), &pctx, DigestFor(alg), nullptr, pkey) == 1;
+  if (ok && IsRsaPss(alg)) {
     ok = ConfigurePss(pctx, alg);
   }
   size_t len = 0;

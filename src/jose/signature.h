@@ -3,6 +3,8 @@
 // benchmarks, which compare them with raw EVP calls.
 #pragma once
 
+#include <openssl/types.h>
+
 #include <string>
 #include <string_view>
 
@@ -11,6 +13,11 @@
 #include "jose/jwk.h"
 
 namespace signet::jose {
+
+// The digest `alg` signs with, fetched once per process (nullptr for EdDSA, which hashes
+// internally, or if OpenSSL lacks it); and whether `alg` is RSASSA-PSS.
+const EVP_MD* DigestFor(Algorithm alg);
+bool IsRsaPss(Algorithm alg);
 
 // Verifies `signature` (JOSE encoding) over `data` with `key` for `alg`.
 // REQUIRES: key.CheckUsableFor(alg).ok() (checked again; alg_key_mismatch otherwise).
