@@ -1,6 +1,6 @@
 // The Beast/Asio half of http/server.h: one coroutine per connection, keep-alive,
-// bounded header and body sizes, idle timeouts. The only translation unit outside the
-// proxy that includes Beast.
+// bounded header and body sizes, read and write timeouts, a cap on open connections.
+// The only translation unit outside the proxy that includes Beast.
 #include "http/server.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -9,10 +9,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <utility>
 
 namespace signet::http {
 namespace {
@@ -61,16 +63,41 @@ Response ParseFailure(const beast::error_code& ec) {
   return r;
 }
 
+// Holds one of the server's max_connections slots while a connection is open, however
+// its coroutine ends (return, exception, or destruction with the io_context).
+class ConnectionSlot {
+ public:
+  explicit ConnectionSlot(size_t* open) : open_(open) { ++*open_; }
+  ConnectionSlot(ConnectionSlot&& other) noexcept : open_(std::exchange(other.open_, nullptr)) {}
+  ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+  ~ConnectionSlot() { Release(); }
+
+  void Release() {
+    if (open_ != nullptr) {
+      --*open_;
+      open_ = nullptr;
+    }
+  }
+
+ private:
+  size_t* open_;
+};
+
 }  // namespace
 
 struct Server::Impl {
   ServerOptions options;
   Router router;
+  // Connections open now. A plain counter: the io_context runs on the one thread that
+  // calls Run(), so Accept and every Serve coroutine touch it from that thread only.
+  // Declared before `io` so that coroutine frames destroyed with `io` can still release
+  // their slots.
+  size_t open_connections = 0;
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   asio::signal_set signals{io, SIGINT, SIGTERM};
 
-  asio::awaitable<void> Serve(tcp::socket socket) {
+  asio::awaitable<void> Serve(tcp::socket socket, ConnectionSlot slot) {
     beast::error_code ec;
     tcp::endpoint peer = socket.remote_endpoint(ec);
     std::string remote = ec ? "" : peer.address().to_string();
@@ -89,29 +116,64 @@ struct Server::Impl {
         break;
       }
       bool keep_alive = !read_ec && parser.get().keep_alive();
-      Response response =
-          read_ec ? ParseFailure(read_ec) : router.Dispatch(ToRequest(parser.get(), remote));
+      Response response;
+      if (read_ec) {
+        response = ParseFailure(read_ec);
+      } else {
+        try {
+          response = router.Dispatch(ToRequest(parser.get(), remote));
+        } catch (...) {
+          // Whatever the handler threw, its text may describe internals, so the client
+          // gets a generic 500. There is no logger here (http/ stays free of one); a
+          // handler that needs its failure logged catches and logs it itself. The
+          // connection closes after the answer: the handler may have left shared state
+          // half-done, and closing makes a well-behaved client start afresh.
+          response = Response::Error(Status(ErrorCode::kServerError, "internal", "internal error"));
+          keep_alive = false;
+        }
+      }
       auto message = ToBeast(std::move(response), parser.get().version(), keep_alive);
+      // A deadline of its own: the read's deadline may be nearly spent, and without one
+      // a client that never reads would hold the connection until the read's ran out.
+      stream.expires_after(options.write_timeout);
       auto [write_ec, written] = co_await bhttp::async_write(stream, message, kNoThrow);
       (void)written;
       if (write_ec || !keep_alive) {
         break;
       }
     }
+    // Free the slot before the peer can see the connection end, so a client that waits
+    // for the close and reconnects finds the slot free (both happen on this thread).
+    slot.Release();
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   asio::awaitable<void> Accept() {
+    asio::steady_timer backoff(io);
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
       if (ec == asio::error::operation_aborted) {
         co_return;
       }
       if (ec) {
-        continue;  // e.g. EMFILE: keep serving the connections we have
+        // e.g. EMFILE/ENFILE: the pending connection stays in the backlog, so an
+        // immediate retry fails again and spins. Keep serving the connections we have
+        // and retry once some of them may have closed.
+        backoff.expires_after(std::chrono::milliseconds(100));
+        auto [wait_ec] = co_await backoff.async_wait(kNoThrow);
+        if (wait_ec == asio::error::operation_aborted) {
+          co_return;
+        }
+        continue;
       }
-      asio::co_spawn(io, Serve(std::move(socket)), asio::detached);
+      if (open_connections >= options.max_connections) {
+        beast::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
+      asio::co_spawn(io, Serve(std::move(socket), ConnectionSlot(&open_connections)),
+                     asio::detached);
     }
   }
 };

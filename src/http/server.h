@@ -2,7 +2,10 @@
 //
 // Boost.Beast and Asio stay behind this header: handlers see only the plain Request and
 // Response values below, so no other module pays Beast's compile cost or depends on its
-// types. Handlers run on the server's I/O thread(s) and must not block on I/O.
+// types. Handlers run on the server's I/O thread and must not block on I/O. A handler
+// that throws gets its client a generic 500 (server_error, never the exception's text) and
+// its connection closed; the server goes on serving others. Handlers log their own
+// failures: this module has no logging dependency.
 //
 // Thread safety: Start() and port() may be called from any thread; Stop() may be called
 // from any thread (including a signal handler's strand) and makes Run() return.
@@ -67,10 +70,19 @@ class Router {
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
-  uint16_t port = 8080;  // 0 picks a free port; see Server::port()
-  size_t max_body_bytes = 64 * 1024;
-  size_t max_header_bytes = 16 * 1024;
-  std::chrono::seconds idle_timeout{30};
+  uint16_t port = 8080;                 // 0 picks a free port; see Server::port()
+  size_t max_body_bytes = 64 * 1024;    // larger bodies answer 413
+  size_t max_header_bytes = 16 * 1024;  // larger request heads answer 431
+  // Bounds the wait for the next request on a kept-alive connection and reading it.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
+  // Bounds writing one response, so a client that stops reading cannot pin the
+  // connection (and the response buffered for it) for longer.
+  std::chrono::milliseconds write_timeout = std::chrono::seconds(30);
+  // Open connections beyond this are accepted and closed at once, without a response.
+  // Accepting and closing (rather than pausing accept) keeps the listen backlog drained,
+  // so an excess client learns at once instead of waiting in the backlog for a slot, and
+  // the accept loop needs no wake-up when a connection ends.
+  size_t max_connections = 1024;
 };
 
 class Server {

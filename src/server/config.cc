@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -37,22 +38,59 @@ bool IsLoopbackHost(std::string_view host) {
   return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
 }
 
+// The host of an http(s) URL's authority, an IPv6 literal keeping its brackets ("[::1]")
+// as IsLoopbackHost expects; nullopt when the authority is malformed. The host is
+// checked for presence, not syntax: the issuer is compared as a string, never resolved.
+std::optional<std::string_view> AuthorityHost(std::string_view authority) {
+  // userinfo would make "http://localhost:80@evil.example" look like a loopback URL.
+  if (authority.find('@') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string_view host;
+  std::string_view after_host;
+  if (authority.starts_with('[')) {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return std::nullopt;
+    }
+    host = authority.substr(0, close + 1);
+    after_host = authority.substr(close + 1);
+  } else {
+    size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    after_host = colon == std::string_view::npos ? "" : authority.substr(colon);
+  }
+  if (host.empty() || host == "[]") {
+    return std::nullopt;
+  }
+  if (after_host.empty()) {
+    return host;
+  }
+  std::string_view port = after_host.substr(1);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (!after_host.starts_with(':') || ec != std::errc() || end != port.data() + port.size() ||
+      value > 65535) {
+    return std::nullopt;
+  }
+  return host;
+}
+
 Status CheckIssuer(const std::string& issuer) {
   // OIDC Discovery §3 / RFC 8414 §2: an https URL with no query or fragment.
-  std::string_view rest;
-  if (issuer.starts_with("https://")) {
-    rest = std::string_view(issuer).substr(8);
-  } else if (issuer.starts_with("http://")) {
-    rest = std::string_view(issuer).substr(7);
-    std::string_view host = rest.substr(0, rest.find_first_of(":/"));
-    if (!IsLoopbackHost(host)) {
-      return ConfigError("server.issuer must be https (http is allowed only on loopback)");
-    }
-  } else {
+  bool https = issuer.starts_with("https://");
+  if (!https && !issuer.starts_with("http://")) {
     return ConfigError("server.issuer must be an https URL");
   }
-  if (rest.empty() || issuer.find_first_of("?#") != std::string::npos || issuer.ends_with("/")) {
-    return ConfigError("server.issuer must have a host and no query, fragment or trailing slash");
+  std::string_view rest = std::string_view(issuer).substr(https ? 8 : 7);
+  std::optional<std::string_view> host = AuthorityHost(rest.substr(0, rest.find('/')));
+  if (!host || issuer.find_first_of("?#") != std::string::npos || issuer.ends_with("/")) {
+    return ConfigError(
+        "server.issuer must have a host (and optional port) and no user info, query, fragment "
+        "or trailing slash");
+  }
+  if (!https && !IsLoopbackHost(*host)) {
+    return ConfigError("server.issuer must be https (http is allowed only on loopback)");
   }
   return Status::Ok();
 }

@@ -51,6 +51,28 @@ TEST(ConfigTest, IssuerMustBeHttpsOrLoopbackHttp) {
   EXPECT_THAT(ParseConfig(""), FailsWith("config_invalid"));
 }
 
+TEST(ConfigTest, IssuerHostIsParsedWithIpv6LiteralsAndPorts) {
+  auto issuer = [](const std::string& url) { return ParseConfig("server:\n  issuer: " + url); };
+  // An IPv6 literal's colons are not the port separator.
+  EXPECT_THAT(issuer("http://[::1]:8080"), IsOk());
+  EXPECT_THAT(issuer("http://[::1]"), IsOk());
+  EXPECT_THAT(issuer("https://[2001:db8::1]:8443/tenant"), IsOk());
+  EXPECT_THAT(issuer("http://[2001:db8::1]:8080"), FailsWith("config_invalid"));  // not loopback
+  EXPECT_THAT(issuer("https://a.example:8443"), IsOk());
+  // No host, or a malformed authority.
+  EXPECT_THAT(issuer("https://:443"), FailsWith("config_invalid"));
+  EXPECT_THAT(issuer("http://:8080"), FailsWith("config_invalid"));
+  EXPECT_THAT(issuer("https:///path"), FailsWith("config_invalid"));
+  EXPECT_THAT(issuer("https://[]:443"), FailsWith("config_invalid"));
+  EXPECT_THAT(issuer("https://[::1"), FailsWith("config_invalid"));
+  EXPECT_THAT(issuer("https://[::1]x"), FailsWith("config_invalid"));
+  EXPECT_THAT(issuer("https://a.example:44x3"), FailsWith("config_invalid"));
+  EXPECT_THAT(issuer("https://a.example:70000"), FailsWith("config_invalid"));
+  // User info would let a non-loopback http issuer pass for a loopback one.
+  EXPECT_THAT(issuer("http://localhost:80@evil.example"), FailsWith("config_invalid"));
+  EXPECT_THAT(issuer("http://127.0.0.1@evil.example"), FailsWith("config_invalid"));
+}
+
 TEST(ConfigTest, SigningAlgorithmMustBeOneSignetSignsWith) {
   EXPECT_THAT(ParseConfig("server:\n  issuer: https://a.example\nsigning:\n  algorithm: PS256\n"),
               FailsWith("config_invalid"));

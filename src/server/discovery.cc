@@ -17,10 +17,16 @@ void AddDiscoveryRoutes(http::Router& router, const std::string& issuer,
   for (const auto& alg : algorithms) {
     algs.emplace_back(alg);
   }
-  // Only what Signet serves today; the document grows with the endpoints.
+  // What Signet serves today, plus the members OIDC Discovery 1.0 §3 makes REQUIRED:
+  // relying parties that federate with Signet (e.g. Anthropic WIF) verify its JWTs as ID
+  // tokens and refuse a document without them. Signet issues signed JWTs straight from
+  // its token endpoint, never through an authorization redirect, so the closest honest
+  // response type is "id_token"; "sub" is the same value for every relying party.
   std::string document = boost::json::serialize(boost::json::object{
       {"issuer", issuer},
       {"jwks_uri", issuer + "/.well-known/jwks.json"},
+      {"response_types_supported", boost::json::array{"id_token"}},
+      {"subject_types_supported", boost::json::array{"public"}},
       {"id_token_signing_alg_values_supported", algs},
   });
   std::string jwks = signing_keys.ToJson();

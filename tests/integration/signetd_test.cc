@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <gtest/gtest.h>
+#include <boost/json/serialize.hpp>
 #include <fstream>
 
 #include "common/json.h"
@@ -52,6 +53,11 @@ TEST_F(SignetdTest, PublishesDiscoveryAndAPublicOnlyJwks) {
   ASSERT_THAT(discovery, IsOk());
   EXPECT_EQ(discovery->at("issuer").as_string(), "https://signet.test");
   EXPECT_EQ(discovery->at("jwks_uri").as_string(), "https://signet.test/.well-known/jwks.json");
+  // The members OIDC Discovery 1.0 §3 marks REQUIRED, which federating verifiers check.
+  EXPECT_EQ(boost::json::serialize(discovery->at("response_types_supported")), R"(["id_token"])");
+  EXPECT_EQ(boost::json::serialize(discovery->at("subject_types_supported")), R"(["public"])");
+  EXPECT_EQ(boost::json::serialize(discovery->at("id_token_signing_alg_values_supported")),
+            R"(["EdDSA"])");
 
   std::string body = Curl(base_ + "/.well-known/jwks.json");
   auto jwks = jose::Jwks::Parse(body);
