@@ -24,6 +24,10 @@ double ToUnixSeconds(SystemTime t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
+int64_t ToUnixSecondsFloor(SystemTime t) {
+  return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
 SystemTime FromUnixSeconds(int64_t seconds) { return SystemTime(std::chrono::seconds(seconds)); }
 
 SimulatedClock::SimulatedClock(SystemTime start) : wall_ns_(SinceEpochNs(start)), mono_ns_(0) {}

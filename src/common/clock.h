@@ -29,6 +29,8 @@ class Clock {
 
 // Seconds since the Unix epoch, with the sub-second part, as JWT NumericDate uses.
 double ToUnixSeconds(SystemTime t);
+// Whole seconds since the epoch, rounded down: a JWT NumericDate as issuers write it.
+int64_t ToUnixSecondsFloor(SystemTime t);
 SystemTime FromUnixSeconds(int64_t seconds);
 
 // A clock that moves only when told to. Both times start at the given wall time and

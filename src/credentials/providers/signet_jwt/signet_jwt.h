@@ -1,0 +1,19 @@
+// signet-jwt: an RFC 9068 JWT access token signed by Signet, for services that trust
+// Signet's JWKS directly. Header typ "at+jwt"; claims iss (Signet's issuer), sub (the
+// workload's SPIFFE id spiffe://<trust_domain>/workload/<name>), aud (the destination's
+// audience), client_id (the workload's name), jti, iat, exp, scope (when granted), and
+// upstream {iss, sub}: the identity the workload proved, for the destination's own logs.
+#pragma once
+
+#include <memory>
+
+#include "credentials/provider.h"
+
+namespace signet::credentials {
+
+inline constexpr std::string_view kJwtTokenType = "urn:ietf:params:oauth:token-type:jwt";
+
+Result<std::unique_ptr<CredentialProvider>> CreateSignetJwtProvider(const Destination& destination,
+                                                                    const ProviderContext& context);
+
+}  // namespace signet::credentials

@@ -1,0 +1,102 @@
+#include "credentials/providers/signet_jwt/signet_jwt.h"
+
+#include <gtest/gtest.h>
+
+#include "jose/jwt.h"
+#include "support/status_matchers.h"
+
+namespace signet::credentials {
+namespace {
+
+using testing::FailsWith;
+using testing::IsOk;
+
+class SignetJwtProviderTest : public ::testing::Test {
+ protected:
+  SignetJwtProviderTest() {
+    auto key = jose::SigningKey::Generate(jose::Algorithm::kES256, "k1");
+    context_.issuer = "https://signet.example.com";
+    context_.trust_domain = "example.com";
+    context_.signing_key = std::make_shared<const jose::SigningKey>(std::move(key).value());
+    context_.clock = &clock_;
+    context_.random = &random_;
+  }
+
+  Result<jose::VerifiedJwt> VerifyAsResourceServer(const std::string& token) {
+    auto validator = jose::JwtValidator::Builder()
+                         .ExpectIssuer("https://signet.example.com")
+                         .ExpectAudience("https://orders.internal")
+                         .AllowAlgorithms({jose::Algorithm::kES256})
+                         .ExpectType("at+jwt")
+                         .RequireIssuedAt()
+                         .Build();
+    EXPECT_THAT(validator, IsOk());
+    jose::Jwks keys({context_.signing_key->public_jwk()});
+    return jose::JwtVerifier(*validator).Verify(token, keys, clock_.Now());
+  }
+
+  SimulatedClock clock_{FromUnixSeconds(1'800'000'000) + std::chrono::milliseconds(700)};
+  SeededRandom random_{7};
+  ProviderContext context_;
+  Destination destination_{"orders", "signet-jwt", "https://orders.internal"};
+};
+
+TEST_F(SignetJwtProviderTest, IssuesAnRfc9068AccessToken) {
+  auto provider = CreateProvider(destination_, context_);
+  ASSERT_THAT(provider, IsOk());
+  IssueRequest request{"billing",
+                       {"orders.read", "orders.write"},
+                       std::chrono::seconds(300),
+                       "https://kubernetes.default.svc",
+                       "system:serviceaccount:billing:api"};
+  auto credential = (*provider)->Issue(request);
+  ASSERT_THAT(credential, IsOk());
+  EXPECT_EQ(credential->token_type, "Bearer");
+  EXPECT_EQ(credential->issued_token_type, "urn:ietf:params:oauth:token-type:jwt");
+  EXPECT_EQ(credential->expires_at, FromUnixSeconds(1'800'000'300));
+
+  auto jwt = VerifyAsResourceServer(credential->access_token);
+  ASSERT_THAT(jwt, IsOk());
+  EXPECT_EQ(jwt->subject(), "spiffe://example.com/workload/billing");
+  EXPECT_EQ(jwt->jwt_id(), credential->jti);
+  EXPECT_EQ(jwt->issued_at(), FromUnixSeconds(1'800'000'000));
+  const auto& claims = jwt->claims();
+  EXPECT_EQ(claims.at("client_id").as_string(), "billing");
+  EXPECT_EQ(claims.at("scope").as_string(), "orders.read orders.write");
+  EXPECT_TRUE(claims.at("iat").is_int64());  // a whole NumericDate, not 1.8E9
+  EXPECT_EQ(claims.at("upstream").at("iss").as_string(), "https://kubernetes.default.svc");
+  EXPECT_EQ(claims.at("upstream").at("sub").as_string(), "system:serviceaccount:billing:api");
+}
+
+TEST_F(SignetJwtProviderTest, OmitsScopeWhenNoneGrantedAndUsesFreshJtis) {
+  auto provider = CreateProvider(destination_, context_);
+  ASSERT_THAT(provider, IsOk());
+  IssueRequest request{"billing", {}, std::chrono::seconds(60), "iss", "sub"};
+  auto first = (*provider)->Issue(request);
+  auto second = (*provider)->Issue(request);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
+  EXPECT_NE(first->jti, second->jti);
+  auto jwt = VerifyAsResourceServer(first->access_token);
+  ASSERT_THAT(jwt, IsOk());
+  EXPECT_FALSE(jwt->claims().contains("scope"));
+}
+
+TEST_F(SignetJwtProviderTest, RefusesAnExhaustedLifetime) {
+  auto provider = CreateProvider(destination_, context_);
+  ASSERT_THAT(provider, IsOk());
+  IssueRequest request{"billing", {}, std::chrono::seconds(0), "iss", "sub"};
+  EXPECT_THAT((*provider)->Issue(request), FailsWith("lifetime_exhausted"));
+}
+
+TEST(ProviderRegistryTest, UnknownKindNamesTheKnownOnes) {
+  ProviderContext context;
+  auto provider = CreateProvider(Destination{"x", "carrier-pigeon", "aud"}, context);
+  ASSERT_THAT(provider, FailsWith("provider_unknown"));
+  EXPECT_NE(provider.status().message().find("signet-jwt"), std::string::npos);
+  EXPECT_THAT(CreateProvider(Destination{"x", "signet-jwt", "aud"}, context),
+              FailsWith("provider_context_incomplete"));
+}
+
+}  // namespace
+}  // namespace signet::credentials
