@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,8 @@ struct IssueRequest {
   std::string workload;              // the workload's name
   std::vector<std::string> scopes;   // granted by policy; may be empty
   std::chrono::seconds lifetime{0};  // already min(requested, policy, upstream)
+  // RFC 8693 requested_token_type; the provider refuses a type it cannot issue.
+  std::optional<std::string> requested_token_type;
   std::string upstream_issuer;
   std::string upstream_subject;
 };

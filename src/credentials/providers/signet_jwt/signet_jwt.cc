@@ -18,6 +18,13 @@ class SignetJwtProvider final : public CredentialProvider {
       return Status(ErrorCode::kInvalidRequest, "lifetime_exhausted",
                     "the subject token has no lifetime left to issue a credential for");
     }
+    std::string_view token_type =
+        request.requested_token_type ? *request.requested_token_type : kAccessTokenType;
+    if (token_type != kAccessTokenType && token_type != kJwtTokenType) {
+      return Status(ErrorCode::kInvalidRequest, "requested_token_type_unsupported",
+                    "this destination issues urn:ietf:params:oauth:token-type:access_token "
+                    "(or :jwt)");
+    }
     SystemTime now = context_.clock->Now();
     // NumericDate in whole seconds, so that `exp - iat` is the lifetime exactly.
     SystemTime issued_at = FromUnixSeconds(ToUnixSecondsFloor(now));
@@ -26,7 +33,7 @@ class SignetJwtProvider final : public CredentialProvider {
     credential.jti = context_.random->Base64UrlId();
     credential.scopes = request.scopes;
     credential.expires_at = expires_at;
-    credential.issued_token_type = std::string(kJwtTokenType);
+    credential.issued_token_type = std::string(token_type);
     credential.token_type = "Bearer";
 
     boost::json::object claims{

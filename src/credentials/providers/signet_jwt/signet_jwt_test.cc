@@ -47,12 +47,13 @@ TEST_F(SignetJwtProviderTest, IssuesAnRfc9068AccessToken) {
   IssueRequest request{"billing",
                        {"orders.read", "orders.write"},
                        std::chrono::seconds(300),
+                       std::nullopt,
                        "https://kubernetes.default.svc",
                        "system:serviceaccount:billing:api"};
   auto credential = (*provider)->Issue(request);
   ASSERT_THAT(credential, IsOk());
   EXPECT_EQ(credential->token_type, "Bearer");
-  EXPECT_EQ(credential->issued_token_type, "urn:ietf:params:oauth:token-type:jwt");
+  EXPECT_EQ(credential->issued_token_type, "urn:ietf:params:oauth:token-type:access_token");
   EXPECT_EQ(credential->expires_at, FromUnixSeconds(1'800'000'300));
 
   auto jwt = VerifyAsResourceServer(credential->access_token);
@@ -71,7 +72,7 @@ TEST_F(SignetJwtProviderTest, IssuesAnRfc9068AccessToken) {
 TEST_F(SignetJwtProviderTest, OmitsScopeWhenNoneGrantedAndUsesFreshJtis) {
   auto provider = CreateProvider(destination_, context_);
   ASSERT_THAT(provider, IsOk());
-  IssueRequest request{"billing", {}, std::chrono::seconds(60), "iss", "sub"};
+  IssueRequest request{"billing", {}, std::chrono::seconds(60), std::nullopt, "iss", "sub"};
   auto first = (*provider)->Issue(request);
   auto second = (*provider)->Issue(request);
   ASSERT_THAT(first, IsOk());
@@ -85,8 +86,20 @@ TEST_F(SignetJwtProviderTest, OmitsScopeWhenNoneGrantedAndUsesFreshJtis) {
 TEST_F(SignetJwtProviderTest, RefusesAnExhaustedLifetime) {
   auto provider = CreateProvider(destination_, context_);
   ASSERT_THAT(provider, IsOk());
-  IssueRequest request{"billing", {}, std::chrono::seconds(0), "iss", "sub"};
+  IssueRequest request{"billing", {}, std::chrono::seconds(0), std::nullopt, "iss", "sub"};
   EXPECT_THAT((*provider)->Issue(request), FailsWith("lifetime_exhausted"));
+}
+
+TEST_F(SignetJwtProviderTest, IssuesTheRequestedTokenTypeItSupports) {
+  auto provider = CreateProvider(destination_, context_);
+  ASSERT_THAT(provider, IsOk());
+  IssueRequest request{"billing", {},   std::chrono::seconds(60), std::string(kJwtTokenType),
+                       "iss",     "sub"};
+  auto jwt = (*provider)->Issue(request);
+  ASSERT_THAT(jwt, IsOk());
+  EXPECT_EQ(jwt->issued_token_type, kJwtTokenType);
+  request.requested_token_type = "urn:ietf:params:oauth:token-type:saml2";
+  EXPECT_THAT((*provider)->Issue(request), FailsWith("requested_token_type_unsupported"));
 }
 
 TEST(ProviderRegistryTest, UnknownKindNamesTheKnownOnes) {
