@@ -14,6 +14,8 @@ case "${1:-}" in
   --quick) quick=1 ;;
 esac
 scripts/deps.sh
+# Third-party clients for tests/interop, pinned by its package-lock.json.
+npm ci --prefix tests/interop --no-audit --no-fund --silent
 jobs=$(nproc)
 passed=0
 failed=0

@@ -118,11 +118,4 @@ std::string RunCommand(const std::string& command, int* exit_code) {
   return out;
 }
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/signet-test-XXXXXX";
-  path_ = mkdtemp(tmpl);
-}
-
-TempDir::~TempDir() { std::filesystem::remove_all(path_); }
-
 }  // namespace signet::testing

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.h"
+
 namespace signet::testing {
 
 class Subprocess {
@@ -44,16 +46,5 @@ class ReadyPipe {
 
 // Runs a shell command and returns its stdout (for real third-party clients: curl).
 std::string RunCommand(const std::string& command, int* exit_code = nullptr);
-
-// A fresh temporary directory, removed with its content when the object dies.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 }  // namespace signet::testing

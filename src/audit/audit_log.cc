@@ -1,0 +1,110 @@
+#include "audit/audit_log.h"
+
+#include <algorithm>
+#include <future>
+#include <iterator>
+
+#include "audit/chain.h"
+
+namespace signet::audit {
+
+Result<std::unique_ptr<AuditLog>> AuditLog::Open(store::Store& store, Options options) {
+  if (options.max_batch == 0) {
+    return Status(ErrorCode::kInvalidConfig, "audit_options_invalid",
+                  "audit max_batch must be at least 1");
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::optional<store::AuditRow> head, store.LastAudit());
+  int64_t seq = head ? head->seq : 0;
+  std::string hash = head ? head->hash : std::string(store::kGenesisHash);
+  return std::unique_ptr<AuditLog>(new AuditLog(store, options, seq, std::move(hash)));
+}
+
+AuditLog::AuditLog(store::Store& store, Options options, int64_t head_seq, std::string head_hash)
+    : store_(store),
+      options_(options),
+      head_seq_(head_seq),
+      head_hash_(std::move(head_hash)),
+      writer_([this] { WriterLoop(); }) {}
+
+AuditLog::~AuditLog() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();
+}
+
+void AuditLog::Append(Event event, std::function<void(Status)> done) {
+  Pending pending{SerializeEvent(event), std::move(done)};
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(pending));
+  }
+  wake_.notify_one();
+}
+
+Status AuditLog::AppendAndWait(Event event) {
+  std::promise<Status> outcome;
+  std::future<Status> result = outcome.get_future();
+  Append(std::move(event), [&outcome](Status status) { outcome.set_value(std::move(status)); });
+  return result.get();
+}
+
+void AuditLog::WriterLoop() {
+  std::vector<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) {
+        return;  // stopping, and everything queued is committed
+      }
+      auto end =
+          queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), options_.max_batch));
+      batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+      queue_.erase(queue_.begin(), end);
+    }
+    Commit(batch);
+    batch.clear();
+  }
+}
+
+void AuditLog::Commit(std::vector<Pending>& batch) {
+  Status status;
+  if (reread_head_) {
+    // The failed commit may have landed after all (a lost connection), or another writer
+    // may have appended: chain onto what the store holds.
+    auto head = store_.LastAudit();
+    if (head.ok()) {
+      head_seq_ = *head ? (*head)->seq : 0;
+      head_hash_ = *head ? (*head)->hash : std::string(store::kGenesisHash);
+      reread_head_ = false;
+    } else {
+      status = head.status();
+    }
+  }
+  if (status.ok()) {
+    std::vector<store::AuditRow> rows;
+    rows.reserve(batch.size());
+    int64_t seq = head_seq_;
+    std::string prev = head_hash_;
+    for (Pending& pending : batch) {
+      std::string hash = ChainHash(prev, pending.record);
+      rows.push_back(store::AuditRow{++seq, std::move(pending.record), prev, hash});
+      prev = std::move(hash);
+    }
+    status = store_.AppendAudit(rows);
+    if (status.ok()) {
+      head_seq_ = seq;
+      head_hash_ = std::move(prev);
+    } else {
+      reread_head_ = true;
+    }
+  }
+  for (Pending& pending : batch) {
+    pending.done(status);
+  }
+}
+
+}  // namespace signet::audit

@@ -1,0 +1,390 @@
+// The SQLite Store: one database file in WAL mode.
+//
+// One connection guarded by one mutex serves every thread. That is enough for now: the
+// audit writer batches its rows (group commit), and signing keys are read once at
+// start-up. A reader pool (WAL allows readers beside the writer) can come when the
+// admin API reads the trail while requests write it.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "store/store.h"
+
+namespace signet::store {
+namespace {
+
+// Schema migrations, applied in order; migration i takes the schema from version i to
+// i + 1. Never edit one that has shipped: add the next.
+constexpr std::string_view kMigrations[] = {
+    // 1: signing keys and the audit trail.
+    R"sql(
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY NOT NULL,
+  algorithm TEXT NOT NULL,
+  sealed_private_key BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE audit (
+  seq INTEGER PRIMARY KEY NOT NULL,
+  record TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+)sql",
+};
+constexpr int64_t kSchemaVersion = std::size(kMigrations);
+
+// How long a statement waits for another connection's lock before it fails.
+constexpr int kBusyTimeoutMs = 5000;
+
+struct DbClose {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StmtFinalize {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using DbPtr = std::unique_ptr<sqlite3, DbClose>;
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
+
+// A lock held by another connection past the busy timeout is an outage, not a bug.
+Status Error(sqlite3* db, int rc, std::string_view what) {
+  int primary = rc & 0xff;
+  bool unavailable = primary == SQLITE_BUSY || primary == SQLITE_LOCKED ||
+                     primary == SQLITE_CANTOPEN || primary == SQLITE_NOTADB ||
+                     primary == SQLITE_IOERR || primary == SQLITE_FULL;
+  return Status(ErrorCode::kServerError, unavailable ? "store_unavailable" : "store_failed",
+                "SQLite: " + std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+// One use of a cached prepared statement: binds on the way in, resets on the way out so
+// that the statement never keeps a read snapshot open between calls.
+class Use {
+ public:
+  Use(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Use() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Use(const Use&) = delete;
+  Use& operator=(const Use&) = delete;
+
+  // The bound bytes must outlive this Use (SQLITE_STATIC: no copy).
+  Use& Bind(int index, std::string_view text) {
+    Check(
+        sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC));
+    return *this;
+  }
+  Use& BindBlob(int index, std::string_view bytes) {
+    Check(sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
+                            SQLITE_STATIC));
+    return *this;
+  }
+  Use& Bind(int index, int64_t value) {
+    Check(sqlite3_bind_int64(stmt_, index, value));
+    return *this;
+  }
+
+  // SQLITE_ROW or SQLITE_DONE; any other code is the first error (of a bind, or the step).
+  int Step() { return bind_rc_ != SQLITE_OK ? bind_rc_ : sqlite3_step(stmt_); }
+  // Runs a statement that returns no rows.
+  Status Run(std::string_view what) {
+    int rc = Step();
+    return rc == SQLITE_DONE ? Status::Ok() : Error(db_, rc, what);
+  }
+
+  int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  std::string Bytes(int column) const {
+    const void* data = sqlite3_column_blob(stmt_, column);
+    int size = sqlite3_column_bytes(stmt_, column);
+    return data ? std::string(static_cast<const char*>(data), size) : std::string();
+  }
+
+ private:
+  void Check(int rc) {
+    if (bind_rc_ == SQLITE_OK) {
+      bind_rc_ = rc;
+    }
+  }
+
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  int bind_rc_ = SQLITE_OK;
+};
+
+AuditRow ReadAuditRow(const Use& use) {
+  return AuditRow{use.Int(0), use.Bytes(1), use.Bytes(2), use.Bytes(3)};
+}
+
+Status Exec(sqlite3* db, std::string_view sql, std::string_view what) {
+  int rc = sqlite3_exec(db, std::string(sql).c_str(), nullptr, nullptr, nullptr);
+  return rc == SQLITE_OK ? Status::Ok() : Error(db, rc, what);
+}
+
+Result<StmtPtr> Prepare(sqlite3* db, std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return Error(db, rc, "prepare");
+  }
+  return StmtPtr(stmt);
+}
+
+// A single-value query ("PRAGMA journal_mode=WAL" answers with the mode it set).
+Result<std::string> QueryText(sqlite3* db, std::string_view sql) {
+  SIGNET_ASSIGN_OR_RETURN(StmtPtr stmt, Prepare(db, sql));
+  Use use(db, stmt.get());
+  int rc = use.Step();
+  if (rc == SQLITE_DONE) {
+    return std::string();
+  }
+  if (rc != SQLITE_ROW) {
+    return Error(db, rc, sql);
+  }
+  return use.Bytes(0);
+}
+
+// Brings the schema to kSchemaVersion in one IMMEDIATE transaction, so two processes
+// opening a new database at once cannot both migrate it.
+Status Migrate(sqlite3* db) {
+  SIGNET_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE", "begin migration"));
+  auto migrate = [db]() -> Status {
+    SIGNET_RETURN_IF_ERROR(Exec(db,
+                                "CREATE TABLE IF NOT EXISTS schema_version "
+                                "(version INTEGER NOT NULL)",
+                                "create schema_version"));
+    int64_t version = 0;
+    {
+      SIGNET_ASSIGN_OR_RETURN(StmtPtr query, Prepare(db, "SELECT version FROM schema_version"));
+      Use use(db, query.get());
+      int rc = use.Step();
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return Error(db, rc, "read schema version");
+      }
+      version = rc == SQLITE_ROW ? use.Int(0) : 0;
+    }  // the query is reset and finalized before the schema changes
+    if (version > kSchemaVersion) {
+      return Status(ErrorCode::kServerError, "store_schema_too_new",
+                    "the database has schema version " + std::to_string(version) +
+                        " but this build knows only up to " + std::to_string(kSchemaVersion) +
+                        ": run a newer signetd, or restore a backup made by this version");
+    }
+    for (int64_t v = version; v < kSchemaVersion; ++v) {
+      SIGNET_RETURN_IF_ERROR(Exec(db, kMigrations[v], "schema migration " + std::to_string(v + 1)));
+    }
+    if (version == kSchemaVersion) {
+      return Status::Ok();
+    }
+    std::string set =
+        version == 0
+            ? "INSERT INTO schema_version (version) VALUES (" + std::to_string(kSchemaVersion) + ")"
+            : "UPDATE schema_version SET version = " + std::to_string(kSchemaVersion);
+    return Exec(db, set, "record schema version");
+  };
+  if (Status s = migrate(); !s.ok()) {
+    static_cast<void>(Exec(db, "ROLLBACK", "rollback migration"));  // report the first error
+    return s;
+  }
+  return Exec(db, "COMMIT", "commit migration");
+}
+
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, SqliteOptions options);
+
+  Result<std::vector<SigningKeyRow>> ListSigningKeys() override;
+  Status InsertSigningKey(const SigningKeyRow& row) override;
+  Status AppendAudit(const std::vector<AuditRow>& rows) override;
+  Result<std::optional<AuditRow>> LastAudit() override;
+  Result<std::vector<AuditRow>> ListAudit(int64_t after_seq, size_t limit) override;
+
+ private:
+  explicit SqliteStore(DbPtr db) : db_(std::move(db)) {}
+  Status PrepareAll();
+  Result<std::optional<AuditRow>> LastAuditLocked();
+  Status AppendAuditLocked(const std::vector<AuditRow>& rows);
+
+  std::mutex mu_;
+  // Declared before the statements so that they are finalized first.
+  DbPtr db_;
+  StmtPtr list_keys_, insert_key_, last_audit_, list_audit_, insert_audit_, begin_, commit_,
+      rollback_;
+};
+
+Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, SqliteOptions options) {
+  sqlite3* raw = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  DbPtr db(raw);
+  auto unavailable = [&](std::string why) {
+    return Status(ErrorCode::kServerError, "store_unavailable",
+                  "cannot open the SQLite database " + path + ": " + why);
+  };
+  if (rc != SQLITE_OK) {
+    return unavailable(db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc));
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+
+  auto mode = QueryText(db.get(), "PRAGMA journal_mode=WAL");
+  if (!mode.ok()) {
+    return unavailable(mode.status().message());
+  }
+  if (*mode != "wal") {
+    return unavailable("WAL mode is not available (journal_mode is " + *mode +
+                       "); keep the data directory on a local file system");
+  }
+  // In WAL mode NORMAL never corrupts the database; it may lose the last commits on a
+  // power loss. FULL syncs the WAL on every commit (group commit keeps that affordable).
+  const char* sync = options.durability == Durability::kFsync ? "PRAGMA synchronous=FULL"
+                                                              : "PRAGMA synchronous=NORMAL";
+  if (Status s = Exec(db.get(), sync, "set synchronous"); !s.ok()) {
+    return unavailable(s.message());
+  }
+  if (Status s = Migrate(db.get()); !s.ok()) {
+    return s.reason() == "store_schema_too_new" ? s : unavailable(s.message());
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db)));
+  SIGNET_RETURN_IF_ERROR(store->PrepareAll());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Status SqliteStore::PrepareAll() {
+  struct {
+    StmtPtr* stmt;
+    std::string_view sql;
+  } statements[] = {
+      {&list_keys_,
+       "SELECT kid, algorithm, sealed_private_key, created_at FROM signing_keys "
+       "ORDER BY created_at, rowid"},
+      {&insert_key_,
+       "INSERT INTO signing_keys (kid, algorithm, sealed_private_key, created_at) "
+       "VALUES (?1, ?2, ?3, ?4)"},
+      {&last_audit_, "SELECT seq, record, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT 1"},
+      {&list_audit_,
+       "SELECT seq, record, prev_hash, hash FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2"},
+      {&insert_audit_, "INSERT INTO audit (seq, record, prev_hash, hash) VALUES (?1, ?2, ?3, ?4)"},
+      {&begin_, "BEGIN IMMEDIATE"},
+      {&commit_, "COMMIT"},
+      {&rollback_, "ROLLBACK"},
+  };
+  for (auto& [stmt, sql] : statements) {
+    SIGNET_ASSIGN_OR_RETURN(*stmt, Prepare(db_.get(), sql));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<SigningKeyRow>> SqliteStore::ListSigningKeys() {
+  std::lock_guard lock(mu_);
+  Use use(db_.get(), list_keys_.get());
+  std::vector<SigningKeyRow> rows;
+  int rc;
+  while ((rc = use.Step()) == SQLITE_ROW) {
+    rows.push_back(SigningKeyRow{use.Bytes(0), use.Bytes(1), use.Bytes(2), use.Int(3)});
+  }
+  if (rc != SQLITE_DONE) {
+    return Error(db_.get(), rc, "list signing keys");
+  }
+  return rows;
+}
+
+Status SqliteStore::InsertSigningKey(const SigningKeyRow& row) {
+  std::lock_guard lock(mu_);
+  return Use(db_.get(), insert_key_.get())
+      .Bind(1, row.kid)
+      .Bind(2, row.algorithm)
+      .BindBlob(3, row.sealed_private_key)
+      .Bind(4, row.created_at)
+      .Run("insert signing key");
+}
+
+Status SqliteStore::AppendAudit(const std::vector<AuditRow>& rows) {
+  if (rows.empty()) {
+    return Status::Ok();
+  }
+  std::lock_guard lock(mu_);
+  // IMMEDIATE takes the write lock before reading the head, so no other connection can
+  // append between the check and the inserts.
+  SIGNET_RETURN_IF_ERROR(Use(db_.get(), begin_.get()).Run("begin audit append"));
+  Status s = AppendAuditLocked(rows);
+  if (s.ok()) {
+    s = Use(db_.get(), commit_.get()).Run("commit audit append");
+  }
+  if (!s.ok() && !sqlite3_get_autocommit(db_.get())) {
+    // The first error is the one worth reporting.
+    static_cast<void>(Use(db_.get(), rollback_.get()).Run("rollback audit append"));
+  }
+  return s;
+}
+
+Status SqliteStore::AppendAuditLocked(const std::vector<AuditRow>& rows) {
+  SIGNET_ASSIGN_OR_RETURN(std::optional<AuditRow> head, LastAuditLocked());
+  int64_t expected_seq = head ? head->seq + 1 : 1;
+  std::string expected_prev = head ? head->hash : std::string(kGenesisHash);
+  for (const AuditRow& row : rows) {
+    if (row.seq != expected_seq || row.prev_hash != expected_prev) {
+      return Status(ErrorCode::kServerError, "audit_chain_conflict",
+                    "audit row " + std::to_string(row.seq) +
+                        " does not continue the stored chain, which expects row " +
+                        std::to_string(expected_seq) + " next; another writer appended first");
+    }
+    SIGNET_RETURN_IF_ERROR(Use(db_.get(), insert_audit_.get())
+                               .Bind(1, row.seq)
+                               .Bind(2, row.record)
+                               .Bind(3, row.prev_hash)
+                               .Bind(4, row.hash)
+                               .Run("insert audit row"));
+    ++expected_seq;
+    expected_prev = row.hash;
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<AuditRow>> SqliteStore::LastAudit() {
+  std::lock_guard lock(mu_);
+  return LastAuditLocked();
+}
+
+Result<std::optional<AuditRow>> SqliteStore::LastAuditLocked() {
+  Use use(db_.get(), last_audit_.get());
+  int rc = use.Step();
+  if (rc == SQLITE_DONE) {
+    return std::optional<AuditRow>();
+  }
+  if (rc != SQLITE_ROW) {
+    return Error(db_.get(), rc, "read last audit row");
+  }
+  return std::optional<AuditRow>(ReadAuditRow(use));
+}
+
+Result<std::vector<AuditRow>> SqliteStore::ListAudit(int64_t after_seq, size_t limit) {
+  std::lock_guard lock(mu_);
+  int64_t bounded = static_cast<int64_t>(
+      std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<int64_t>::max())));
+  Use use(db_.get(), list_audit_.get());
+  use.Bind(1, after_seq).Bind(2, bounded);
+  std::vector<AuditRow> rows;
+  int rc;
+  while ((rc = use.Step()) == SQLITE_ROW) {
+    rows.push_back(ReadAuditRow(use));
+  }
+  if (rc != SQLITE_DONE) {
+    return Error(db_.get(), rc, "list audit rows");
+  }
+  return rows;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, SqliteOptions options) {
+  return SqliteStore::Open(path, options);
+}
+
+}  // namespace signet::store

@@ -1,0 +1,80 @@
+// Store: Signet's persistent state behind one interface.
+//
+// SQLite (the embedded default, OpenSqliteStore) implements it today; PostgreSQL will
+// implement the same interface, and both must pass one conformance suite. The store
+// holds bytes it is given: signing keys arrive already sealed (common/aead.h) and audit
+// rows arrive already hashed (audit/chain.h); the store never sees a secret in clear.
+//
+// Errors: server_error with reason store_unavailable (the database cannot be opened or
+// reached) or store_failed (a statement failed), carrying the database's message and
+// never row contents; AppendAudit adds audit_chain_conflict.
+//
+// Thread safety: every implementation is safe for concurrent use.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace signet::store {
+
+struct SigningKeyRow {
+  std::string kid;
+  std::string algorithm;           // JWS name, "ES256"
+  std::string sealed_private_key;  // AeadSeal(master key, PKCS#8 PEM, aad = kid)
+  int64_t created_at = 0;          // unix seconds
+};
+
+struct AuditRow {
+  int64_t seq = 0;        // 1 for the first record, then +1 without gaps
+  std::string record;     // canonical JSON of the event (audit/event.h)
+  std::string prev_hash;  // lowercase hex SHA-256; 64 '0' for seq 1
+  std::string hash;       // lowercase hex SHA-256 of prev_hash "\n" record
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // All signing keys, oldest first.
+  virtual Result<std::vector<SigningKeyRow>> ListSigningKeys() = 0;
+  // Adds a key; a kid that exists already is store_failed.
+  virtual Status InsertSigningKey(const SigningKeyRow& row) = 0;
+
+  // Appends `rows` in one transaction: all of them or none. Each row must continue the
+  // stored chain: seq one more than the previous row's and prev_hash equal to its hash
+  // (the genesis values for the first row of an empty trail); otherwise nothing is
+  // written and the reason is audit_chain_conflict (another writer appended first).
+  virtual Status AppendAudit(const std::vector<AuditRow>& rows) = 0;
+  // The newest audit row, or nullopt when the trail is empty.
+  virtual Result<std::optional<AuditRow>> LastAudit() = 0;
+  // Up to `limit` rows with seq > after_seq, in seq order.
+  virtual Result<std::vector<AuditRow>> ListAudit(int64_t after_seq, size_t limit) = 0;
+};
+
+// What a committed transaction survives.
+enum class Durability {
+  kFsync,    // a power loss or OS crash (SQLite synchronous=FULL in WAL mode)
+  kProcess,  // a crash of signetd, not of the machine (synchronous=NORMAL in WAL mode)
+};
+
+struct SqliteOptions {
+  Durability durability = Durability::kFsync;
+};
+
+// Opens the SQLite database at `path` in WAL mode, creating the file and the schema when
+// absent and applying any newer schema migrations in order. A database written by a
+// newer Signet (a schema version this build does not know) is refused:
+// store_schema_too_new.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, SqliteOptions options = {});
+
+// The prev_hash of the first audit row.
+inline constexpr std::string_view kGenesisHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+}  // namespace signet::store
