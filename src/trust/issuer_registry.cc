@@ -1,0 +1,57 @@
+#include "trust/issuer_registry.h"
+
+#include "common/json.h"
+#include "jose/jws.h"
+
+namespace signet::trust {
+
+Result<IssuerRegistry> IssuerRegistry::Build(std::vector<std::unique_ptr<Issuer>> issuers) {
+  IssuerRegistry registry;
+  for (auto& issuer : issuers) {
+    std::string iss = issuer->config().issuer_url;
+    if (registry.by_iss_.contains(iss)) {
+      return Status(ErrorCode::kInvalidConfig, "config_invalid",
+                    "issuers " + registry.by_iss_[iss]->config().name + " and " +
+                        issuer->config().name + " have the same issuer " + iss);
+    }
+    registry.by_iss_.emplace(std::move(iss), std::move(issuer));
+  }
+  return registry;
+}
+
+Result<std::pair<Issuer*, jose::VerifiedJwt>> IssuerRegistry::Verify(std::string_view token,
+                                                                     SystemTime now) const {
+  // The strict parser runs first so a malformed or hostile token is named for what it is
+  // (alg_none, jwe_refused, ...) before anything reads its claims.
+  Result<jose::ParsedJws> parsed = jose::ParseCompactJws(token);
+  if (!parsed.ok()) {
+    return Status(ErrorCode::kInvalidRequest, parsed.status().reason(), parsed.status().message());
+  }
+  Result<boost::json::object> payload = ParseJsonObject(parsed->payload);
+  const boost::json::value* iss = payload.ok() ? payload->if_contains("iss") : nullptr;
+  if (iss == nullptr || !iss->is_string()) {
+    return Status(ErrorCode::kInvalidRequest, "token_malformed",
+                  "the subject token is not a JWT with an iss claim");
+  }
+  auto it = by_iss_.find(std::string_view(iss->get_string()));
+  if (it == by_iss_.end()) {
+    constexpr size_t kShown = 200;
+    std::string shown(std::string_view(iss->get_string()).substr(0, kShown));
+    return Status(ErrorCode::kInvalidRequest, "issuer_untrusted",
+                  "token issuer is not trusted: \"" + shown + "\"");
+  }
+  SIGNET_ASSIGN_OR_RETURN(jose::VerifiedJwt jwt, it->second->Verify(token, now));
+  return std::make_pair(it->second.get(), std::move(jwt));
+}
+
+Status IssuerRegistry::RefreshAll() {
+  Status first;
+  for (auto& [iss, issuer] : by_iss_) {
+    if (Status s = issuer->Refresh(); !s.ok() && first.ok()) {
+      first = s;
+    }
+  }
+  return first;
+}
+
+}  // namespace signet::trust

@@ -1,0 +1,38 @@
+// IssuerRegistry: every trusted issuer, found by a token's `iss`.
+//
+// The `iss` is read from the token's unverified payload only to choose which issuer's
+// rules and keys verify it: the chosen issuer's validator checks `iss` again, byte for
+// byte, after the signature. Tokens from issuers not configured are refused without any
+// fetch: their `iss` is never a URL Signet contacts.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "trust/issuer.h"
+
+namespace signet::trust {
+
+class IssuerRegistry {
+ public:
+  // Refuses two issuers with the same `iss` (invalid_config).
+  static Result<IssuerRegistry> Build(std::vector<std::unique_ptr<Issuer>> issuers);
+
+  // The issuer of `token` and the verified token. Reasons (invalid_request): the
+  // parser's (token_charset, alg_none, ...) for a token that is not a well-formed JWS,
+  // token_malformed when its payload has no string `iss`, issuer_untrusted when no
+  // configured issuer has that `iss`; then Issuer::Verify's.
+  Result<std::pair<Issuer*, jose::VerifiedJwt>> Verify(std::string_view token,
+                                                       SystemTime now) const;
+
+  // Fetches every issuer's keys; the first error, after trying them all.
+  Status RefreshAll();
+
+ private:
+  std::map<std::string, std::unique_ptr<Issuer>, std::less<>> by_iss_;
+};
+
+}  // namespace signet::trust
