@@ -51,17 +51,25 @@ Response Response::Error(const Status& status) {
 }
 
 void Router::Add(std::string method, std::string path, Handler handler) {
+  AddAsync(std::move(method), std::move(path),
+           [handler = std::move(handler)](const Request& request, Responder respond) {
+             respond(handler(request));
+           });
+}
+
+void Router::AddAsync(std::string method, std::string path, AsyncHandler handler) {
   routes_.push_back({std::move(method), std::move(path), std::move(handler)});
 }
 
-Response Router::Dispatch(const Request& request) const {
+void Router::Dispatch(const Request& request, Responder respond) const {
   std::string allowed;
   for (const Route& route : routes_) {
     if (route.path != request.path) {
       continue;
     }
     if (route.method == request.method) {
-      return route.handler(request);
+      route.handler(request, std::move(respond));
+      return;
     }
     allowed += allowed.empty() ? route.method : ", " + route.method;
   }
@@ -70,12 +78,13 @@ Response Router::Dispatch(const Request& request) const {
                                         "method " + request.method + " is not allowed here"));
     r.status = 405;
     r.headers.emplace_back("Allow", allowed);
-    return r;
+    respond(std::move(r));
+    return;
   }
   Response r = Response::Error(
       Status(ErrorCode::kInvalidRequest, "not_found", "no such endpoint: " + request.path));
   r.status = 404;
-  return r;
+  respond(std::move(r));
 }
 
 std::vector<std::pair<std::string, std::string>> Router::Routes() const {

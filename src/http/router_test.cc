@@ -13,6 +13,18 @@ Router TestRouter() {
   return router;
 }
 
+// The answer of a router whose handlers all answer at once.
+Response Answer(const Router& router, const Request& request) {
+  Response answer;
+  bool answered = false;
+  router.Dispatch(request, [&](Response r) {
+    answer = std::move(r);
+    answered = true;
+  });
+  EXPECT_TRUE(answered);
+  return answer;
+}
+
 TEST(RouterTest, DispatchesByMethodAndPath) {
   Request get{.method = "GET",
               .path = "/a",
@@ -20,10 +32,10 @@ TEST(RouterTest, DispatchesByMethodAndPath) {
               .headers = {},
               .body = "",
               .remote_address = ""};
-  EXPECT_EQ(TestRouter().Dispatch(get).body, "\"x=1\"");
+  EXPECT_EQ(Answer(TestRouter(), get).body, "\"x=1\"");
   Request post = get;
   post.method = "POST";
-  EXPECT_EQ(TestRouter().Dispatch(post).status, 201);
+  EXPECT_EQ(Answer(TestRouter(), post).status, 201);
 }
 
 TEST(RouterTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
@@ -33,14 +45,31 @@ TEST(RouterTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
             .headers = {},
             .body = "",
             .remote_address = ""};
-  EXPECT_EQ(TestRouter().Dispatch(r).status, 404);
+  EXPECT_EQ(Answer(TestRouter(), r).status, 404);
   r.path = "/a";
   r.method = "DELETE";
-  Response response = TestRouter().Dispatch(r);
+  Response response = Answer(TestRouter(), r);
   EXPECT_EQ(response.status, 405);
   ASSERT_EQ(response.headers.size(), 2u);
   EXPECT_EQ(response.headers[1].first, "Allow");
   EXPECT_EQ(response.headers[1].second, "GET, POST");
+}
+
+TEST(RouterTest, AsyncHandlersAnswerWhenTheyAreReady) {
+  Router router;
+  Responder saved;
+  router.AddAsync("POST", "/later",
+                  [&saved](const Request&, Responder respond) { saved = std::move(respond); });
+  Request r;
+  r.method = "POST";
+  r.path = "/later";
+  std::optional<Response> answer;
+  router.Dispatch(r, [&](Response response) { answer = std::move(response); });
+  EXPECT_FALSE(answer.has_value());
+  saved(Response::Json(202, "{}"));
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status, 202);
+  EXPECT_EQ(router.Routes().front(), std::make_pair(std::string("POST"), std::string("/later")));
 }
 
 TEST(ResponseTest, ErrorsCarryOAuthCodeStatusAndNoStore) {

@@ -3,17 +3,22 @@
 // The only translation unit outside the proxy that includes Beast.
 #include "http/server.h"
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <thread>
 #include <utility>
 
 namespace signet::http {
@@ -63,11 +68,46 @@ Response ParseFailure(const beast::error_code& ec) {
   return r;
 }
 
+Response InternalError() {
+  Response r = Response::Error(Status(ErrorCode::kServerError, "internal", "internal error"));
+  r.close_connection = true;
+  return r;
+}
+
+// The coroutine's half of a Responder: completes the awaiting coroutine exactly once, on
+// the connection's executor, whichever thread answers. If the handler drops every copy
+// of its Responder without answering, the destructor answers 500 so the client never
+// hangs.
+template <typename Handler>
+class PendingResponse {
+ public:
+  PendingResponse(Handler handler, asio::any_io_executor executor)
+      : handler_(std::move(handler)), executor_(std::move(executor)) {}
+  PendingResponse(const PendingResponse&) = delete;
+  PendingResponse& operator=(const PendingResponse&) = delete;
+  ~PendingResponse() { Complete(InternalError()); }
+
+  void Complete(Response response) {
+    if (done_.exchange(true)) {
+      return;
+    }
+    asio::post(executor_,
+               [handler = std::move(handler_), response = std::move(response)]() mutable {
+                 std::move(handler)(std::move(response));
+               });
+  }
+
+ private:
+  Handler handler_;
+  asio::any_io_executor executor_;
+  std::atomic<bool> done_{false};
+};
+
 // Holds one of the server's max_connections slots while a connection is open, however
 // its coroutine ends (return, exception, or destruction with the io_context).
 class ConnectionSlot {
  public:
-  explicit ConnectionSlot(size_t* open) : open_(open) { ++*open_; }
+  explicit ConnectionSlot(std::atomic<size_t>* open) : open_(open) { ++*open_; }
   ConnectionSlot(ConnectionSlot&& other) noexcept : open_(std::exchange(other.open_, nullptr)) {}
   ConnectionSlot& operator=(ConnectionSlot&&) = delete;
   ~ConnectionSlot() { Release(); }
@@ -80,7 +120,7 @@ class ConnectionSlot {
   }
 
  private:
-  size_t* open_;
+  std::atomic<size_t>* open_;
 };
 
 }  // namespace
@@ -88,12 +128,10 @@ class ConnectionSlot {
 struct Server::Impl {
   ServerOptions options;
   Router router;
-  // Connections open now. A plain counter: the io_context runs on the one thread that
-  // calls Run(), so Accept and every Serve coroutine touch it from that thread only.
-  // Declared before `io` so that coroutine frames destroyed with `io` can still release
-  // their slots.
-  size_t open_connections = 0;
-  asio::io_context io{1};
+  // Connections open now. Declared before `io` so that coroutine frames destroyed with
+  // `io` can still release their slots.
+  std::atomic<size_t> open_connections = 0;
+  asio::io_context io;
   tcp::acceptor acceptor{io};
   asio::signal_set signals{io, SIGINT, SIGTERM};
 
@@ -120,17 +158,17 @@ struct Server::Impl {
       if (read_ec) {
         response = ParseFailure(read_ec);
       } else {
-        try {
-          response = router.Dispatch(ToRequest(parser.get(), remote));
-        } catch (...) {
-          // Whatever the handler threw, its text may describe internals, so the client
-          // gets a generic 500. There is no logger here (http/ stays free of one); a
-          // handler that needs its failure logged catches and logs it itself. The
-          // connection closes after the answer: the handler may have left shared state
-          // half-done, and closing makes a well-behaved client start afresh.
-          response = Response::Error(Status(ErrorCode::kServerError, "internal", "internal error"));
-          keep_alive = false;
-        }
+        Request request = ToRequest(parser.get(), remote);
+        // Waits for the handler's answer without blocking the thread. Initiated here, not
+        // in a nested awaitable<Response>: built with GCC 12 that version read a freed
+        // executor once its frame ended (valgrind), so this keeps one coroutine per
+        // connection.
+        response = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
+            [this](auto handler, const Request* request, asio::any_io_executor executor) {
+              StartDispatch(std::move(handler), *request, std::move(executor));
+            },
+            asio::use_awaitable, &request, stream.get_executor());
+        keep_alive = keep_alive && !response.close_connection;
       }
       auto message = ToBeast(std::move(response), parser.get().version(), keep_alive);
       // A deadline of its own: the read's deadline may be nearly spent, and without one
@@ -149,10 +187,31 @@ struct Server::Impl {
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  // Runs the router's handler for `request`; `handler` (the waiting coroutine) resumes
+  // on `executor` once the handler answers, whichever thread that happens on.
+  template <typename CompletionHandler>
+  void StartDispatch(CompletionHandler handler, const Request& request,
+                     asio::any_io_executor executor) {
+    auto pending = std::make_shared<PendingResponse<CompletionHandler>>(std::move(handler),
+                                                                        std::move(executor));
+    try {
+      router.Dispatch(request, [pending](Response r) { pending->Complete(std::move(r)); });
+    } catch (...) {
+      // Whatever the handler threw, its text may describe internals, so the client gets
+      // a generic 500. There is no logger here (http/ stays free of one); a handler that
+      // needs its failure logged catches and logs it itself. The connection closes after
+      // the answer: the handler may have left shared state half-done, and closing makes
+      // a well-behaved client start afresh.
+      pending->Complete(InternalError());
+    }
+  }
+
   asio::awaitable<void> Accept() {
     asio::steady_timer backoff(io);
     for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+      // Each connection gets a strand: its coroutine may resume on any of the threads,
+      // never on two at once.
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kNoThrow);
       if (ec == asio::error::operation_aborted) {
         co_return;
       }
@@ -172,7 +231,8 @@ struct Server::Impl {
         socket.close(ignored);
         continue;
       }
-      asio::co_spawn(io, Serve(std::move(socket), ConnectionSlot(&open_connections)),
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, Serve(std::move(socket), ConnectionSlot(&open_connections)),
                      asio::detached);
     }
   }
@@ -213,7 +273,16 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, Router rout
 
 uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
 
-void Server::Run() { impl_->io.run(); }
+void Server::Run() {
+  std::vector<std::thread> more;
+  for (int i = 1; i < impl_->options.threads; ++i) {
+    more.emplace_back([this] { impl_->io.run(); });
+  }
+  impl_->io.run();
+  for (auto& thread : more) {
+    thread.join();
+  }
+}
 
 void Server::Stop() {
   asio::post(impl_->io, [raw = impl_.get()] { raw->io.stop(); });

@@ -2,10 +2,12 @@
 //
 // Boost.Beast and Asio stay behind this header: handlers see only the plain Request and
 // Response values below, so no other module pays Beast's compile cost or depends on its
-// types. Handlers run on the server's I/O thread and must not block on I/O. A handler
-// that throws gets its client a generic 500 (server_error, never the exception's text) and
-// its connection closed; the server goes on serving others. Handlers log their own
-// failures: this module has no logging dependency.
+// types. Handlers run on the server's I/O threads and must not block on I/O: a handler
+// that has to wait (for a disk commit, say) is added with AddAsync and answers through
+// its Responder when ready, from any thread, while the I/O thread serves other
+// connections. A handler that throws gets its client a generic 500 (server_error, never
+// the exception's text) and its connection closed; the server goes on serving others.
+// Handlers log their own failures: this module has no logging dependency.
 //
 // Thread safety: Start() and port() may be called from any thread; Stop() may be called
 // from any thread (including a signal handler's strand) and makes Run() return.
@@ -42,6 +44,7 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  bool close_connection = false;  // close after sending, even if the client keeps alive
 
   static Response Json(int status, std::string body);
   // {"error": "<code>", "error_description": "<message>"} with the status for `code`.
@@ -49,13 +52,21 @@ struct Response {
 };
 
 using Handler = std::function<Response(const Request&)>;
+// Completes a request: call it exactly once, from any thread. If every copy is destroyed
+// without a call, the client gets a 500 rather than a hang.
+using Responder = std::function<void(Response)>;
+// The Request stays valid until the Responder is called.
+using AsyncHandler = std::function<void(const Request&, Responder)>;
 
 // Exact-path routing. An unknown path answers 404; a known path with another method
 // answers 405 with an Allow header.
 class Router {
  public:
   void Add(std::string method, std::string path, Handler handler);
-  Response Dispatch(const Request& request) const;
+  void AddAsync(std::string method, std::string path, AsyncHandler handler);
+  // Answers `request` through `respond` (at once for a synchronous handler). Exceptions
+  // from a handler propagate to the caller.
+  void Dispatch(const Request& request, Responder respond) const;
   // Every (method, path) pair, for documentation checks.
   std::vector<std::pair<std::string, std::string>> Routes() const;
 
@@ -63,7 +74,7 @@ class Router {
   struct Route {
     std::string method;
     std::string path;
-    Handler handler;
+    AsyncHandler handler;
   };
   std::vector<Route> routes_;
 };
@@ -83,6 +94,9 @@ struct ServerOptions {
   // so an excess client learns at once instead of waiting in the backlog for a slot, and
   // the accept loop needs no wake-up when a connection ends.
   size_t max_connections = 1024;
+  // Threads running the I/O loop (and synchronous handlers); each connection is served
+  // by one of them at a time.
+  int threads = 1;
 };
 
 class Server {
@@ -92,7 +106,7 @@ class Server {
   ~Server();
 
   uint16_t port() const;
-  // Serves until Stop() or SIGINT/SIGTERM.
+  // Serves until Stop() or SIGINT/SIGTERM, on the calling thread and threads - 1 more.
   void Run();
   void Stop();
 

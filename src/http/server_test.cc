@@ -14,12 +14,15 @@
 
 #include <gtest/gtest.h>
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -197,8 +200,32 @@ std::optional<HttpResponse> Exchange(int fd, std::string_view request) {
 constexpr std::string_view kGetHello = "GET /hello HTTP/1.1\r\nHost: test\r\n\r\n";
 constexpr size_t kBigBody = 16 * 1024 * 1024;  // far beyond the socket buffers
 
+// Responders of /later requests, answered by the test from its own thread.
+struct ParkedResponders {
+  std::mutex mu;
+  std::condition_variable arrived;
+  std::vector<Responder> responders;
+
+  Responder WaitForOne() {
+    std::unique_lock lock(mu);
+    if (!arrived.wait_for(lock, kTimeout, [this] { return !responders.empty(); })) {
+      return nullptr;
+    }
+    Responder r = std::move(responders.back());
+    responders.pop_back();
+    return r;
+  }
+};
+ParkedResponders parked;
+
 Router TestRouter() {
   Router router;
+  router.AddAsync("POST", "/later", [](const Request&, Responder respond) {
+    std::lock_guard lock(parked.mu);
+    parked.responders.push_back(std::move(respond));
+    parked.arrived.notify_all();
+  });
+  router.AddAsync("GET", "/dropped", [](const Request&, Responder) {});
   router.Add("GET", "/hello", [](const Request&) { return Response::Json(200, R"({"hi":1})"); });
   router.Add("POST", "/echo",
              [](const Request& r) { return Response::Json(200, std::string(r.body)); });
@@ -327,6 +354,69 @@ TEST(ServerTest, ThrowingHandlerGetsAGeneric500AndOthersAreStillServed) {
   auto again = Exchange(fresh.get(), kGetHello);
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->status, 200);
+}
+
+TEST(ServerTest, AsyncHandlerAnswersLaterFromAnotherThreadWhileOthersAreServed) {
+  RunningServer server;
+  ASSERT_TRUE(server.ok());
+  Fd waiting = Connect(server.port());
+  ASSERT_GE(waiting.get(), 0);
+  ASSERT_TRUE(
+      SendAll(waiting.get(), "POST /later HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"));
+  Responder respond = parked.WaitForOne();
+  ASSERT_TRUE(respond != nullptr) << "the async handler never ran";
+
+  // The one I/O thread is free while that request waits.
+  Fd other = Connect(server.port());
+  ASSERT_GE(other.get(), 0);
+  auto hello = Exchange(other.get(), kGetHello);
+  ASSERT_TRUE(hello.has_value());
+  EXPECT_EQ(hello->status, 200);
+
+  std::thread([respond] { respond(Response::Json(202, R"({"late":true})")); }).join();
+  std::string buffer;
+  auto late = ReadResponse(waiting.get(), &buffer);
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(late->status, 202);
+  EXPECT_EQ(late->body, R"({"late":true})");
+  // Answering twice is harmless: the first answer is the one sent.
+  respond(Response::Json(500, "{}"));
+  auto next = Exchange(waiting.get(), kGetHello);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->status, 200);
+}
+
+TEST(ServerTest, AHandlerThatDropsItsResponderGets500NotAHang) {
+  RunningServer server;
+  ASSERT_TRUE(server.ok());
+  Fd fd = Connect(server.port());
+  ASSERT_GE(fd.get(), 0);
+  auto response = Exchange(fd.get(), "GET /dropped HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 500);
+  EXPECT_TRUE(WaitClosed(fd.get()));
+}
+
+TEST(ServerTest, SeveralThreadsServeConnectionsInParallel) {
+  ServerOptions options;
+  options.threads = 3;
+  RunningServer server(options);
+  ASSERT_TRUE(server.ok());
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int c = 0; c < 6; ++c) {
+    clients.emplace_back([&] {
+      Fd fd = Connect(server.port());
+      for (int i = 0; i < 20 && fd.get() >= 0; ++i) {
+        auto r = Exchange(fd.get(), kGetHello);
+        ok += r.has_value() && r->status == 200;
+      }
+    });
+  }
+  for (auto& t : clients) {
+    t.join();
+  }
+  EXPECT_EQ(ok.load(), 120);
 }
 
 TEST(ServerTest, ConnectionsBeyondMaxConnectionsAreClosed) {
