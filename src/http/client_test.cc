@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "http/server.h"
@@ -18,9 +19,25 @@ using std::chrono::milliseconds;
 using testing::FailsWith;
 using testing::IsOk;
 
+// A self-signed certificate and key for `san`, made by the openssl command line.
+struct TestCertificate {
+  explicit TestCertificate(const std::string& san) {
+    int code = -1;
+    signet::testing::RunCommand(
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+        "-subj /CN=test -addext subjectAltName=" +
+            san + " -keyout " + key + " -out " + cert + " 2>&1",
+        &code);
+    EXPECT_EQ(code, 0);
+  }
+  signet::testing::TempDir dir;
+  std::string cert = dir.path() + "/cert.pem";
+  std::string key = dir.path() + "/key.pem";
+};
+
 class LocalServer {
  public:
-  LocalServer() {
+  explicit LocalServer(std::optional<TlsOptions> tls = std::nullopt) {
     Router router;
     router.Add("GET", "/jwks", [](const Request& r) {
       return Response::Json(200, R"({"keys":[],"query":")" + r.query + "\"}");
@@ -37,6 +54,7 @@ class LocalServer {
     });
     ServerOptions options;
     options.port = 0;
+    options.tls = std::move(tls);
     server_ = std::move(Server::Start(options, std::move(router)).value());
     thread_ = std::thread([this] { server_->Run(); });
   }
@@ -44,8 +62,8 @@ class LocalServer {
     server_->Stop();
     thread_.join();
   }
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(server_->port()) + path;
+  std::string url(const std::string& path, const char* scheme = "http") const {
+    return std::string(scheme) + "://127.0.0.1:" + std::to_string(server_->port()) + path;
   }
 
  private:
@@ -104,43 +122,31 @@ TEST(HttpClientTest, TransportFailuresAndBadUrls) {
 // openssl s_server on a loopback port with a certificate for `san`.
 class TlsServer {
  public:
-  explicit TlsServer(const std::string& san) {
-    cert_ = dir_.path() + "/cert.pem";
-    std::string key = dir_.path() + "/key.pem";
-    int code = -1;
-    signet::testing::RunCommand(
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
-        "-subj /CN=test -addext subjectAltName=" +
-            san + " -keyout " + key + " -out " + cert_ + " 2>&1",
-        &code);
-    EXPECT_EQ(code, 0);
+  explicit TlsServer(const std::string& san) : certificate_(san) {
     port_ = signet::testing::FreeLoopbackPort();
+    // s_server prints ACCEPT once it listens; that line goes to the ready pipe.
+    std::string command = "openssl s_server -www -accept 127.0.0.1:" + std::to_string(port_) +
+                          " -cert " + certificate_.cert + " -key " + certificate_.key +
+                          " | (grep -m1 ACCEPT > " + ready_.path() + "; cat > /dev/null)";
     server_ = std::make_unique<signet::testing::Subprocess>(
-        std::vector<std::string>{"/usr/bin/openssl", "s_server", "-quiet", "-www", "-accept",
-                                 "127.0.0.1:" + std::to_string(port_), "-cert", cert_, "-key", key},
-        dir_.path() + "/s_server.log");
+        std::vector<std::string>{"/bin/sh", "-c", command}, dir_.path() + "/s_server.log");
+    EXPECT_EQ(ready_.ReadLine(milliseconds(10000)), "ACCEPT");
+  }
+  ~TlsServer() {
+    // Killing the shell leaves its pipeline running: stop s_server by its command line,
+    // which names this test's own port.
+    signet::testing::RunCommand("pkill -f 'accept 127.0.0.1:" + std::to_string(port_) + " '");
   }
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/"; }
-  const std::string& cert() const { return cert_; }
-
-  // s_server takes a moment to listen; retry a bounded number of times.
+  const std::string& cert() const { return certificate_.cert; }
   Result<ClientResponse> Send(HttpClient& client) const {
-    Result<ClientResponse> answer = Status(ErrorCode::kServerError, "unset", "");
-    for (int attempt = 0; attempt < 50; ++attempt) {
-      answer = client.Send({"GET", url(), {}, ""});
-      if (answer.ok() ||
-          answer.status().message().find("Connection refused") == std::string::npos) {
-        break;
-      }
-      std::this_thread::sleep_for(milliseconds(100));
-    }
-    return answer;
+    return client.Send({"GET", url(), {}, ""});
   }
 
  private:
   signet::testing::TempDir dir_;
   signet::testing::ReadyPipe ready_;
-  std::string cert_;
+  TestCertificate certificate_;
   int port_ = 0;
   std::unique_ptr<signet::testing::Subprocess> server_;
 };
@@ -165,6 +171,32 @@ TEST(HttpClientTest, HttpsRefusesACertificateForAnotherHost) {
   ClientOptions trusting;
   trusting.ca_file = server.cert();
   EXPECT_THAT(server.Send(*MakeHttpClient(trusting)), FailsWith("fetch_failed"));
+}
+
+TEST(HttpClientTest, TheServerSpeaksHttpsToTheClient) {
+  TestCertificate certificate("IP:127.0.0.1");
+  LocalServer server(TlsOptions{certificate.cert, certificate.key});
+  ClientOptions trusting;
+  trusting.ca_file = certificate.cert;
+  auto got = MakeHttpClient(trusting)->Send({"GET", server.url("/jwks", "https"), {}, ""});
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->status, 200);
+  // Plain HTTP to the TLS port gets no answer.
+  EXPECT_THAT(MakeHttpClient({})->Send({"GET", server.url("/jwks"), {}, ""}),
+              FailsWith("fetch_failed"));
+}
+
+TEST(HttpClientTest, ServerRefusesTlsFilesThatDoNotLoadOrMatch) {
+  TestCertificate one("IP:127.0.0.1");
+  TestCertificate other("IP:127.0.0.1");
+  ServerOptions options;
+  options.port = 0;
+  options.tls = TlsOptions{one.cert, other.key};
+  EXPECT_THAT(Server::Start(options, Router()), FailsWith("tls_invalid"));
+  options.tls = TlsOptions{one.dir.path() + "/missing.pem", one.key};
+  auto missing = Server::Start(options, Router());
+  ASSERT_THAT(missing, FailsWith("tls_invalid"));
+  EXPECT_NE(missing.status().message().find("missing.pem"), std::string::npos);
 }
 
 }  // namespace

@@ -12,13 +12,17 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <optional>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 namespace signet::http {
@@ -27,6 +31,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
@@ -66,6 +71,27 @@ Response ParseFailure(const beast::error_code& ec) {
       Status(ErrorCode::kInvalidRequest, "http_malformed", "malformed request: " + ec.message()));
   r.status = status;
   return r;
+}
+
+// TLS 1.2 and later, with the certificate chain and key from PEM files.
+Result<ssl::context> MakeTlsContext(const TlsOptions& files) {
+  ssl::context context(ssl::context::tls_server);
+  context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                      ssl::context::single_dh_use);
+  beast::error_code ec;
+  context.use_certificate_chain_file(files.cert_file, ec);
+  if (ec) {
+    return Status(ErrorCode::kInvalidConfig, "tls_invalid",
+                  "cannot load the TLS certificate chain " + files.cert_file + ": " + ec.message());
+  }
+  context.use_private_key_file(files.key_file, ssl::context::pem, ec);
+  if (ec || SSL_CTX_check_private_key(context.native_handle()) != 1) {
+    return Status(ErrorCode::kInvalidConfig, "tls_invalid",
+                  "cannot load the TLS private key " + files.key_file +
+                      ", or it does not match the certificate");
+  }
+  return context;
 }
 
 Response InternalError() {
@@ -132,20 +158,27 @@ struct Server::Impl {
   // `io` can still release their slots.
   std::atomic<size_t> open_connections = 0;
   asio::io_context io;
+  std::optional<ssl::context> tls;  // set when serving HTTPS
   tcp::acceptor acceptor{io};
   asio::signal_set signals{io, SIGINT, SIGTERM};
 
-  asio::awaitable<void> Serve(tcp::socket socket, ConnectionSlot slot) {
-    beast::error_code ec;
-    tcp::endpoint peer = socket.remote_endpoint(ec);
-    std::string remote = ec ? "" : peer.address().to_string();
-    beast::tcp_stream stream(std::move(socket));
+  // One connection, plain (beast::tcp_stream) or TLS (beast::ssl_stream over one).
+  template <typename Stream>
+  asio::awaitable<void> Serve(Stream stream, ConnectionSlot slot, std::string remote) {
+    auto& tcp_layer = beast::get_lowest_layer(stream);
+    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+      tcp_layer.expires_after(options.idle_timeout);
+      auto [handshake_ec] = co_await stream.async_handshake(ssl::stream_base::server, kNoThrow);
+      if (handshake_ec) {
+        co_return;  // not TLS, or a version or cipher we refuse: nothing to answer
+      }
+    }
     beast::flat_buffer buffer;
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(options.max_body_bytes);
       parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
-      stream.expires_after(options.idle_timeout);
+      tcp_layer.expires_after(options.idle_timeout);
       auto [read_ec, n] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
       (void)n;
       if (read_ec == bhttp::error::end_of_stream || read_ec == asio::error::operation_aborted ||
@@ -173,7 +206,7 @@ struct Server::Impl {
       auto message = ToBeast(std::move(response), parser.get().version(), keep_alive);
       // A deadline of its own: the read's deadline may be nearly spent, and without one
       // a client that never reads would hold the connection until the read's ran out.
-      stream.expires_after(options.write_timeout);
+      tcp_layer.expires_after(options.write_timeout);
       auto [write_ec, written] = co_await bhttp::async_write(stream, message, kNoThrow);
       (void)written;
       if (write_ec || !keep_alive) {
@@ -184,7 +217,7 @@ struct Server::Impl {
     // for the close and reconnects finds the slot free (both happen on this thread).
     slot.Release();
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   // Runs the router's handler for `request`; `handler` (the waiting coroutine) resumes
@@ -232,8 +265,20 @@ struct Server::Impl {
         continue;
       }
       auto executor = socket.get_executor();
-      asio::co_spawn(executor, Serve(std::move(socket), ConnectionSlot(&open_connections)),
-                     asio::detached);
+      beast::error_code peer_ec;
+      tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+      std::string remote = peer_ec ? "" : peer.address().to_string();
+      beast::tcp_stream stream(std::move(socket));
+      ConnectionSlot slot(&open_connections);
+      if (tls) {
+        asio::co_spawn(executor,
+                       Serve(beast::ssl_stream<beast::tcp_stream>(std::move(stream), *tls),
+                             std::move(slot), std::move(remote)),
+                       asio::detached);
+      } else {
+        asio::co_spawn(executor, Serve(std::move(stream), std::move(slot), std::move(remote)),
+                       asio::detached);
+      }
     }
   }
 };
@@ -250,6 +295,9 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, Router rout
   if (ec) {
     return Status(ErrorCode::kInvalidConfig, "listen_address_invalid",
                   "cannot parse listen address " + impl->options.address);
+  }
+  if (impl->options.tls) {
+    SIGNET_ASSIGN_OR_RETURN(impl->tls, MakeTlsContext(*impl->options.tls));
   }
   tcp::endpoint endpoint(address, impl->options.port);
   if (impl->acceptor.open(endpoint.protocol(), ec);

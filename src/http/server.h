@@ -79,6 +79,11 @@ class Router {
   std::vector<Route> routes_;
 };
 
+struct TlsOptions {
+  std::string cert_file;  // PEM certificate chain, leaf first
+  std::string key_file;   // PEM private key
+};
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8080;                 // 0 picks a free port; see Server::port()
@@ -94,6 +99,8 @@ struct ServerOptions {
   // so an excess client learns at once instead of waiting in the backlog for a slot, and
   // the accept loop needs no wake-up when a connection ends.
   size_t max_connections = 1024;
+  // HTTPS (TLS 1.2 and later) when set; plain HTTP otherwise.
+  std::optional<TlsOptions> tls;
   // Threads running the I/O loop (and synchronous handlers); each connection is served
   // by one of them at a time.
   int threads = 1;
@@ -101,7 +108,8 @@ struct ServerOptions {
 
 class Server {
  public:
-  // Binds and listens; fails with server_error when the address cannot be bound.
+  // Binds and listens; fails with server_error when the address cannot be bound, and
+  // invalid_config (tls_invalid) when the TLS files cannot be loaded or do not match.
   static Result<std::unique_ptr<Server>> Start(ServerOptions options, Router router);
   ~Server();
 

@@ -4,98 +4,543 @@
 
 #include <charconv>
 #include <fstream>
-#include <optional>
+#include <map>
 #include <set>
 #include <sstream>
+
+#include "common/url.h"
 
 namespace signet::server {
 namespace {
 
-Status ConfigError(std::string message) {
-  return Status(ErrorCode::kInvalidConfig, "config_invalid", std::move(message));
+// Names of workloads and destinations appear in SPIFFE ids, audit records and URLs.
+bool IsValidName(std::string_view name) {
+  if (name.empty() || name.size() > 128) {
+    return false;
+  }
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    if (!ok) {
+      return false;
+    }
+  }
+  return name.front() != '.' && name.front() != '-';
 }
 
-Status CheckKeys(const YAML::Node& node, std::string_view where,
-                 const std::set<std::string>& known) {
-  if (!node.IsMap()) {
-    return ConfigError(std::string(where) + " must be a mapping");
+// SPIFFE-ID §2.1: lowercase letters, digits, '.', '-' and '_'.
+bool IsValidTrustDomain(std::string_view td) {
+  return IsValidName(td) && td.find("..") == std::string_view::npos;
+}
+
+// Walks the YAML tree, keeping the field path so that every error names file, line and
+// field. yaml-cpp throws on type mismatches; the typed readers below catch that per field.
+class Parser {
+ public:
+  explicit Parser(std::string_view source) : source_(source) {}
+
+  Status Error(const YAML::Node& node, std::string_view field, std::string_view problem) const {
+    std::string where = source_;
+    if (node.IsDefined() && node.Mark().line >= 0) {
+      where += ":" + std::to_string(node.Mark().line + 1);
+    }
+    return Status(ErrorCode::kInvalidConfig, "config_invalid",
+                  where + ": " + std::string(field) + ": " + std::string(problem));
   }
-  for (const auto& entry : node) {
-    std::string key = entry.first.as<std::string>();
-    if (!known.contains(key)) {
-      std::string list;
-      for (const auto& k : known) {
-        list += (list.empty() ? "" : ", ") + k;
+
+  Status CheckKeys(const YAML::Node& node, std::string_view field,
+                   const std::set<std::string>& known) const {
+    if (!node.IsMap()) {
+      return Error(node, field, "must be a mapping");
+    }
+    for (const auto& entry : node) {
+      std::string key = entry.first.Scalar();
+      if (!known.contains(key)) {
+        std::string list;
+        for (const auto& k : known) {
+          list += (list.empty() ? "" : ", ") + k;
+        }
+        return Error(entry.first, Join(field, key), "unknown setting (known: " + list + ")");
       }
-      return ConfigError("unknown setting \"" + std::string(where) + "." + key +
-                         "\" (known: " + list + ")");
     }
+    return Status::Ok();
+  }
+
+  Result<std::string> String(const YAML::Node& node, std::string_view field) const {
+    if (!node.IsScalar() || node.Scalar().empty()) {
+      return Error(node, field, "must be a non-empty string");
+    }
+    return node.Scalar();
+  }
+
+  Result<std::vector<std::string>> StringList(const YAML::Node& node,
+                                              std::string_view field) const {
+    if (node.IsScalar()) {
+      SIGNET_ASSIGN_OR_RETURN(std::string one, String(node, field));
+      return std::vector<std::string>{one};
+    }
+    if (!node.IsSequence() || node.size() == 0) {
+      return Error(node, field, "must be a string or a non-empty list of strings");
+    }
+    std::vector<std::string> values;
+    for (size_t i = 0; i < node.size(); ++i) {
+      SIGNET_ASSIGN_OR_RETURN(std::string value, String(node[i], Index(field, i)));
+      values.push_back(std::move(value));
+    }
+    return values;
+  }
+
+  Result<std::chrono::seconds> Duration(const YAML::Node& node, std::string_view field) const {
+    std::optional<std::chrono::seconds> d;
+    if (node.IsScalar()) {
+      d = ParseDuration(node.Scalar());
+    }
+    if (!d || d->count() <= 0) {
+      return Error(node, field, "must be a positive duration such as 90s, 15m, 1h or 1d");
+    }
+    return *d;
+  }
+
+  Result<bool> Bool(const YAML::Node& node, std::string_view field) const {
+    bool value = false;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
+      return Error(node, field, "must be true or false");
+    }
+    return value;
+  }
+
+  static std::string Join(std::string_view parent, std::string_view key) {
+    return parent.empty() ? std::string(key) : std::string(parent) + "." + std::string(key);
+  }
+  static std::string Index(std::string_view parent, size_t i) {
+    return std::string(parent) + "[" + std::to_string(i) + "]";
+  }
+
+ private:
+  std::string source_;
+};
+
+Status ParseServer(const Parser& p, const YAML::Node& node, ServerConfig* config) {
+  SIGNET_RETURN_IF_ERROR(p.CheckKeys(
+      node, "server", {"issuer", "listen", "data_dir", "trust_domain", "threads", "tls"}));
+  if (!node["issuer"]) {
+    return p.Error(node, "server.issuer", "is required");
+  }
+  SIGNET_ASSIGN_OR_RETURN(config->issuer, p.String(node["issuer"], "server.issuer"));
+  // OIDC Discovery §3 / RFC 8414 §2: an https URL with no query or fragment; the
+  // discovery path is appended to it, so it has no trailing slash.
+  Result<HttpUrl> issuer = ParseHttpUrl(config->issuer);
+  if (!issuer.ok()) {
+    return p.Error(node["issuer"], "server.issuer", issuer.status().message());
+  }
+  if (Status secure = CheckSecureUrl(config->issuer); !secure.ok()) {
+    return p.Error(node["issuer"], "server.issuer", secure.message());
+  }
+  if (config->issuer.find('?') != std::string::npos || config->issuer.ends_with("/")) {
+    return p.Error(node["issuer"], "server.issuer", "must have no query and no trailing slash");
+  }
+  if (node["listen"]) {
+    SIGNET_ASSIGN_OR_RETURN(std::string listen, p.String(node["listen"], "server.listen"));
+    if (Status s = ParseListenAddress(listen, &config->listen_address, &config->listen_port);
+        !s.ok()) {
+      return p.Error(node["listen"], "server.listen", s.message());
+    }
+  }
+  if (node["data_dir"]) {
+    SIGNET_ASSIGN_OR_RETURN(config->data_dir, p.String(node["data_dir"], "server.data_dir"));
+  }
+  config->trust_domain = issuer->host;
+  if (node["trust_domain"]) {
+    SIGNET_ASSIGN_OR_RETURN(config->trust_domain,
+                            p.String(node["trust_domain"], "server.trust_domain"));
+  }
+  if (!IsValidTrustDomain(config->trust_domain)) {
+    return p.Error(node["trust_domain"] ? node["trust_domain"] : node["issuer"],
+                   "server.trust_domain",
+                   "\"" + config->trust_domain +
+                       "\" is not a SPIFFE trust domain (lowercase letters, digits, '.', '-', "
+                       "'_'); set server.trust_domain");
+  }
+  if (node["threads"]) {
+    int threads = 0;
+    if (!node["threads"].IsScalar() || !YAML::convert<int>::decode(node["threads"], threads) ||
+        threads < 1 || threads > 256) {
+      return p.Error(node["threads"], "server.threads", "must be a number from 1 to 256");
+    }
+    config->threads = threads;
+  }
+  if (YAML::Node tls = node["tls"]) {
+    SIGNET_RETURN_IF_ERROR(p.CheckKeys(tls, "server.tls", {"cert", "key"}));
+    if (!tls["cert"] || !tls["key"]) {
+      return p.Error(tls, "server.tls", "needs both cert and key (PEM file paths)");
+    }
+    TlsConfig files;
+    SIGNET_ASSIGN_OR_RETURN(files.cert_file, p.String(tls["cert"], "server.tls.cert"));
+    SIGNET_ASSIGN_OR_RETURN(files.key_file, p.String(tls["key"], "server.tls.key"));
+    config->tls = std::move(files);
   }
   return Status::Ok();
 }
 
-bool IsLoopbackHost(std::string_view host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+Status ParseSigning(const Parser& p, const YAML::Node& node, ServerConfig* config) {
+  SIGNET_RETURN_IF_ERROR(p.CheckKeys(node, "signing", {"algorithm"}));
+  if (node["algorithm"]) {
+    SIGNET_ASSIGN_OR_RETURN(std::string name, p.String(node["algorithm"], "signing.algorithm"));
+    Result<jose::Algorithm> alg = jose::ParseAlgorithm(name);
+    if (!alg.ok() || (*alg != jose::Algorithm::kES256 && *alg != jose::Algorithm::kEdDSA &&
+                      *alg != jose::Algorithm::kRS256)) {
+      return p.Error(node["algorithm"], "signing.algorithm",
+                     "must be ES256, EdDSA or RS256, not \"" + name + "\"");
+    }
+    config->signing_algorithm = *alg;
+  }
+  return Status::Ok();
 }
 
-// The host of an http(s) URL's authority, an IPv6 literal keeping its brackets ("[::1]")
-// as IsLoopbackHost expects; nullopt when the authority is malformed. The host is
-// checked for presence, not syntax: the issuer is compared as a string, never resolved.
-std::optional<std::string_view> AuthorityHost(std::string_view authority) {
-  // userinfo would make "http://localhost:80@evil.example" look like a loopback URL.
-  if (authority.find('@') != std::string_view::npos) {
-    return std::nullopt;
+Status ParseAudit(const Parser& p, const YAML::Node& node, ServerConfig* config) {
+  SIGNET_RETURN_IF_ERROR(p.CheckKeys(node, "audit", {"fsync"}));
+  if (node["fsync"]) {
+    SIGNET_ASSIGN_OR_RETURN(config->audit_fsync, p.Bool(node["fsync"], "audit.fsync"));
   }
-  std::string_view host;
-  std::string_view after_host;
-  if (authority.starts_with('[')) {
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return std::nullopt;
+  return Status::Ok();
+}
+
+Status ParseIssuer(const Parser& p, const YAML::Node& node, const std::string& field,
+                   trust::IssuerConfig* issuer) {
+  SIGNET_RETURN_IF_ERROR(
+      p.CheckKeys(node, field,
+                  {"name", "issuer", "audiences", "algorithms", "jwks_uri", "jwks",
+                   "refetch_interval", "leeway", "max_lifetime", "max_token_age"}));
+  for (const char* required : {"name", "issuer", "audiences"}) {
+    if (!node[required]) {
+      return p.Error(node, Parser::Join(field, required), "is required");
     }
-    host = authority.substr(0, close + 1);
-    after_host = authority.substr(close + 1);
+  }
+  SIGNET_ASSIGN_OR_RETURN(issuer->name, p.String(node["name"], Parser::Join(field, "name")));
+  if (!IsValidName(issuer->name)) {
+    return p.Error(node["name"], Parser::Join(field, "name"),
+                   "use lowercase letters, digits, '-', '_' and '.'");
+  }
+  std::string url_field = Parser::Join(field, "issuer");
+  SIGNET_ASSIGN_OR_RETURN(issuer->issuer_url, p.String(node["issuer"], url_field));
+  // The issuer is compared byte for byte with `iss`; only discovery needs it to be a URL.
+  SIGNET_ASSIGN_OR_RETURN(issuer->audiences,
+                          p.StringList(node["audiences"], Parser::Join(field, "audiences")));
+  if (node["algorithms"]) {
+    std::string algs_field = Parser::Join(field, "algorithms");
+    SIGNET_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                            p.StringList(node["algorithms"], algs_field));
+    for (const auto& name : names) {
+      Result<jose::Algorithm> alg = jose::ParseAlgorithm(name);
+      if (!alg.ok()) {
+        return p.Error(node["algorithms"], algs_field,
+                       "\"" + name + "\" is not a supported algorithm (RS256, RS384, RS512, " +
+                           "PS256, PS384, PS512, ES256, ES384, ES512, EdDSA)");
+      }
+      issuer->algorithms.push_back(*alg);
+    }
+  }
+  if (node["jwks_uri"] && node["jwks"]) {
+    return p.Error(node, field, "set jwks_uri or jwks, not both (neither: OIDC discovery)");
+  }
+  if (node["jwks_uri"]) {
+    std::string uri_field = Parser::Join(field, "jwks_uri");
+    SIGNET_ASSIGN_OR_RETURN(issuer->jwks_uri, p.String(node["jwks_uri"], uri_field));
+    if (Status s = CheckSecureUrl(issuer->jwks_uri); !s.ok()) {
+      return p.Error(node["jwks_uri"], uri_field, s.message());
+    }
+    issuer->key_source = trust::KeySourceKind::kJwksUri;
+  } else if (node["jwks"]) {
+    SIGNET_ASSIGN_OR_RETURN(issuer->inline_jwks,
+                            p.String(node["jwks"], Parser::Join(field, "jwks")));
+    issuer->key_source = trust::KeySourceKind::kInline;
   } else {
-    size_t colon = authority.find(':');
-    host = authority.substr(0, colon);
-    after_host = colon == std::string_view::npos ? "" : authority.substr(colon);
+    if (Status s = CheckSecureUrl(issuer->issuer_url); !s.ok()) {
+      return p.Error(node["issuer"], url_field,
+                     s.message() +
+                         " (keys come from its discovery document; set jwks_uri "
+                         "or jwks otherwise)");
+    }
+    issuer->key_source = trust::KeySourceKind::kDiscovery;
   }
-  if (host.empty() || host == "[]") {
-    return std::nullopt;
+  struct DurationSetting {
+    const char* key;
+    std::chrono::seconds* target;
+  };
+  for (auto [key, target] : {DurationSetting{"refetch_interval", &issuer->refetch_interval},
+                             DurationSetting{"leeway", &issuer->leeway},
+                             DurationSetting{"max_lifetime", &issuer->max_lifetime}}) {
+    if (node[key]) {
+      SIGNET_ASSIGN_OR_RETURN(*target, p.Duration(node[key], Parser::Join(field, key)));
+    }
   }
-  if (after_host.empty()) {
-    return host;
-  }
-  std::string_view port = after_host.substr(1);
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (!after_host.starts_with(':') || ec != std::errc() || end != port.data() + port.size() ||
-      value > 65535) {
-    return std::nullopt;
-  }
-  return host;
-}
-
-Status CheckIssuer(const std::string& issuer) {
-  // OIDC Discovery §3 / RFC 8414 §2: an https URL with no query or fragment.
-  bool https = issuer.starts_with("https://");
-  if (!https && !issuer.starts_with("http://")) {
-    return ConfigError("server.issuer must be an https URL");
-  }
-  std::string_view rest = std::string_view(issuer).substr(https ? 8 : 7);
-  std::optional<std::string_view> host = AuthorityHost(rest.substr(0, rest.find('/')));
-  if (!host || issuer.find_first_of("?#") != std::string::npos || issuer.ends_with("/")) {
-    return ConfigError(
-        "server.issuer must have a host (and optional port) and no user info, query, fragment "
-        "or trailing slash");
-  }
-  if (!https && !IsLoopbackHost(*host)) {
-    return ConfigError("server.issuer must be https (http is allowed only on loopback)");
+  if (node["max_token_age"]) {
+    SIGNET_ASSIGN_OR_RETURN(
+        issuer->max_token_age,
+        p.Duration(node["max_token_age"], Parser::Join(field, "max_token_age")));
   }
   return Status::Ok();
+}
+
+Result<trust::ClaimMatcher> ParseMatcher(const Parser& p, const YAML::Node& node,
+                                         const std::string& field) {
+  if (node.IsScalar()) {
+    SIGNET_ASSIGN_OR_RETURN(std::string exact, p.String(node, field));
+    return trust::ClaimMatcher::Exact(std::move(exact));
+  }
+  if (node.IsMap() && node.size() == 1 && node["glob"]) {
+    SIGNET_ASSIGN_OR_RETURN(std::string pattern, p.String(node["glob"], field + ".glob"));
+    Result<trust::ClaimMatcher> glob = trust::ClaimMatcher::Glob(std::move(pattern));
+    if (!glob.ok()) {
+      return p.Error(node["glob"], field + ".glob", glob.status().message());
+    }
+    return glob;
+  }
+  if (node.IsMap() && node.size() == 1 && node["one_of"]) {
+    SIGNET_ASSIGN_OR_RETURN(std::vector<std::string> values,
+                            p.StringList(node["one_of"], field + ".one_of"));
+    Result<trust::ClaimMatcher> set = trust::ClaimMatcher::OneOf(std::move(values));
+    if (!set.ok()) {
+      return p.Error(node["one_of"], field + ".one_of", set.status().message());
+    }
+    return set;
+  }
+  return p.Error(node, field,
+                 "must be a string (exact match), {glob: \"pattern\"} or {one_of: [...]}");
+}
+
+Status ParseWorkload(const Parser& p, const YAML::Node& node, const std::string& field,
+                     const std::set<std::string>& issuer_names, ServerConfig* config) {
+  SIGNET_RETURN_IF_ERROR(p.CheckKeys(node, field, {"name", "identities"}));
+  if (!node["name"] || !node["identities"]) {
+    return p.Error(node, field, "needs a name and identities");
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::string name, p.String(node["name"], Parser::Join(field, "name")));
+  if (!IsValidName(name)) {
+    return p.Error(node["name"], Parser::Join(field, "name"),
+                   "use lowercase letters, digits, '-', '_' and '.'");
+  }
+  YAML::Node identities = node["identities"];
+  std::string ids_field = Parser::Join(field, "identities");
+  if (!identities.IsSequence() || identities.size() == 0) {
+    return p.Error(identities, ids_field, "must be a non-empty list of {issuer, claims}");
+  }
+  for (size_t i = 0; i < identities.size(); ++i) {
+    const YAML::Node& id = identities[i];
+    std::string id_field = Parser::Index(ids_field, i);
+    SIGNET_RETURN_IF_ERROR(p.CheckKeys(id, id_field, {"issuer", "claims"}));
+    if (!id["issuer"] || !id["claims"]) {
+      return p.Error(id, id_field, "needs an issuer (a name from issuers) and claims");
+    }
+    trust::IdentityRule rule;
+    rule.workload = name;
+    SIGNET_ASSIGN_OR_RETURN(rule.issuer, p.String(id["issuer"], id_field + ".issuer"));
+    if (!issuer_names.contains(rule.issuer)) {
+      return p.Error(id["issuer"], id_field + ".issuer",
+                     "no issuer is named \"" + rule.issuer + "\"");
+    }
+    const YAML::Node& claims = id["claims"];
+    if (!claims.IsMap() || claims.size() == 0) {
+      return p.Error(claims, id_field + ".claims",
+                     "must map claim names (sub, /json/pointer) to matchers");
+    }
+    for (const auto& claim : claims) {
+      std::string claim_name = claim.first.Scalar();
+      SIGNET_ASSIGN_OR_RETURN(trust::ClaimMatcher matcher,
+                              ParseMatcher(p, claim.second, id_field + ".claims." + claim_name));
+      rule.claims.push_back(trust::ClaimRule{claim_name, std::move(matcher)});
+    }
+    config->identities.push_back(std::move(rule));
+  }
+  config->workloads.push_back(std::move(name));
+  return Status::Ok();
+}
+
+Status ParseDestination(const Parser& p, const YAML::Node& node, const std::string& field,
+                        DestinationConfig* destination) {
+  SIGNET_RETURN_IF_ERROR(p.CheckKeys(node, field, {"name", "kind", "audience", "url"}));
+  for (const char* required : {"name", "kind", "audience"}) {
+    if (!node[required]) {
+      return p.Error(node, Parser::Join(field, required), "is required");
+    }
+  }
+  SIGNET_ASSIGN_OR_RETURN(destination->name, p.String(node["name"], Parser::Join(field, "name")));
+  if (!IsValidName(destination->name)) {
+    return p.Error(node["name"], Parser::Join(field, "name"),
+                   "use lowercase letters, digits, '-', '_' and '.'");
+  }
+  SIGNET_ASSIGN_OR_RETURN(destination->kind, p.String(node["kind"], Parser::Join(field, "kind")));
+  SIGNET_ASSIGN_OR_RETURN(destination->audience,
+                          p.String(node["audience"], Parser::Join(field, "audience")));
+  if (node["url"]) {
+    std::string url_field = Parser::Join(field, "url");
+    SIGNET_ASSIGN_OR_RETURN(destination->url, p.String(node["url"], url_field));
+    if (Result<HttpUrl> url = ParseHttpUrl(destination->url); !url.ok()) {
+      return p.Error(node["url"], url_field, url.status().message());
+    }
+  }
+  return Status::Ok();
+}
+
+Status ParsePolicy(const Parser& p, const YAML::Node& node, const std::string& field,
+                   policy::PolicyRule* rule) {
+  SIGNET_RETURN_IF_ERROR(p.CheckKeys(
+      node, field, {"name", "effect", "workloads", "destinations", "max_ttl", "scopes"}));
+  for (const char* required : {"name", "workloads", "destinations"}) {
+    if (!node[required]) {
+      return p.Error(node, Parser::Join(field, required), "is required");
+    }
+  }
+  SIGNET_ASSIGN_OR_RETURN(rule->name, p.String(node["name"], Parser::Join(field, "name")));
+  rule->effect = policy::PolicyRule::Effect::kAllow;
+  if (node["effect"]) {
+    SIGNET_ASSIGN_OR_RETURN(std::string effect,
+                            p.String(node["effect"], Parser::Join(field, "effect")));
+    if (effect == "deny") {
+      rule->effect = policy::PolicyRule::Effect::kDeny;
+    } else if (effect != "allow") {
+      return p.Error(node["effect"], Parser::Join(field, "effect"), "must be allow or deny");
+    }
+  }
+  SIGNET_ASSIGN_OR_RETURN(rule->workloads,
+                          p.StringList(node["workloads"], Parser::Join(field, "workloads")));
+  SIGNET_ASSIGN_OR_RETURN(rule->destinations,
+                          p.StringList(node["destinations"], Parser::Join(field, "destinations")));
+  bool deny = rule->effect == policy::PolicyRule::Effect::kDeny;
+  if (deny && (node["max_ttl"] || node["scopes"])) {
+    return p.Error(node, field, "a deny policy takes no max_ttl or scopes");
+  }
+  if (node["max_ttl"]) {
+    SIGNET_ASSIGN_OR_RETURN(rule->max_ttl,
+                            p.Duration(node["max_ttl"], Parser::Join(field, "max_ttl")));
+  }
+  if (node["scopes"]) {
+    SIGNET_ASSIGN_OR_RETURN(rule->scopes,
+                            p.StringList(node["scopes"], Parser::Join(field, "scopes")));
+  }
+  return Status::Ok();
+}
+
+// Parses a top-level list, calling `parse(item, field)` for each entry.
+template <typename ParseItem>
+Status ParseList(const Parser& p, const YAML::Node& root, const char* key, ParseItem parse) {
+  YAML::Node list = root[key];
+  if (!list) {
+    return Status::Ok();
+  }
+  if (!list.IsSequence()) {
+    return p.Error(list, key, "must be a list");
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    SIGNET_RETURN_IF_ERROR(parse(list[i], Parser::Index(key, i)));
+  }
+  return Status::Ok();
+}
+
+Status CheckUnique(const Parser& p, const YAML::Node& root, const char* key,
+                   const std::vector<std::string>& names) {
+  std::set<std::string> seen;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!seen.insert(names[i]).second) {
+      return p.Error(root[key][i], Parser::Index(key, i),
+                     "the name \"" + names[i] + "\" is used twice");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<ServerConfig> Parse(const Parser& p, const YAML::Node& root) {
+  ServerConfig config;
+  if (!root || root.IsNull()) {
+    return p.Error(root, "(top level)", "the configuration is empty");
+  }
+  SIGNET_RETURN_IF_ERROR(p.CheckKeys(
+      root, "",
+      {"server", "signing", "audit", "issuers", "workloads", "destinations", "policies"}));
+  if (!root["server"]) {
+    return p.Error(root, "server", "is required");
+  }
+  SIGNET_RETURN_IF_ERROR(ParseServer(p, root["server"], &config));
+  if (root["signing"]) {
+    SIGNET_RETURN_IF_ERROR(ParseSigning(p, root["signing"], &config));
+  }
+  if (root["audit"]) {
+    SIGNET_RETURN_IF_ERROR(ParseAudit(p, root["audit"], &config));
+  }
+
+  std::vector<std::string> names;
+  SIGNET_RETURN_IF_ERROR(
+      ParseList(p, root, "issuers", [&](const YAML::Node& node, const std::string& field) {
+        trust::IssuerConfig issuer;
+        SIGNET_RETURN_IF_ERROR(ParseIssuer(p, node, field, &issuer));
+        names.push_back(issuer.name);
+        config.issuers.push_back(std::move(issuer));
+        return Status::Ok();
+      }));
+  SIGNET_RETURN_IF_ERROR(CheckUnique(p, root, "issuers", names));
+  std::set<std::string> issuer_names(names.begin(), names.end());
+
+  SIGNET_RETURN_IF_ERROR(
+      ParseList(p, root, "workloads", [&](const YAML::Node& node, const std::string& field) {
+        return ParseWorkload(p, node, field, issuer_names, &config);
+      }));
+  SIGNET_RETURN_IF_ERROR(CheckUnique(p, root, "workloads", config.workloads));
+
+  names.clear();
+  SIGNET_RETURN_IF_ERROR(
+      ParseList(p, root, "destinations", [&](const YAML::Node& node, const std::string& field) {
+        DestinationConfig destination;
+        SIGNET_RETURN_IF_ERROR(ParseDestination(p, node, field, &destination));
+        names.push_back(destination.name);
+        config.destinations.push_back(std::move(destination));
+        return Status::Ok();
+      }));
+  SIGNET_RETURN_IF_ERROR(CheckUnique(p, root, "destinations", names));
+
+  SIGNET_RETURN_IF_ERROR(
+      ParseList(p, root, "policies", [&](const YAML::Node& node, const std::string& field) {
+        policy::PolicyRule rule;
+        SIGNET_RETURN_IF_ERROR(ParsePolicy(p, node, field, &rule));
+        config.policies.push_back(std::move(rule));
+        return Status::Ok();
+      }));
+  return config;
 }
 
 }  // namespace
+
+std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  int64_t unit = 1;
+  switch (text.back()) {
+    case 's':
+      text.remove_suffix(1);
+      break;
+    case 'm':
+      unit = 60;
+      text.remove_suffix(1);
+      break;
+    case 'h':
+      unit = 3600;
+      text.remove_suffix(1);
+      break;
+    case 'd':
+      unit = 86400;
+      text.remove_suffix(1);
+      break;
+    default:
+      break;
+  }
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  constexpr int64_t kMaxSeconds = int64_t{10} * 365 * 86400;  // beyond any sane lifetime
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0 ||
+      value > kMaxSeconds / unit) {
+    return std::nullopt;
+  }
+  return std::chrono::seconds(value * unit);
+}
 
 Status ParseListenAddress(std::string_view text, std::string* host, uint16_t* port) {
   size_t colon = text.rfind(':');
@@ -107,10 +552,10 @@ Status ParseListenAddress(std::string_view text, std::string* host, uint16_t* po
   if (h.starts_with("[") && h.ends_with("]")) {
     h = h.substr(1, h.size() - 2);
   }
-  std::string_view p = text.substr(colon + 1);
+  std::string_view digits = text.substr(colon + 1);
   unsigned value = 0;
-  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
-  if (ec != std::errc() || end != p.data() + p.size() || value > 65535 || h.empty()) {
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size() || value > 65535 || h.empty()) {
     return Status(ErrorCode::kInvalidConfig, "listen_address_invalid",
                   "listen address must be host:port with a port of 0..65535");
   }
@@ -119,62 +564,25 @@ Status ParseListenAddress(std::string_view text, std::string* host, uint16_t* po
   return Status::Ok();
 }
 
-Result<ServerConfig> ParseConfig(std::string_view yaml) {
-  ServerConfig config;
+Result<ServerConfig> ParseConfig(std::string_view yaml, std::string_view source) {
+  Parser parser(source);
   try {
-    YAML::Node root = YAML::Load(std::string(yaml));
-    if (!root || root.IsNull()) {
-      return ConfigError("the configuration is empty");
-    }
-    SIGNET_RETURN_IF_ERROR(CheckKeys(root, "(top level)", {"server", "signing"}));
-    YAML::Node server = root["server"];
-    if (!server) {
-      return ConfigError("\"server\" section is required");
-    }
-    SIGNET_RETURN_IF_ERROR(CheckKeys(server, "server", {"issuer", "listen", "data_dir"}));
-    if (!server["issuer"]) {
-      return ConfigError("server.issuer is required");
-    }
-    config.issuer = server["issuer"].as<std::string>();
-    SIGNET_RETURN_IF_ERROR(CheckIssuer(config.issuer));
-    if (server["listen"]) {
-      SIGNET_RETURN_IF_ERROR(ParseListenAddress(server["listen"].as<std::string>(),
-                                                &config.listen_address, &config.listen_port));
-    }
-    if (server["data_dir"]) {
-      config.data_dir = server["data_dir"].as<std::string>();
-    }
-    if (YAML::Node signing = root["signing"]) {
-      SIGNET_RETURN_IF_ERROR(CheckKeys(signing, "signing", {"algorithm"}));
-      if (signing["algorithm"]) {
-        std::string name = signing["algorithm"].as<std::string>();
-        Result<jose::Algorithm> alg = jose::ParseAlgorithm(name);
-        if (!alg.ok() || (*alg != jose::Algorithm::kES256 && *alg != jose::Algorithm::kEdDSA &&
-                          *alg != jose::Algorithm::kRS256)) {
-          return ConfigError("signing.algorithm must be ES256, EdDSA or RS256, not \"" + name +
-                             "\"");
-        }
-        config.signing_algorithm = *alg;
-      }
-    }
+    return Parse(parser, YAML::Load(std::string(yaml)));
   } catch (const YAML::Exception& e) {
-    return ConfigError(std::string("YAML: ") + e.what());
+    // Syntax errors carry their own mark; e.what() already says "yaml-cpp: error at line".
+    return Status(ErrorCode::kInvalidConfig, "config_invalid",
+                  std::string(source) + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
-  return config;
 }
 
 Result<ServerConfig> LoadConfigFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    return ConfigError("cannot read config file " + path);
+    return Status(ErrorCode::kInvalidConfig, "config_invalid", "cannot read config file " + path);
   }
   std::stringstream text;
   text << in.rdbuf();
-  Result<ServerConfig> config = ParseConfig(text.str());
-  if (!config.ok()) {
-    return config.status().WithContext(path);
-  }
-  return config;
+  return ParseConfig(text.str(), path);
 }
 
 }  // namespace signet::server

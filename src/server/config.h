@@ -1,17 +1,39 @@
 // signetd's configuration file (YAML), parsed and checked once at start-up.
 //
-// Unknown keys are errors that name the key, so a typo never silently falls back to a
-// default. See docs/configuration.md for the schema.
+// One file holds the server settings, the trusted issuers, the workloads (with the
+// identity rules that recognise them), the destinations and the policies. Parsing checks
+// everything that can be checked without the network: unknown keys, types, URLs, names
+// that refer to nothing. An error names the file, the line and the field
+// ("signet.yaml:14: issuers[0].audiences: must be a non-empty list"), so a typo never
+// silently falls back to a default. See docs/config.md for the schema.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "jose/algorithm.h"
+#include "policy/policy.h"
+#include "trust/identity.h"
+#include "trust/issuer.h"
 
 namespace signet::server {
+
+struct TlsConfig {
+  std::string cert_file;  // PEM certificate chain
+  std::string key_file;   // PEM private key
+};
+
+struct DestinationConfig {
+  std::string name;      // what workloads ask for (`audience` in the token request)
+  std::string kind;      // the credential provider, e.g. "signet-jwt"
+  std::string audience;  // `aud` of the issued credential
+  std::string url;       // optional: matched against the request's `resource`
+};
 
 struct ServerConfig {
   // The issuer URL that Signet's tokens and discovery document carry. https, except
@@ -20,14 +42,31 @@ struct ServerConfig {
   std::string listen_address = "127.0.0.1";
   uint16_t listen_port = 8080;
   std::string data_dir = "./data";
+  // The SPIFFE trust domain of issued workload ids; defaults to the issuer's host.
+  std::string trust_domain;
+  int threads = 1;
+  std::optional<TlsConfig> tls;
   jose::Algorithm signing_algorithm = jose::Algorithm::kES256;
+  // Whether each audit commit waits for fsync (true) or only for the write to reach the
+  // OS (false: survives a crash of signetd, not of the machine).
+  bool audit_fsync = true;
+
+  std::vector<trust::IssuerConfig> issuers;
+  std::vector<std::string> workloads;
+  std::vector<trust::IdentityRule> identities;
+  std::vector<DestinationConfig> destinations;
+  std::vector<policy::PolicyRule> policies;
 };
 
-// Parses YAML text; reasons: config_invalid (with the key path in the message).
-Result<ServerConfig> ParseConfig(std::string_view yaml);
+// Parses YAML text; `source` names it in errors (a file path). Reason config_invalid,
+// with "<source>:<line>: <field>: <problem>" as the message.
+Result<ServerConfig> ParseConfig(std::string_view yaml, std::string_view source = "config");
 Result<ServerConfig> LoadConfigFile(const std::string& path);
 
 // Splits "host:port" ("127.0.0.1:8080", "[::1]:0"); reason listen_address_invalid.
 Status ParseListenAddress(std::string_view text, std::string* host, uint16_t* port);
+
+// Parses "90", "90s", "15m", "2h" or "1d" into seconds; nullopt when malformed.
+std::optional<std::chrono::seconds> ParseDuration(std::string_view text);
 
 }  // namespace signet::server

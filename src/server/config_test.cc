@@ -52,7 +52,10 @@ TEST(ConfigTest, IssuerMustBeHttpsOrLoopbackHttp) {
 }
 
 TEST(ConfigTest, IssuerHostIsParsedWithIpv6LiteralsAndPorts) {
-  auto issuer = [](const std::string& url) { return ParseConfig("server:\n  issuer: " + url); };
+  // An IP literal is no SPIFFE trust domain, so these name one.
+  auto issuer = [](const std::string& url) {
+    return ParseConfig("server:\n  trust_domain: t.example\n  issuer: " + url);
+  };
   // An IPv6 literal's colons are not the port separator.
   EXPECT_THAT(issuer("http://[::1]:8080"), IsOk());
   EXPECT_THAT(issuer("http://[::1]"), IsOk());
@@ -78,6 +81,167 @@ TEST(ConfigTest, SigningAlgorithmMustBeOneSignetSignsWith) {
               FailsWith("config_invalid"));
   EXPECT_THAT(ParseConfig("server:\n  issuer: https://a.example\nsigning:\n  algorithm: HS256\n"),
               FailsWith("config_invalid"));
+}
+
+constexpr std::string_view kBroker = R"(server:
+  issuer: https://signet.example.com
+  trust_domain: prod.example.com
+  threads: 2
+  tls:
+    cert: /etc/signet/tls.crt
+    key: /etc/signet/tls.key
+audit:
+  fsync: false
+issuers:
+  - name: k8s
+    issuer: https://kubernetes.default.svc
+    audiences: signet
+    algorithms: [RS256]
+    jwks_uri: https://10.0.0.1/openid/v1/jwks
+    refetch_interval: 1m
+  - name: github
+    issuer: https://token.actions.githubusercontent.com
+    audiences: [https://signet.example.com]
+    max_token_age: 10m
+workloads:
+  - name: billing
+    identities:
+      - issuer: k8s
+        claims:
+          sub: system:serviceaccount:billing:api
+          /kubernetes.io/pod/name: {glob: "api-*"}
+      - issuer: github
+        claims:
+          repository: {one_of: [acme/billing, acme/billing-tools]}
+destinations:
+  - name: orders
+    kind: signet-jwt
+    audience: https://orders.internal
+    url: https://orders.internal/api
+policies:
+  - name: billing-orders
+    workloads: [billing]
+    destinations: orders
+    max_ttl: 15m
+    scopes: [orders.read]
+  - name: nobody-else
+    effect: deny
+    workloads: "*"
+    destinations: [orders]
+)";
+
+TEST(ConfigTest, ParsesIssuersWorkloadsDestinationsAndPolicies) {
+  auto config = ParseConfig(kBroker);
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->trust_domain, "prod.example.com");
+  EXPECT_EQ(config->threads, 2);
+  ASSERT_TRUE(config->tls.has_value());
+  EXPECT_EQ(config->tls->key_file, "/etc/signet/tls.key");
+  EXPECT_FALSE(config->audit_fsync);
+
+  ASSERT_EQ(config->issuers.size(), 2u);
+  const trust::IssuerConfig& k8s = config->issuers[0];
+  EXPECT_EQ(k8s.issuer_url, "https://kubernetes.default.svc");
+  EXPECT_EQ(k8s.audiences, std::vector<std::string>{"signet"});
+  EXPECT_EQ(k8s.algorithms, std::vector<jose::Algorithm>{jose::Algorithm::kRS256});
+  EXPECT_EQ(k8s.key_source, trust::KeySourceKind::kJwksUri);
+  EXPECT_EQ(k8s.refetch_interval, std::chrono::seconds(60));
+  EXPECT_EQ(config->issuers[1].key_source, trust::KeySourceKind::kDiscovery);
+  EXPECT_EQ(config->issuers[1].max_token_age, std::chrono::seconds(600));
+
+  EXPECT_EQ(config->workloads, std::vector<std::string>{"billing"});
+  ASSERT_EQ(config->identities.size(), 2u);
+  const trust::IdentityRule& pod = config->identities[0];
+  EXPECT_EQ(pod.issuer, "k8s");
+  ASSERT_EQ(pod.claims.size(), 2u);
+  EXPECT_EQ(pod.claims[1].claim, "/kubernetes.io/pod/name");
+  EXPECT_TRUE(pod.claims[1].matcher.Matches("api-7d9f"));
+  EXPECT_FALSE(pod.claims[1].matcher.Matches("worker-1"));
+  EXPECT_TRUE(config->identities[1].claims[0].matcher.Matches("acme/billing-tools"));
+
+  ASSERT_EQ(config->destinations.size(), 1u);
+  EXPECT_EQ(config->destinations[0].url, "https://orders.internal/api");
+  ASSERT_EQ(config->policies.size(), 2u);
+  EXPECT_EQ(config->policies[0].max_ttl, std::chrono::seconds(900));
+  EXPECT_EQ(config->policies[0].destinations, std::vector<std::string>{"orders"});
+  EXPECT_EQ(config->policies[1].effect, policy::PolicyRule::Effect::kDeny);
+}
+
+TEST(ConfigTest, TrustDomainDefaultsToTheIssuerHost) {
+  auto config = ParseConfig("server:\n  issuer: https://signet.example.com:8443/t\n");
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->trust_domain, "signet.example.com");
+  EXPECT_THAT(ParseConfig("server:\n  issuer: https://a.example\n  trust_domain: Bad/TD\n"),
+              FailsWith("config_invalid"));
+}
+
+// Replaces the first occurrence of `from` in kBroker; the test fails if it is absent.
+std::string BrokerWith(std::string_view from, std::string_view to) {
+  std::string yaml(kBroker);
+  size_t at = yaml.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return at == std::string::npos ? yaml : yaml.replace(at, from.size(), to);
+}
+
+TEST(ConfigTest, ErrorsNameTheFileLineAndField) {
+  auto config = ParseConfig(BrokerWith("audiences: signet", "audiences: []"), "signet.yaml");
+  ASSERT_THAT(config, FailsWith("config_invalid"));
+  EXPECT_EQ(config.status().message().substr(0, 42), "signet.yaml:13: issuers[0].audiences: must");
+
+  config = ParseConfig(BrokerWith("      - issuer: github", "      - issuer: gitlab"), "f.yaml");
+  ASSERT_THAT(config, FailsWith("config_invalid"));
+  EXPECT_NE(config.status().message().find("f.yaml:28: workloads[0].identities[1].issuer: no "
+                                           "issuer is named \"gitlab\""),
+            std::string::npos)
+      << config.status().message();
+
+  config = ParseConfig(BrokerWith("max_ttl: 15m", "max_ttl: soon"), "f.yaml");
+  ASSERT_THAT(config, FailsWith("config_invalid"));
+  EXPECT_NE(config.status().message().find("policies[0].max_ttl"), std::string::npos);
+
+  config = ParseConfig(BrokerWith("kind: signet-jwt", "kind: signet-jwt\n    color: blue"));
+  ASSERT_THAT(config, FailsWith("config_invalid"));
+  EXPECT_NE(config.status().message().find("destinations[0].color: unknown setting"),
+            std::string::npos)
+      << config.status().message();
+
+  config = ParseConfig("server:\n  issuer: [unclosed\n", "f.yaml");
+  ASSERT_THAT(config, FailsWith("config_invalid"));
+  EXPECT_EQ(config.status().message().substr(0, 7), "f.yaml:");
+}
+
+TEST(ConfigTest, RefusesWhatWouldMisbehaveAtRunTime) {
+  // Discovery over plain http to a remote host would let a network attacker pick the keys.
+  EXPECT_THAT(
+      ParseConfig(BrokerWith("issuer: https://token.actions", "issuer: http://token.actions")),
+      FailsWith("config_invalid"));
+  EXPECT_THAT(ParseConfig(BrokerWith("jwks_uri: https://10.0.0.1", "jwks_uri: http://10.0.0.1")),
+              FailsWith("config_invalid"));
+  EXPECT_THAT(ParseConfig(BrokerWith("    jwks_uri:", "    jwks: '{}'\n    jwks_uri:")),
+              FailsWith("config_invalid"));
+  EXPECT_THAT(ParseConfig(BrokerWith("name: github", "name: k8s")), FailsWith("config_invalid"));
+  EXPECT_THAT(ParseConfig(BrokerWith("name: orders", "name: Orders!")),
+              FailsWith("config_invalid"));
+  EXPECT_THAT(ParseConfig(BrokerWith("glob: \"api-*\"", "regex: \"api-.*\"")),
+              FailsWith("config_invalid"));
+  EXPECT_THAT(ParseConfig(BrokerWith("    effect: deny\n", "    effect: deny\n    max_ttl: 1h\n")),
+              FailsWith("config_invalid"));
+  EXPECT_THAT(ParseConfig(BrokerWith("algorithms: [RS256]", "algorithms: [HS256]")),
+              FailsWith("config_invalid"));
+  EXPECT_THAT(ParseConfig(BrokerWith("threads: 2", "threads: 0")), FailsWith("config_invalid"));
+}
+
+TEST(ConfigTest, Durations) {
+  EXPECT_EQ(ParseDuration("90"), std::chrono::seconds(90));
+  EXPECT_EQ(ParseDuration("90s"), std::chrono::seconds(90));
+  EXPECT_EQ(ParseDuration("15m"), std::chrono::seconds(900));
+  EXPECT_EQ(ParseDuration("2h"), std::chrono::seconds(7200));
+  EXPECT_EQ(ParseDuration("1d"), std::chrono::seconds(86400));
+  EXPECT_EQ(ParseDuration(""), std::nullopt);
+  EXPECT_EQ(ParseDuration("m"), std::nullopt);
+  EXPECT_EQ(ParseDuration("-5s"), std::nullopt);
+  EXPECT_EQ(ParseDuration("1.5h"), std::nullopt);
+  EXPECT_EQ(ParseDuration("99999999999d"), std::nullopt);
 }
 
 TEST(ConfigTest, ListenAddressParsing) {

@@ -6,7 +6,7 @@
 namespace signet::server {
 
 void AddDiscoveryRoutes(http::Router& router, const std::string& issuer,
-                        const jose::Jwks& signing_keys) {
+                        std::string_view token_path, const jose::Jwks& signing_keys) {
   std::set<std::string> algorithms;
   for (const jose::Jwk& key : signing_keys.keys()) {
     if (key.algorithm()) {
@@ -17,14 +17,20 @@ void AddDiscoveryRoutes(http::Router& router, const std::string& issuer,
   for (const auto& alg : algorithms) {
     algs.emplace_back(alg);
   }
-  // What Signet serves today, plus the members OIDC Discovery 1.0 §3 makes REQUIRED:
-  // relying parties that federate with Signet (e.g. Anthropic WIF) verify its JWTs as ID
-  // tokens and refuse a document without them. Signet issues signed JWTs straight from
-  // its token endpoint, never through an authorization redirect, so the closest honest
-  // response type is "id_token"; "sub" is the same value for every relying party.
+  // The members OIDC Discovery 1.0 §3 makes REQUIRED, because relying parties that
+  // federate with Signet (e.g. Anthropic WIF) verify its JWTs as ID tokens and refuse a
+  // document without them. Signet issues signed JWTs straight from its token endpoint,
+  // never through an authorization redirect, so the closest honest response type is
+  // "id_token"; "sub" is the same value for every relying party. RFC 8414 clients read
+  // the same document at /.well-known/oauth-authorization-server.
   std::string document = boost::json::serialize(boost::json::object{
       {"issuer", issuer},
       {"jwks_uri", issuer + "/.well-known/jwks.json"},
+      {"token_endpoint", issuer + std::string(token_path)},
+      {"grant_types_supported",
+       boost::json::array{"urn:ietf:params:oauth:grant-type:token-exchange"}},
+      // Workloads authenticate with the subject token itself, not as OAuth clients.
+      {"token_endpoint_auth_methods_supported", boost::json::array{"none"}},
       {"response_types_supported", boost::json::array{"id_token"}},
       {"subject_types_supported", boost::json::array{"public"}},
       {"id_token_signing_alg_values_supported", algs},
@@ -36,8 +42,10 @@ void AddDiscoveryRoutes(http::Router& router, const std::string& issuer,
     r.headers.emplace_back("Cache-Control", "public, max-age=300");
     return r;
   };
-  router.Add("GET", "/.well-known/openid-configuration",
-             [cached, document](const http::Request&) { return cached(document); });
+  for (const char* path :
+       {"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"}) {
+    router.Add("GET", path, [cached, document](const http::Request&) { return cached(document); });
+  }
   router.Add("GET", "/.well-known/jwks.json", [cached, jwks](const http::Request&) {
     http::Response r = cached(jwks);
     r.content_type = "application/jwk-set+json";

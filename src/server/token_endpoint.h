@@ -1,0 +1,26 @@
+// POST /oauth2/token: the RFC 8693 token exchange over HTTP.
+//
+// Parses the form (RFC 6749 §3.2: a parameter at most once, except the repeatable
+// `audience` and `resource`; parameters without a value count as omitted), runs the
+// Broker, and answers only after the request's audit record is committed: a credential
+// whose issuance was not recorded is never handed out (the answer is then 503
+// temporarily_unavailable). Every answer, success or error, carries
+// `Cache-Control: no-store` and `Pragma: no-cache`, and an `X-Request-Id` that names its
+// audit record.
+#pragma once
+
+#include "audit/audit_log.h"
+#include "common/clock.h"
+#include "common/random.h"
+#include "http/server.h"
+#include "server/broker.h"
+
+namespace signet::server {
+
+inline constexpr std::string_view kTokenPath = "/oauth2/token";
+
+// `broker`, `audit`, `clock` and `random` must outlive the router's server.
+void AddTokenRoutes(http::Router& router, const Broker& broker, audit::AuditLog& audit,
+                    const Clock& clock, Random& random);
+
+}  // namespace signet::server
