@@ -277,7 +277,7 @@ TEST_F(ExchangeTest, MalformedRequestsAreRefusedAndAudited) {
   ExpectDenied(Exchange(upstream, "-d audience=orders-api -d scope=a -d scope=b"),
                "invalid_request", "parameter_repeated");
   ExpectDenied(Exchange("not-a-jwt", "-d audience=orders-api"), "invalid_request",
-               "token_malformed");
+               "token_segment_count");
   testing::HttpAnswer other_grant =
       testing::Curl("-d grant_type=client_credentials " + signetd_->base_url + "/oauth2/token");
   EXPECT_EQ(other_grant.status, 400);
