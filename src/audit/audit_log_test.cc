@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "audit/chain.h"
-#include "support/temp_dir.h"
 #include "support/status_matchers.h"
+#include "support/temp_dir.h"
 
 namespace signet::audit {
 namespace {

@@ -4,8 +4,8 @@
 #include <sqlite3.h>
 
 #include "audit/event.h"
-#include "support/temp_dir.h"
 #include "support/status_matchers.h"
+#include "support/temp_dir.h"
 
 namespace signet::audit {
 namespace {

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "support/temp_dir.h"
 #include "support/status_matchers.h"
+#include "support/temp_dir.h"
 
 namespace signet::store {
 namespace {

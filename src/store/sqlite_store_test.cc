@@ -2,8 +2,8 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
-#include "support/temp_dir.h"
 #include "support/status_matchers.h"
+#include "support/temp_dir.h"
 
 namespace signet::store {
 namespace {

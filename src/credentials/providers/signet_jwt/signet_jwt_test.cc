@@ -44,12 +44,9 @@ class SignetJwtProviderTest : public ::testing::Test {
 TEST_F(SignetJwtProviderTest, IssuesAnRfc9068AccessToken) {
   auto provider = CreateProvider(destination_, context_);
   ASSERT_THAT(provider, IsOk());
-  IssueRequest request{"billing",
-                       {"orders.read", "orders.write"},
-                       std::chrono::seconds(300),
-                       std::nullopt,
-                       "https://kubernetes.default.svc",
-                       "system:serviceaccount:billing:api"};
+  IssueRequest request{
+      "billing",    {"orders.read", "orders.write"},  std::chrono::seconds(300),
+      std::nullopt, "https://kubernetes.default.svc", "system:serviceaccount:billing:api"};
   auto credential = (*provider)->Issue(request);
   ASSERT_THAT(credential, IsOk());
   EXPECT_EQ(credential->token_type, "Bearer");
