@@ -2,6 +2,7 @@
 
 #include "common/json.h"
 #include "jose/jws.h"
+#include "jose/reasons.h"
 
 namespace signet::trust {
 
@@ -27,11 +28,20 @@ Result<std::pair<Issuer*, jose::VerifiedJwt>> IssuerRegistry::Verify(std::string
   if (!parsed.ok()) {
     return Status(ErrorCode::kInvalidRequest, parsed.status().reason(), parsed.status().message());
   }
+  // Claims that do not parse, or have no string iss, are refused with the reason the
+  // JWT validator gives them (json_*, iss_missing, iss_mismatch).
   Result<boost::json::object> payload = ParseJsonObject(parsed->payload);
-  const boost::json::value* iss = payload.ok() ? payload->if_contains("iss") : nullptr;
-  if (iss == nullptr || !iss->is_string()) {
-    return Status(ErrorCode::kInvalidRequest, "token_malformed",
-                  "the subject token is not a JWT with an iss claim");
+  if (!payload.ok()) {
+    return Status(ErrorCode::kInvalidRequest, payload.status().reason(),
+                  "claims: " + payload.status().message());
+  }
+  const boost::json::value* iss = payload->if_contains("iss");
+  if (iss == nullptr) {
+    return Status(ErrorCode::kInvalidRequest, jose::reason::kIssMissing, "token has no \"iss\"");
+  }
+  if (!iss->is_string()) {
+    return Status(ErrorCode::kInvalidRequest, jose::reason::kIssMismatch,
+                  "\"iss\" is not a string");
   }
   auto it = by_iss_.find(std::string_view(iss->get_string()));
   if (it == by_iss_.end()) {

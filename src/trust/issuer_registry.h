@@ -23,8 +23,9 @@ class IssuerRegistry {
 
   // The issuer of `token` and the verified token. Reasons (invalid_request): the
   // parser's (token_charset, alg_none, ...) for a token that is not a well-formed JWS,
-  // token_malformed when its payload has no string `iss`, issuer_untrusted when no
-  // configured issuer has that `iss`; then Issuer::Verify's.
+  // the JSON parser's (json_*) for claims that are not a strict JSON object, iss_missing
+  // or iss_mismatch (not a string), issuer_untrusted when no configured issuer has that
+  // `iss`; then Issuer::Verify's.
   Result<std::pair<Issuer*, jose::VerifiedJwt>> Verify(std::string_view token,
                                                        SystemTime now) const;
 
