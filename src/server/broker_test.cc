@@ -1,0 +1,207 @@
+#include "server/broker.h"
+
+#include <gtest/gtest.h>
+
+#include "support/status_matchers.h"
+
+namespace signet::server {
+namespace {
+
+using std::chrono::seconds;
+using testing::FailsWith;
+using testing::IsOk;
+
+// Fetches nothing: the issuer's keys are inline, and a fetch would be a bug.
+class NoFetcher final : public trust::Fetcher {
+ public:
+  Result<std::string> Get(const std::string& url) override {
+    ADD_FAILURE() << "unexpected fetch of " << url;
+    return Status(ErrorCode::kTemporarilyUnavailable, "fetch_failed", "no network here");
+  }
+};
+
+class BrokerTest : public ::testing::Test {
+ protected:
+  BrokerTest()
+      : idp_key_(jose::SigningKey::GenerateForTesting(jose::Algorithm::kES256, "idp").value()) {
+    std::string yaml = R"(server:
+  issuer: https://signet.test
+  trust_domain: test.signet
+issuers:
+  - name: idp
+    issuer: https://idp.test
+    audiences: [signet]
+    algorithms: [ES256]
+    jwks: ')" + jose::Jwks({idp_key_.public_jwk()}).ToJson() +
+                       R"('
+workloads:
+  - name: billing
+    identities:
+      - issuer: idp
+        claims: {sub: billing-sa}
+destinations:
+  - {name: orders, kind: signet-jwt, audience: https://orders.test, url: https://orders.test/api}
+  - {name: payments, kind: signet-jwt, audience: https://payments.test}
+  - {name: vault, kind: signet-jwt, audience: https://vault.test}
+policies:
+  - {name: billing-orders, workloads: [billing], destinations: [orders], max_ttl: 15m,
+     scopes: [orders.read, orders.write]}
+  - {name: everyone-vault, workloads: "*", destinations: [vault]}
+  - {name: no-vault-for-billing, effect: deny, workloads: [billing], destinations: [vault]}
+)";
+    auto config = ParseConfig(yaml);
+    EXPECT_THAT(config, IsOk());
+    auto signet_key = jose::SigningKey::Generate(jose::Algorithm::kES256, "signet").value();
+    credentials::ProviderContext context{"https://signet.test", "test.signet",
+                                         std::make_shared<const jose::SigningKey>(signet_key),
+                                         &clock_, &random_};
+    auto broker = Broker::Create(*config, fetcher_, context, nullptr);
+    EXPECT_THAT(broker, IsOk());
+    broker_ = std::move(broker).value();
+  }
+
+  // A subject token for `sub` that expires `life` from now.
+  std::string Token(const std::string& sub, seconds life = seconds(3600)) {
+    int64_t now = ToUnixSecondsFloor(clock_.Now());
+    boost::json::object claims{{"iss", "https://idp.test"},
+                               {"sub", sub},
+                               {"aud", "signet"},
+                               {"iat", now},
+                               {"exp", now + life.count()}};
+    return jose::SignJwt(idp_key_, claims).value();
+  }
+
+  ExchangeRequest Request(const std::string& token, std::vector<std::string> audiences) {
+    ExchangeRequest request;
+    request.subject_token = token;
+    request.subject_token_type = std::string(kJwtTokenTypeUri);
+    request.audiences = std::move(audiences);
+    return request;
+  }
+
+  SimulatedClock clock_;
+  SeededRandom random_{3};
+  NoFetcher fetcher_;
+  jose::SigningKey idp_key_;
+  std::unique_ptr<Broker> broker_;
+};
+
+TEST_F(BrokerTest, IssuesForAnAllowedDestinationAndRecordsWhy) {
+  audit::Event event;
+  auto credential = broker_->Exchange(Request(Token("billing-sa"), {"orders"}), &event);
+  ASSERT_THAT(credential, IsOk());
+  EXPECT_EQ(credential->scopes, (std::vector<std::string>{"orders.read", "orders.write"}));
+  EXPECT_EQ(credential->expires_at, clock_.Now() + seconds(900));  // the policy's cap
+  EXPECT_EQ(event.decision, "allow");
+  EXPECT_EQ(event.upstream_issuer, "https://idp.test");
+  EXPECT_EQ(event.upstream_subject, "billing-sa");
+  EXPECT_EQ(event.workload, "billing");
+  EXPECT_EQ(event.destination, "orders");
+  EXPECT_EQ(event.policy, "billing-orders");
+  EXPECT_EQ(event.jti, credential->jti);
+  EXPECT_EQ(event.expires_at, credential->expires_at);
+}
+
+TEST_F(BrokerTest, LifetimeIsTheShortestOfRequestPolicyAndUpstreamToken) {
+  audit::Event event;
+  auto upstream_bound =
+      broker_->Exchange(Request(Token("billing-sa", seconds(120)), {"orders"}), &event);
+  ASSERT_THAT(upstream_bound, IsOk());
+  EXPECT_EQ(upstream_bound->expires_at, clock_.Now() + seconds(120));
+
+  ExchangeRequest asked = Request(Token("billing-sa"), {"orders"});
+  asked.requested_lifetime = seconds(60);
+  auto requested = broker_->Exchange(asked, &event);
+  ASSERT_THAT(requested, IsOk());
+  EXPECT_EQ(requested->expires_at, clock_.Now() + seconds(60));
+
+  asked.requested_lifetime = seconds(7200);  // more than the policy allows: capped
+  auto capped = broker_->Exchange(asked, &event);
+  ASSERT_THAT(capped, IsOk());
+  EXPECT_EQ(capped->expires_at, clock_.Now() + seconds(900));
+}
+
+TEST_F(BrokerTest, ScopesAndTargets) {
+  audit::Event event;
+  ExchangeRequest request = Request(Token("billing-sa"), {});
+  request.resources = {"https://orders.test/api"};
+  request.scope = "orders.read";
+  auto by_url = broker_->Exchange(request, &event);
+  ASSERT_THAT(by_url, IsOk());
+  EXPECT_EQ(by_url->scopes, std::vector<std::string>{"orders.read"});
+
+  request.scope = "orders.read  orders.write";  // two spaces: malformed
+  EXPECT_THAT(broker_->Exchange(request, &event), FailsWith("scope_malformed"));
+  request.scope = "orders.delete";
+  EXPECT_THAT(broker_->Exchange(request, &event), FailsWith("scope_not_allowed"));
+
+  request.scope.reset();
+  request.audiences = {"payments"};
+  EXPECT_THAT(broker_->Exchange(request, &event), FailsWith("target_conflict"));
+  request.resources.clear();
+  request.audiences = {"orders", "payments"};
+  EXPECT_THAT(broker_->Exchange(request, &event), FailsWith("target_multiple"));
+  request.audiences.clear();
+  EXPECT_THAT(broker_->Exchange(request, &event), FailsWith("target_missing"));
+}
+
+TEST_F(BrokerTest, DenialsNameTheirReasonInTheEvent) {
+  audit::Event denied;
+  auto result = broker_->Exchange(Request(Token("billing-sa"), {"vault"}), &denied);
+  ASSERT_THAT(result, FailsWith("policy_denied"));
+  EXPECT_EQ(result.status().code(), ErrorCode::kInvalidTarget);
+  EXPECT_EQ(denied.decision, "deny");
+  EXPECT_EQ(denied.error, "invalid_target");
+  EXPECT_EQ(denied.reason, "policy_denied");
+  EXPECT_NE(denied.detail.find("no-vault-for-billing"), std::string::npos);
+  EXPECT_EQ(denied.workload, "billing");
+  EXPECT_TRUE(denied.jti.empty());
+
+  audit::Event unknown;
+  EXPECT_THAT(broker_->Exchange(Request(Token("stranger"), {"orders"}), &unknown),
+              FailsWith("no_workload_match"));
+  EXPECT_EQ(unknown.upstream_subject, "stranger");  // verified, just not a workload
+  EXPECT_TRUE(unknown.workload.empty());
+
+  audit::Event nowhere;
+  EXPECT_THAT(broker_->Exchange(Request(Token("billing-sa"), {"nowhere"}), &nowhere),
+              FailsWith("destination_unknown"));
+  EXPECT_THAT(broker_->Exchange(Request(Token("billing-sa"), {"payments"}), &nowhere),
+              FailsWith("no_policy"));
+}
+
+TEST_F(BrokerTest, IdentityIsCheckedBeforeTheDestination) {
+  // An unauthenticated caller learns nothing about which destinations exist.
+  audit::Event event;
+  auto forged = broker_->Exchange(Request("not.a.token", {"nowhere"}), &event);
+  ASSERT_FALSE(forged.ok());
+  EXPECT_EQ(forged.status().code(), ErrorCode::kInvalidRequest);
+  EXPECT_NE(forged.status().reason(), "destination_unknown");
+
+  clock_.Advance(seconds(3600 + 31));  // past exp and the 30 s leeway
+  std::string expired = Token("billing-sa", seconds(-40));
+  EXPECT_THAT(broker_->Exchange(Request(expired, {"nowhere"}), &event), FailsWith("expired"));
+}
+
+TEST_F(BrokerTest, RequestShapeIsCheckedFirst) {
+  audit::Event event;
+  ExchangeRequest request = Request(Token("billing-sa"), {"orders"});
+  request.subject_token_type = "urn:ietf:params:oauth:token-type:saml2";
+  EXPECT_THAT(broker_->Exchange(request, &event), FailsWith("subject_token_type_unsupported"));
+  request.subject_token_type = std::string(kIdTokenTypeUri);
+  EXPECT_THAT(broker_->Exchange(request, &event), IsOk());
+  request.subject_token.clear();
+  EXPECT_THAT(broker_->Exchange(request, &event), FailsWith("subject_token_missing"));
+}
+
+TEST(ParseScopeTest, Rfc6749Syntax) {
+  EXPECT_EQ(*ParseScope("a b:c d/e"), (std::vector<std::string>{"a", "b:c", "d/e"}));
+  EXPECT_EQ(*ParseScope("a a"), std::vector<std::string>{"a"});
+  EXPECT_THAT(ParseScope(""), FailsWith("scope_malformed"));
+  EXPECT_THAT(ParseScope(" a"), FailsWith("scope_malformed"));
+  EXPECT_THAT(ParseScope("a\"b"), FailsWith("scope_malformed"));
+  EXPECT_THAT(ParseScope("a\\b"), FailsWith("scope_malformed"));
+}
+
+}  // namespace
+}  // namespace signet::server
