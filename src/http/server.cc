@@ -198,7 +198,7 @@ struct Server::Impl {
         // connection.
         response = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
             [this](auto handler, const Request* request, asio::any_io_executor executor) {
-              StartDispatch(std::move(handler), *request, std::move(executor));
+              this->StartDispatch(std::move(handler), *request, std::move(executor));
             },
             asio::use_awaitable, &request, stream.get_executor());
         keep_alive = keep_alive && !response.close_connection;
