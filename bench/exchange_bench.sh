@@ -67,19 +67,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts a program with --ready-file and echoes the port it bound.
+# Starts a program with --ready-file; sets `port` to the port it bound. (Not in a
+# command substitution: its pid must reach `pids` in this shell for the cleanup.)
 start() {
-  local ready="$work/$1.ready"
+  local name="$1"
   shift
-  mkfifo "$ready"
-  "$@" --ready-file "$ready" >"$work/$(basename "$1").log" 2>&1 &
+  mkfifo "$work/$name.ready"
+  "$@" --ready-file "$work/$name.ready" >"$work/$name.log" 2>&1 &
   pids+=($!)
-  local port
-  read -r -t 30 port <"$ready" || { echo "$1 did not start; log:" >&2; cat "$work"/*.log >&2; exit 1; }
-  echo "$port"
+  read -r -t 30 port <"$work/$name.ready" ||
+    { echo "$name did not start; log:" >&2; cat "$work/$name.log" >&2; exit 1; }
 }
 
-idp_port=$(start idp taskset -c "$load_cpu" "$signet" dev idp --listen 127.0.0.1:0)
+start idp taskset -c "$load_cpu" "$signet" dev idp --listen 127.0.0.1:0
+idp_port=$port
 cat >"$work/signetd.yaml" <<EOF
 server:
   issuer: http://127.0.0.1:8080
@@ -101,7 +102,7 @@ destinations:
 policies:
   - {name: billing-orders, workloads: [billing-api], destinations: [orders-api], max_ttl: 10m}
 EOF
-port=$(start signetd taskset -c "$server_cpu" "$signetd" --config "$work/signetd.yaml" --listen 127.0.0.1:0)
+start signetd taskset -c "$server_cpu" "$signetd" --config "$work/signetd.yaml" --listen 127.0.0.1:0
 
 token=$(curl -sS -d namespace=billing -d serviceaccount=api -d ttl=3600 \
   "http://127.0.0.1:$idp_port/mint" | sed -E 's/.*"token":"([^"]+)".*/\1/')
