@@ -55,26 +55,14 @@
 //      last-known-good set after a failed fetch belongs to trust/ (later issue).
 //   44 no private/symmetric members in published JWKs   Item44_* (3)
 //   Control_* (one per group): good tokens accepted.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <openssl/bio.h>
-#include <openssl/bn.h>
 #include <openssl/core_names.h>
-#include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,6 +76,7 @@
 #include "jose/reasons.h"
 #include "jose/signature.h"
 #include "jose/signing_key.h"
+#include "support/hostile_tokens.h"
 #include "support/status_matchers.h"
 #ifdef SIGNET_NEGATIVE_SUITE_OVER_HTTP
 #include "exchange_backend.h"
@@ -119,323 +108,47 @@ constexpr int64_t kLeeway = 60;
 constexpr int64_t kMaxLifetime = 24 * 3600;
 constexpr std::string_view kIssuer = "https://issuer.example";
 
-std::string Num(int64_t v) { return std::to_string(v); }
+// The raw JSON/JWS builders, OpenSSL helpers and the loopback listener are shared with
+// hostile_exchange_test (support/hostile_tokens.h).
+using signet::testing::BnParamBytes;
+using signet::testing::DecodedSignature;
+using signet::testing::EcPointBytes;
+using signet::testing::Ed25519RawPublic;
+using signet::testing::Header;
+using signet::testing::HeaderFor;
+using signet::testing::Join;
+using signet::testing::LoopbackListener;
+using signet::testing::MakeWeakRsa;
+using signet::testing::Num;
+using signet::testing::P256Negate;
+using signet::testing::P256Order;
+using signet::testing::PublicKeyDer;
+using signet::testing::PublicKeyPem;
+using signet::testing::RawToDer;
+using signet::testing::SelfSignedCertDer;
+using signet::testing::Sign;
+using signet::testing::SignEncoded;
+using signet::testing::Split;
+using signet::testing::StdBase64;
+using signet::testing::UnalignedJson;
+using signet::testing::Utf16;
+using signet::testing::WeakRsa;
+using signet::testing::WithSignature;
+using signet::testing::WithTrailingBits;
 
-// ---------------------------------------------------------------------------------------
-// Raw JSON builders. Claims and headers are written as text, not through Boost.JSON,
-// so tests can put duplicates, odd types and odd encodings exactly where they want.
-
-// Each member holds raw JSON; an empty member is left out of the object.
-struct Claims {
-  std::string iss = "\"https://issuer.example\"";
-  std::string sub = "\"workload-a\"";
-  std::string aud = "\"signet\"";
-  std::string iat = Num(kNow - 10);
-  std::string nbf;
-  std::string exp = Num(kNow + 300);
-  std::string extra;  // raw members appended verbatim: R"("jti":"x")"
-
-  std::string Json() const {
-    std::string out = "{";
-    auto add = [&out](std::string_view name, const std::string& value) {
-      if (value.empty()) {
-        return;
-      }
-      if (out.size() > 1) {
-        out += ',';
-      }
-      out += '"';
-      out += name;
-      out += "\":";
-      out += value;
-    };
-    add("iss", iss);
-    add("sub", sub);
-    add("aud", aud);
-    add("iat", iat);
-    add("nbf", nbf);
-    add("exp", exp);
-    if (!extra.empty()) {
-      out += (out.size() > 1 ? "," : "") + extra;
-    }
-    return out + "}";
-  }
+// The suite's good claims (kIssuer, sub workload-a, aud signet, around kNow): each test
+// starts from them and changes what it tests.
+struct Claims : signet::testing::Claims {
+  Claims() : signet::testing::Claims(Good(kIssuer, "workload-a", "signet", kNow)) {}
 };
-
-// {"alg":<alg>,"kid":<kid>,<extra>}; an empty kid is left out.
-std::string Header(std::string_view alg, std::string_view kid, std::string_view extra = "") {
-  std::string out = "{\"alg\":\"" + std::string(alg) + "\"";
-  if (!kid.empty()) {
-    out += ",\"kid\":\"" + std::string(kid) + "\"";
-  }
-  if (!extra.empty()) {
-    out += "," + std::string(extra);
-  }
-  return out + "}";
-}
-
-std::string HeaderFor(const SigningKey& key, std::string_view extra = "") {
-  return Header(AlgorithmName(key.algorithm()), key.kid(), extra);
-}
-
-std::string Sign(const SigningKey& key, std::string_view header, std::string_view payload) {
-  Result<std::string> token = SignCompactJws(key, header, payload);
-  EXPECT_THAT(token, IsOk());
-  return token.ok() ? *token : std::string();
-}
-
-// Signs the already-encoded `header_b64.payload_b64` as given, for tokens whose
-// encoding itself is under test.
-std::string SignEncoded(const SigningKey& key, const std::string& header_b64,
-                        const std::string& payload_b64) {
-  std::string input = header_b64 + "." + payload_b64;
-  Result<std::string> signature = key.Sign(input);
-  EXPECT_THAT(signature, IsOk());
-  return input + "." + Base64UrlEncode(signature.ok() ? *signature : "");
-}
 
 std::string GoodToken(const SigningKey& key) { return Sign(key, HeaderFor(key), Claims().Json()); }
 
-std::vector<std::string> Split(std::string_view token) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (size_t dot; (dot = token.find('.', start)) != std::string_view::npos; start = dot + 1) {
-    parts.emplace_back(token.substr(start, dot - start));
-  }
-  parts.emplace_back(token.substr(start));
-  return parts;
-}
-
-std::string Join(const std::string& h, const std::string& p, const std::string& s) {
-  return h + "." + p + "." + s;
-}
-
-std::string DecodedSignature(std::string_view token) { return *Base64UrlDecode(Split(token)[2]); }
-
-std::string WithSignature(std::string_view token, std::string_view signature) {
-  std::vector<std::string> parts = Split(token);
-  return Join(parts[0], parts[1], Base64UrlEncode(signature));
-}
-
-// Sets the lowest bit of the last base64url character, which is one of the unused
-// trailing bits when the length is 2 or 3 mod 4: a lax decoder yields the very same
-// bytes, so only the canonical-form check can tell the two spellings apart.
-std::string WithTrailingBits(std::string b64) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  EXPECT_NE(b64.size() % 4, 0u) << "no unused bits in a multiple of 4 characters";
-  size_t index = kAlphabet.find(b64.back());
-  EXPECT_EQ(index % 2, 0u) << "canonical encoding has zero trailing bits";
-  b64.back() = kAlphabet[index | 1];
-  return b64;
-}
-
-// JSON whose encoding has trailing bits (length not a multiple of 3); the appended
-// space is insignificant JSON whitespace.
-std::string UnalignedJson(std::string json) {
-  if (json.size() % 3 == 0) {
-    json += ' ';
-  }
-  return json;
-}
-
-// ---------------------------------------------------------------------------------------
-// OpenSSL helpers for the attacker's side: key encodings, HMAC, DER, certificates.
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
-
-std::string PublicKeyPem(EVP_PKEY* pkey) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
-  EXPECT_EQ(PEM_write_bio_PUBKEY(bio.get(), pkey), 1);
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<size_t>(len));
-}
-
-std::string PublicKeyDer(EVP_PKEY* pkey) {
-  uint8_t* der = nullptr;
-  int len = i2d_PUBKEY(pkey, &der);
-  EXPECT_GT(len, 0);
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
-}
-
-std::string BnParamBytes(EVP_PKEY* pkey, const char* name) {
-  BIGNUM* raw = nullptr;
-  EXPECT_EQ(EVP_PKEY_get_bn_param(pkey, name, &raw), 1);
-  BnPtr bn(raw);
-  std::string out(static_cast<size_t>(BN_num_bytes(bn.get())), '\0');
-  BN_bn2bin(bn.get(), reinterpret_cast<uint8_t*>(out.data()));
-  return out;
-}
-
-std::string EcPointBytes(EVP_PKEY* pkey) {
-  uint8_t buf[200];
-  size_t len = 0;
-  EXPECT_EQ(EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf,
-                                            sizeof(buf), &len),
-            1);
-  return std::string(reinterpret_cast<char*>(buf), len);
-}
-
-std::string Ed25519RawPublic(EVP_PKEY* pkey) {
-  uint8_t buf[32];
-  size_t len = sizeof(buf);
-  EXPECT_EQ(EVP_PKEY_get_raw_public_key(pkey, buf, &len), 1);
-  return std::string(reinterpret_cast<char*>(buf), len);
-}
-
-std::string Hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
-  static const uint8_t kEmpty = 0;  // HMAC wants a pointer even for an empty key
-  uint8_t out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  const void* key_ptr = key.empty() ? static_cast<const void*>(&kEmpty) : key.data();
-  EXPECT_NE(HMAC(md, key_ptr, static_cast<int>(key.size()),
-                 reinterpret_cast<const uint8_t*>(data.data()), data.size(), out, &len),
-            nullptr);
-  return std::string(reinterpret_cast<char*>(out), len);
-}
-
-// The HS/RS confusion token (CVE-2015-9235): `alg` HSxxx, MAC keyed with public key
-// bytes the verifier holds, kid naming the victim key so a confused verifier finds it.
+// The HS/RS confusion token over the suite's good claims (see testing::HmacToken).
 std::string HmacToken(std::string_view alg, const EVP_MD* md, std::string_view kid,
                       std::string_view secret) {
-  std::string input = Base64UrlEncode(Header(alg, kid)) + "." + Base64UrlEncode(Claims().Json());
-  return input + "." + Base64UrlEncode(Hmac(md, secret, input));
+  return signet::testing::HmacToken(alg, md, kid, secret, Claims().Json());
 }
-
-// ASN.1 DER ECDSA-Sig-Value of a raw r||s signature: what a non-JOSE library emits.
-std::string RawToDer(std::string_view raw) {
-  size_t n = raw.size() / 2;
-  const auto* p = reinterpret_cast<const uint8_t*>(raw.data());
-  ECDSA_SIG* sig = ECDSA_SIG_new();
-  EXPECT_EQ(ECDSA_SIG_set0(sig, BN_bin2bn(p, static_cast<int>(n), nullptr),
-                           BN_bin2bn(p + n, static_cast<int>(n), nullptr)),
-            1);
-  uint8_t* der = nullptr;
-  int len = i2d_ECDSA_SIG(sig, &der);
-  ECDSA_SIG_free(sig);
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
-}
-
-// The order n of P-256 (SEC 2 v2 §2.4.2 / FIPS 186-4 D.1.2.3), big-endian.
-std::string P256Order() {
-  return *HexDecode("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
-}
-
-// n - s, as a 32-byte big-endian string.
-std::string P256Negate(std::string_view s) {
-  std::string order = P256Order();
-  BnPtr n(BN_bin2bn(reinterpret_cast<const uint8_t*>(order.data()), 32, nullptr));
-  BnPtr v(BN_bin2bn(reinterpret_cast<const uint8_t*>(s.data()), 32, nullptr));
-  BnPtr out(BN_new());
-  EXPECT_EQ(BN_sub(out.get(), n.get(), v.get()), 1);
-  std::string bytes(32, '\0');
-  EXPECT_EQ(BN_bn2binpad(out.get(), reinterpret_cast<uint8_t*>(bytes.data()), 32), 32);
-  return bytes;
-}
-
-// A self-signed certificate for `pkey`, DER: the attacker's own "chain" for x5c.
-std::string SelfSignedCertDer(EVP_PKEY* pkey) {
-  std::unique_ptr<X509, X509Free> cert(X509_new());
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
-  X509_set_pubkey(cert.get(), pkey);
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const uint8_t*>("issuer.example"), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), name);
-  EXPECT_GT(X509_sign(cert.get(), pkey, EVP_sha256()), 0);
-  uint8_t* der = nullptr;
-  int len = i2d_X509(cert.get(), &der);
-  EXPECT_GT(len, 0);
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
-}
-
-// Standard base64 with padding, as x5c uses (RFC 7515 §4.1.6).
-std::string StdBase64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int len = EVP_EncodeBlock(reinterpret_cast<uint8_t*>(out.data()),
-                            reinterpret_cast<const uint8_t*>(bytes.data()),
-                            static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(len));
-  return out;
-}
-
-// A listening TCP socket on 127.0.0.1, port chosen by the kernel. It only listens: the
-// test never connects to it. A verifier that followed jku/x5u to it would leave a
-// completed connection in the accept queue before Verify returned (loopback connects
-// complete synchronously), which AcceptPending() finds with a zero-timeout poll.
-class LoopbackListener {
- public:
-  LoopbackListener() {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof(addr);
-    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        listen(fd_, 16) != 0 || getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      Close();
-      return;
-    }
-    port_ = ntohs(addr.sin_port);
-  }
-  ~LoopbackListener() { Close(); }
-  LoopbackListener(const LoopbackListener&) = delete;
-  LoopbackListener& operator=(const LoopbackListener&) = delete;
-
-  bool ok() const { return fd_ >= 0 && port_ != 0; }
-  uint16_t port() const { return port_; }
-  std::string Url(std::string_view path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
-  }
-
-  // Accepts and counts every connection already queued, without blocking.
-  int AcceptPending() {
-    int count = 0;
-    pollfd p{fd_, POLLIN, 0};
-    while (poll(&p, 1, 0) > 0 && (p.revents & POLLIN) != 0) {
-      int conn = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (conn < 0) {
-        break;
-      }
-      close(conn);
-      ++count;
-    }
-    return count;
-  }
-
- private:
-  void Close() {
-    if (fd_ >= 0) {
-      close(fd_);
-    }
-    fd_ = -1;
-  }
-  int fd_ = -1;
-  uint16_t port_ = 0;
-};
 
 // Private JWK members (RFC 7518 §6.2.2, §6.3.2, §6.4): none may ever be published.
 constexpr std::string_view kPrivateMembers[] = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"};
@@ -718,20 +431,6 @@ TEST_F(NegativeSuiteTest, Item05_PayloadNotAnObjectRejected) {
   EXPECT_THAT(Verify(Sign(Es256(), header, R"("https://issuer.example")")),
               FailsWith("json_not_object"));
   EXPECT_THAT(Verify(Sign(Es256(), header, "null")), FailsWith("json_not_object"));
-}
-
-std::string Utf16(std::string_view ascii, bool big_endian) {
-  std::string out;
-  for (char c : ascii) {
-    if (big_endian) {
-      out += '\0';
-      out += c;
-    } else {
-      out += c;
-      out += '\0';
-    }
-  }
-  return out;
 }
 
 TEST_F(NegativeSuiteTest, Item05_Utf16HeaderRejected) {
@@ -1153,27 +852,6 @@ TEST_F(NegativeSuiteTest, Item18_MissingSignatureRejected) {
     EXPECT_THAT(Verify(p[0] + "." + p[1] + "."), FailsWith(reason::kSignatureMissing))
         << key->kid();
   }
-}
-
-// A 1024-bit RSA key made with OpenSSL directly: SigningKey refuses to make one.
-struct WeakRsa {
-  std::unique_ptr<EVP_PKEY, PkeyFree> pkey;
-  std::string jwk_json;
-};
-
-WeakRsa MakeWeakRsa(std::string_view kid) {
-  WeakRsa weak;
-  weak.pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(1024)));
-  EXPECT_NE(weak.pkey, nullptr);
-  boost::json::object jwk{
-      {"kty", "RSA"},
-      {"kid", kid},
-      {"alg", "RS256"},
-      {"use", "sig"},
-      {"n", Base64UrlEncode(BnParamBytes(weak.pkey.get(), OSSL_PKEY_PARAM_RSA_N))},
-      {"e", Base64UrlEncode(BnParamBytes(weak.pkey.get(), OSSL_PKEY_PARAM_RSA_E))}};
-  weak.jwk_json = boost::json::serialize(jwk);
-  return weak;
 }
 
 TEST_F(NegativeSuiteTest, Item19_Rsa1024KeyRefusedAtLoad) {
