@@ -42,9 +42,31 @@ int HttpStatusFor(ErrorCode code) {
   }
 }
 
+namespace {
+
+// RFC 6749 §5.2: error_description is printable ASCII without '"' and '\\'. Messages may
+// quote what the client sent; quotes become apostrophes, anything else outside the
+// range becomes '?'.
+std::string Describe(std::string_view message) {
+  std::string out;
+  out.reserve(message.size());
+  for (char c : message) {
+    if (c == '"') {
+      out.push_back('\'');
+    } else if (c == '\\' || c < 0x20 || c > 0x7e) {
+      out.push_back('?');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Response Response::Error(const Status& status) {
   boost::json::object body{{"error", ErrorCodeName(status.code())},
-                           {"error_description", status.message()}};
+                           {"error_description", Describe(status.message())}};
   Response r = Json(HttpStatusFor(status.code()), boost::json::serialize(body));
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;

@@ -82,6 +82,13 @@ TEST(ResponseTest, ErrorsCarryOAuthCodeStatusAndNoStore) {
   EXPECT_EQ(HttpStatusFor(ErrorCode::kTemporarilyUnavailable), 503);
 }
 
+TEST(ResponseTest, ErrorDescriptionsStayWithinRfc6749Characters) {
+  Response r = Response::Error(
+      Status(ErrorCode::kInvalidTarget, "x", "no destination is named \"a\\b\"\n\xc3\xa9"));
+  EXPECT_EQ(r.body,
+            R"({"error":"invalid_target","error_description":"no destination is named 'a?b'???"})");
+}
+
 TEST(RequestTest, HeaderLookupIsCaseInsensitive) {
   Request r;
   r.headers = {{"Content-Type", "application/json"}};
