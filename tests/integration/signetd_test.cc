@@ -8,8 +8,8 @@
 
 #include "common/json.h"
 #include "jose/jwk.h"
+#include "support/signet_processes.h"
 #include "support/status_matchers.h"
-#include "support/subprocess.h"
 
 namespace signet {
 namespace {
@@ -58,6 +58,13 @@ TEST_F(SignetdTest, PublishesDiscoveryAndAPublicOnlyJwks) {
   EXPECT_EQ(boost::json::serialize(discovery->at("subject_types_supported")), R"(["public"])");
   EXPECT_EQ(boost::json::serialize(discovery->at("id_token_signing_alg_values_supported")),
             R"(["EdDSA"])");
+  EXPECT_EQ(discovery->at("token_endpoint").as_string(), "https://signet.test/oauth2/token");
+  EXPECT_EQ(boost::json::serialize(discovery->at("grant_types_supported")),
+            R"(["urn:ietf:params:oauth:grant-type:token-exchange"])");
+  // RFC 8414 clients find the same metadata at their own well-known path.
+  auto metadata = ParseJsonObject(Curl(base_ + "/.well-known/oauth-authorization-server"));
+  ASSERT_THAT(metadata, IsOk());
+  EXPECT_EQ(*metadata, *discovery);
 
   std::string body = Curl(base_ + "/.well-known/jwks.json");
   auto jwks = jose::Jwks::Parse(body);
@@ -92,6 +99,19 @@ TEST_F(SignetdTest, RefusesOversizedBodies) {
 
 TEST_F(SignetdTest, StopsCleanlyOnSigterm) {
   EXPECT_EQ(process_->Stop(SIGTERM, milliseconds(10000)), 0);
+}
+
+TEST_F(SignetdTest, TheSigningKeySurvivesARestart) {
+  auto before = jose::Jwks::Parse(Curl(base_ + "/.well-known/jwks.json"));
+  ASSERT_THAT(before, IsOk());
+  ASSERT_EQ(process_->Stop(SIGTERM, milliseconds(10000)), 0);
+  // Same configuration, same data directory: the sealed key is loaded, not made anew.
+  auto again = testing::StartSignetd(SIGNETD_PATH, config_path_, dir_.path() + "/again.log");
+  ASSERT_FALSE(again->base_url.empty()) << "signetd did not restart";
+  auto after = jose::Jwks::Parse(Curl(again->base_url + "/.well-known/jwks.json"));
+  ASSERT_THAT(after, IsOk());
+  ASSERT_EQ(after->keys().size(), 1u);
+  EXPECT_EQ(after->keys()[0].kid(), before->keys()[0].kid());
 }
 
 }  // namespace
