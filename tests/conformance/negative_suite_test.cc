@@ -33,8 +33,8 @@
 //   24 jku/x5u to a local listener, 169.254.169.254     Item24_* (3)
 //   25 x5c self-signed chain                            Item25_* (1)
 //   26 kid traversal, SQL, NUL, 64 KiB                  Item26_* (4)
-//   27 NOT HERE: single-flight JWKS refetch on an unknown kid belongs to the trust/
-//      module (a later issue); Jwks is an immutable set and never fetches.
+//   27 NOT HERE: Jwks is an immutable set and never fetches; the rate-limited refetch on
+//      an unknown kid is src/trust/issuer_test.cc (UnknownKidRefetchesOnce...).
 //   28 no kid, several keys for the alg                 Item28_* (1), Control_Item28_*
 //   29 use:"enc" / key_ops without "verify"             Item29_* (2)
 //   30 iss A signed by issuer B's key                   Item30_* (2)
@@ -48,11 +48,11 @@
 //   38 iss trailing slash / case / scheme               Item38_* (3)
 //   39 typ at+jwt vs wit+jwt and others                 Item39_* (3), Control_Item39_*
 //   40 ID token / access token as a client assertion    Item40_* (2)
-//   41 NOT HERE: discovery documents are fetched and checked by trust/ (later issue).
+//   41 NOT HERE: discovery documents are checked in src/trust/issuer_test.cc.
 //   42 JWKS size and key-count caps (Jwks::Parse)       Item42_* (2); the https-only
-//      jwks_uri and cross-host redirect parts belong to trust/ (later issue).
+//      jwks_uri is src/trust/issuer_test.cc; the HTTP client follows no redirect.
 //   43 a refreshed JWKS that drops a key                Item43_* (1); keeping the
-//      last-known-good set after a failed fetch belongs to trust/ (later issue).
+//      last-known-good set after a failed fetch is src/trust/issuer_test.cc.
 //   44 no private/symmetric members in published JWKs   Item44_* (3)
 //   Control_* (one per group): good tokens accepted.
 #include <gtest/gtest.h>
