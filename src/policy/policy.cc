@@ -48,6 +48,11 @@ Result<PolicyIndex> PolicyIndex::Compile(std::vector<PolicyRule> rules,
     if (allow && rule.max_ttl.count() <= 0) {
       return PolicyError(rule.name, "max_ttl must be positive");
     }
+    // A deny rule refuses the whole destination; scopes on it would read as "deny just
+    // these scopes", which is not what it does.
+    if (!allow && !rule.scopes.empty()) {
+      return PolicyError(rule.name, "a deny policy takes no scopes");
+    }
     Bucket& bucket = allow ? index.allows_ : index.denies_;
     for (const auto& workload : rule.workloads) {
       for (const auto& destination : rule.destinations) {

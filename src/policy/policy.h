@@ -39,8 +39,8 @@ struct Grant {
 class PolicyIndex {
  public:
   // Refuses (invalid_config, naming the policy): a workload or destination name that is
-  // neither "*" nor in the given sets, an empty list, a duplicate policy name, a
-  // non-positive max_ttl.
+  // neither "*" nor in the given sets, an empty list, an empty or duplicate policy
+  // name, a non-positive max_ttl on an allow rule, scopes on a deny rule.
   static Result<PolicyIndex> Compile(std::vector<PolicyRule> rules,
                                      const std::set<std::string>& workloads,
                                      const std::set<std::string>& destinations);

@@ -59,6 +59,20 @@ TEST(PolicyTest, DenyBeatsAllowWhateverTheOrder) {
   }
 }
 
+TEST(PolicyTest, WildcardDenyBeatsANamedAllow) {
+  auto index = PolicyIndex::Compile(
+      {Allow("billing-payments", {"billing"}, {"payments"}),
+       Deny("payments-frozen", {"*"}, {"payments"}), Deny("agent-nowhere", {"agent"}, {"*"}),
+       Allow("agent-claude", {"agent"}, {"claude"})},
+      kWorkloads, kDestinations);
+  ASSERT_THAT(index, IsOk());
+  auto frozen = index->Evaluate("billing", "payments", {});
+  ASSERT_THAT(frozen, FailsWith("policy_denied"));
+  EXPECT_EQ(frozen.status().code(), ErrorCode::kInvalidTarget);
+  EXPECT_NE(frozen.status().message().find("payments-frozen"), std::string::npos);
+  EXPECT_THAT(index->Evaluate("agent", "claude", {}), FailsWith("policy_denied"));
+}
+
 TEST(PolicyTest, WildcardsOnEitherSide) {
   auto index = PolicyIndex::Compile(
       {Allow("to-claude", {"*"}, {"claude"}), Allow("billing-all", {"billing"}, {"*"})}, kWorkloads,
@@ -109,6 +123,14 @@ TEST(PolicyTest, CompileRefusesWhatCannotBeMeant) {
   EXPECT_THAT(PolicyIndex::Compile({Allow("a", {"billing"}, {"orders"}, seconds(0))}, kWorkloads,
                                    kDestinations),
               FailsWith("config_invalid"));
+  EXPECT_THAT(PolicyIndex::Compile({Allow("", {"billing"}, {"orders"})}, kWorkloads, kDestinations),
+              FailsWith("config_invalid"));
+  PolicyRule scoped_deny = Deny("d", {"billing"}, {"orders"});
+  scoped_deny.scopes = {"orders.write"};
+  auto refused = PolicyIndex::Compile({scoped_deny}, kWorkloads, kDestinations);
+  ASSERT_THAT(refused, FailsWith("config_invalid"));
+  EXPECT_NE(refused.status().message().find("policies d"), std::string::npos);
+  EXPECT_EQ(refused.status().code(), ErrorCode::kInvalidConfig);
 }
 
 }  // namespace

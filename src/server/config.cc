@@ -209,7 +209,7 @@ Status ParseIssuer(const Parser& p, const YAML::Node& node, const std::string& f
   SIGNET_RETURN_IF_ERROR(
       p.CheckKeys(node, field,
                   {"name", "issuer", "audiences", "algorithms", "jwks_uri", "jwks",
-                   "refetch_interval", "leeway", "max_lifetime", "max_token_age"}));
+                   "refetch_interval", "keys_max_age", "leeway", "max_lifetime", "max_token_age"}));
   for (const char* required : {"name", "issuer", "audiences"}) {
     if (!node[required]) {
       return p.Error(node, Parser::Join(field, required), "is required");
@@ -267,6 +267,7 @@ Status ParseIssuer(const Parser& p, const YAML::Node& node, const std::string& f
     std::chrono::seconds* target;
   };
   for (auto [key, target] : {DurationSetting{"refetch_interval", &issuer->refetch_interval},
+                             DurationSetting{"keys_max_age", &issuer->keys_max_age},
                              DurationSetting{"leeway", &issuer->leeway},
                              DurationSetting{"max_lifetime", &issuer->max_lifetime}}) {
     if (node[key]) {

@@ -99,6 +99,7 @@ issuers:
     algorithms: [RS256]
     jwks_uri: https://10.0.0.1/openid/v1/jwks
     refetch_interval: 1m
+    keys_max_age: 10m
   - name: github
     issuer: https://token.actions.githubusercontent.com
     audiences: [https://signet.example.com]
@@ -146,6 +147,8 @@ TEST(ConfigTest, ParsesIssuersWorkloadsDestinationsAndPolicies) {
   EXPECT_EQ(k8s.algorithms, std::vector<jose::Algorithm>{jose::Algorithm::kRS256});
   EXPECT_EQ(k8s.key_source, trust::KeySourceKind::kJwksUri);
   EXPECT_EQ(k8s.refetch_interval, std::chrono::seconds(60));
+  EXPECT_EQ(k8s.keys_max_age, std::chrono::seconds(600));
+  EXPECT_EQ(config->issuers[1].keys_max_age, std::chrono::seconds(300));
   EXPECT_EQ(config->issuers[1].key_source, trust::KeySourceKind::kDiscovery);
   EXPECT_EQ(config->issuers[1].max_token_age, std::chrono::seconds(600));
 
@@ -190,7 +193,7 @@ TEST(ConfigTest, ErrorsNameTheFileLineAndField) {
 
   config = ParseConfig(BrokerWith("      - issuer: github", "      - issuer: gitlab"), "f.yaml");
   ASSERT_THAT(config, FailsWith("config_invalid"));
-  EXPECT_NE(config.status().message().find("f.yaml:28: workloads[0].identities[1].issuer: no "
+  EXPECT_NE(config.status().message().find("f.yaml:29: workloads[0].identities[1].issuer: no "
                                            "issuer is named \"gitlab\""),
             std::string::npos)
       << config.status().message();

@@ -126,6 +126,31 @@ TEST_F(ResolverTest, EveryClaimOfARuleMustMatch) {
               FailsWith("no_workload_match"));
 }
 
+TEST_F(ResolverTest, OnlyStringClaimsMatch) {
+  // No type conversion: the number 1000 is not the string "1000", true is not "true".
+  auto resolver = WorkloadResolver::Build({Rule("uid", "uid", ClaimMatcher::Exact("1000")),
+                                           Rule("admin", "admin", *ClaimMatcher::Glob("*"))},
+                                          nullptr);
+  ASSERT_THAT(resolver, IsOk());
+  EXPECT_THAT(resolver->Resolve("k8s", Jwt({{"sub", "x"}, {"uid", 1000}})),
+              FailsWith("no_workload_match"));
+  EXPECT_THAT(resolver->Resolve("k8s", Jwt({{"sub", "x"}, {"admin", true}})),
+              FailsWith("no_workload_match"));
+  EXPECT_THAT(resolver->Resolve("k8s", Jwt({{"sub", "x"}, {"admin", {{"a", "b"}}}})),
+              FailsWith("no_workload_match"));
+  EXPECT_EQ(*resolver->Resolve("k8s", Jwt({{"sub", "x"}, {"uid", "1000"}})), "uid");
+}
+
+TEST_F(ResolverTest, TwoRulesOfOneWorkloadAreNotAmbiguous) {
+  std::vector<std::string> warnings;
+  auto resolver = WorkloadResolver::Build({Rule("api", "sub", *ClaimMatcher::Glob("api-*")),
+                                           Rule("api", "sub", *ClaimMatcher::Glob("*-1"))},
+                                          &warnings);
+  ASSERT_THAT(resolver, IsOk());
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(*resolver->Resolve("k8s", Jwt({{"sub", "api-1"}})), "api");
+}
+
 TEST_F(ResolverTest, TwoWorkloadsMatchingIsAmbiguousAndWarnedAtLoad) {
   std::vector<std::string> warnings;
   auto resolver = WorkloadResolver::Build(

@@ -7,7 +7,18 @@
 namespace signet::trust {
 namespace {
 
+// A discovery document is a few KiB; the cap bounds what a misbehaving issuer can make
+// Signet parse (STANDARDS.md §2.2, fetch hardening).
 constexpr size_t kMaxDiscoveryBytes = 64 * 1024;
+
+Status ConfigError(const IssuerConfig& config, const std::string& problem) {
+  return Status(ErrorCode::kInvalidConfig, "config_invalid",
+                "issuer " + config.name + ": " + problem);
+}
+
+Status DiscoveryError(std::string_view reason, std::string message) {
+  return Status(ErrorCode::kTemporarilyUnavailable, reason, std::move(message));
+}
 
 // RFC 8693 §2.2.2: whatever is wrong with the subject token, the client hears
 // invalid_request; the reason stays jose's, for the audit trail and the developer.
@@ -15,9 +26,31 @@ Status Unacceptable(const Status& status) {
   return Status(ErrorCode::kInvalidRequest, status.reason(), status.message());
 }
 
-Status KeysUnavailable(const IssuerConfig& config, const Status& cause) {
-  return Status(ErrorCode::kTemporarilyUnavailable, "issuer_keys_unavailable",
-                "keys of issuer " + config.name + " unavailable: " + cause.message());
+// OIDC Discovery §4: a terminating '/' of the issuer is removed before the suffix is
+// appended ("https://a/t/" → "https://a/t/.well-known/openid-configuration").
+std::string DiscoveryUrl(std::string_view issuer_url) {
+  if (issuer_url.ends_with('/')) {
+    issuer_url.remove_suffix(1);
+  }
+  return std::string(issuer_url) + "/.well-known/openid-configuration";
+}
+
+Status CheckKeySource(const IssuerConfig& config) {
+  switch (config.key_source) {
+    case KeySourceKind::kDiscovery:
+      if (Status s = CheckSecureUrl(config.issuer_url); !s.ok()) {
+        return ConfigError(config, "discovery needs an https issuer URL: " + s.message());
+      }
+      return Status::Ok();
+    case KeySourceKind::kJwksUri:
+      if (Status s = CheckSecureUrl(config.jwks_uri); !s.ok()) {
+        return ConfigError(config, "jwks_uri: " + s.message());
+      }
+      return Status::Ok();
+    case KeySourceKind::kInline:
+      return Status::Ok();  // parsed by Create
+  }
+  return ConfigError(config, "unknown key source");
 }
 
 }  // namespace
@@ -32,12 +65,14 @@ Issuer::Issuer(IssuerConfig config, jose::JwtVerifier verifier, Fetcher& fetcher
 Result<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config, Fetcher& fetcher,
                                                const Clock& clock) {
   if (config.algorithms.empty()) {
+    // The two algorithms every mainstream workload issuer signs with: Kubernetes and
+    // GitHub Actions use RS256, SPIRE defaults to ES256. Anything else is opted into.
     config.algorithms = {jose::Algorithm::kRS256, jose::Algorithm::kES256};
   }
-  if (config.refetch_interval.count() <= 0) {
-    return Status(ErrorCode::kInvalidConfig, "config_invalid",
-                  "issuer " + config.name + ": refetch_interval must be positive");
+  if (config.refetch_interval.count() <= 0 || config.keys_max_age.count() <= 0) {
+    return ConfigError(config, "refetch_interval and keys_max_age must be positive");
   }
+  SIGNET_RETURN_IF_ERROR(CheckKeySource(config));
   jose::JwtValidator::Builder builder;
   builder.ExpectIssuer(config.issuer_url)
       .AllowAlgorithms(config.algorithms)
@@ -53,11 +88,17 @@ Result<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config, Fetcher& fet
   if (!validator.ok()) {
     return validator.status().WithContext("issuer " + config.name);
   }
-  std::shared_ptr<const jose::Jwks> inline_keys;
+  KeysPtr inline_keys;
   if (config.key_source == KeySourceKind::kInline) {
     Result<jose::Jwks> keys = jose::Jwks::Parse(config.inline_jwks);
     if (!keys.ok()) {
       return keys.status().WithContext("issuer " + config.name + " jwks");
+    }
+    if (keys->keys().empty()) {
+      // Every token would fail; say why now rather than at each exchange.
+      std::string why = keys->refused().empty() ? std::string("it has no keys")
+                                                : keys->refused().front().status.message();
+      return ConfigError(config, "jwks has no usable key: " + why);
     }
     inline_keys = std::make_shared<const jose::Jwks>(std::move(keys).value());
   }
@@ -67,41 +108,54 @@ Result<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config, Fetcher& fet
   return issuer;
 }
 
-std::shared_ptr<const jose::Jwks> Issuer::keys() const {
+std::pair<Issuer::KeysPtr, MonotonicTime> Issuer::Keys() const {
   std::lock_guard lock(keys_mu_);
-  return keys_;
+  return {keys_, keys_fetched_};
 }
 
 Result<jose::Jwks> Issuer::FetchKeys() {
   std::string jwks_uri = config_.jwks_uri;
   if (config_.key_source == KeySourceKind::kDiscovery) {
-    std::string url = config_.issuer_url + "/.well-known/openid-configuration";
+    std::string url = DiscoveryUrl(config_.issuer_url);
     SIGNET_ASSIGN_OR_RETURN(std::string body, fetcher_.Get(url));
     if (body.size() > kMaxDiscoveryBytes) {
-      return Status(ErrorCode::kTemporarilyUnavailable, "discovery_invalid",
-                    url + " is larger than " + std::to_string(kMaxDiscoveryBytes) + " bytes");
+      return DiscoveryError("discovery_invalid", url + " is larger than " +
+                                                     std::to_string(kMaxDiscoveryBytes) + " bytes");
     }
     SIGNET_ASSIGN_OR_RETURN(boost::json::object document, ParseJsonObject(body));
-    auto issuer = document.find("issuer");
-    auto uri = document.find("jwks_uri");
-    // OIDC Discovery §4.3: the document must name exactly the issuer it was fetched for.
-    if (issuer == document.end() || !issuer->value().is_string() ||
-        issuer->value().get_string() != config_.issuer_url) {
-      return Status(ErrorCode::kTemporarilyUnavailable, "discovery_issuer_mismatch",
-                    url + " does not name " + config_.issuer_url + " as its issuer");
+    const boost::json::value* issuer = document.if_contains("issuer");
+    // OIDC Discovery §4.3: a document that does not name exactly the issuer it was
+    // fetched for must not be used (it may be an attacker's, claiming an honest issuer).
+    if (issuer == nullptr || !issuer->is_string() || issuer->get_string() != config_.issuer_url) {
+      return DiscoveryError("discovery_issuer_mismatch",
+                            url + " does not name " + config_.issuer_url + " as its issuer");
     }
-    if (uri == document.end() || !uri->value().is_string()) {
-      return Status(ErrorCode::kTemporarilyUnavailable, "discovery_invalid",
-                    url + " has no jwks_uri");
+    const boost::json::value* uri = document.if_contains("jwks_uri");
+    if (uri == nullptr || !uri->is_string()) {
+      return DiscoveryError("discovery_invalid", url + " has no jwks_uri");
     }
-    jwks_uri = std::string(uri->value().get_string());
+    jwks_uri = std::string(uri->get_string());
     if (Status secure = CheckSecureUrl(jwks_uri); !secure.ok()) {
-      return Status(ErrorCode::kTemporarilyUnavailable, "discovery_invalid",
-                    "jwks_uri from " + url + ": " + secure.message());
+      return DiscoveryError("discovery_invalid", "jwks_uri from " + url + ": " + secure.message());
     }
   }
   SIGNET_ASSIGN_OR_RETURN(std::string body, fetcher_.Get(jwks_uri));
   return jose::Jwks::Parse(body);
+}
+
+Result<Issuer::KeysPtr> Issuer::FetchAndInstall() {
+  MonotonicTime now = clock_.MonotonicNow();
+  last_attempt_ = now;  // a failed attempt counts: an issuer that is down is not hammered
+  Result<jose::Jwks> fetched = FetchKeys();
+  if (!fetched.ok()) {
+    return Status(ErrorCode::kTemporarilyUnavailable, "issuer_keys_unavailable",
+                  "keys of issuer " + config_.name + " unavailable: " + fetched.status().message());
+  }
+  auto fresh = std::make_shared<const jose::Jwks>(std::move(fetched).value());
+  std::lock_guard lock(keys_mu_);
+  keys_ = fresh;
+  keys_fetched_ = now;
+  return fresh;
 }
 
 Status Issuer::Refresh() {
@@ -109,53 +163,49 @@ Status Issuer::Refresh() {
     return Status::Ok();
   }
   std::lock_guard fetch_lock(fetch_mu_);
-  last_fetch_ = clock_.MonotonicNow();
-  Result<jose::Jwks> fetched = FetchKeys();
-  if (!fetched.ok()) {
-    return KeysUnavailable(config_, fetched.status());
-  }
-  std::lock_guard lock(keys_mu_);
-  keys_ = std::make_shared<const jose::Jwks>(std::move(fetched).value());
-  return Status::Ok();
+  return FetchAndInstall().status();
 }
 
-std::shared_ptr<const jose::Jwks> Issuer::RefetchAfterMiss(
-    const std::shared_ptr<const jose::Jwks>& seen) {
+Issuer::KeysPtr Issuer::RefetchFor(const KeysPtr& seen, bool wait) {
   if (config_.key_source == KeySourceKind::kInline) {
     return nullptr;
   }
-  std::lock_guard fetch_lock(fetch_mu_);
-  if (std::shared_ptr<const jose::Jwks> current = keys(); current != seen) {
-    return current;  // another request refetched while this one waited
+  std::unique_lock fetch_lock(fetch_mu_, std::defer_lock);
+  if (wait) {
+    fetch_lock.lock();
+  } else if (!fetch_lock.try_lock()) {
+    return nullptr;  // another request is fetching; this one goes on with `seen`
   }
-  MonotonicTime now = clock_.MonotonicNow();
-  if (last_fetch_ && now - *last_fetch_ < config_.refetch_interval) {
+  // Single flight: requests that queued behind a fetch use its result, not a fetch of
+  // their own.
+  if (KeysPtr current = Keys().first; current != seen) {
+    return current;
+  }
+  if (last_attempt_ && clock_.MonotonicNow() - *last_attempt_ < config_.refetch_interval) {
     return nullptr;
   }
-  last_fetch_ = now;
-  Result<jose::Jwks> fetched = FetchKeys();
-  if (!fetched.ok()) {
-    return nullptr;  // the last good keys stay
-  }
-  auto fresh = std::make_shared<const jose::Jwks>(std::move(fetched).value());
-  std::lock_guard lock(keys_mu_);
-  keys_ = fresh;
-  return fresh;
+  Result<KeysPtr> fresh = FetchAndInstall();
+  return fresh.ok() ? *fresh : nullptr;  // on failure the last good keys stay
 }
 
 Result<jose::VerifiedJwt> Issuer::Verify(std::string_view token, SystemTime now) {
-  std::shared_ptr<const jose::Jwks> current = keys();
+  auto [current, fetched] = Keys();
   if (current == nullptr) {
     // Never fetched (the issuer was down at start): try now, within the rate limit.
-    current = RefetchAfterMiss(nullptr);
+    current = RefetchFor(nullptr, /*wait=*/true);
     if (current == nullptr) {
       return Status(ErrorCode::kTemporarilyUnavailable, "issuer_keys_unavailable",
                     "the keys of this token's issuer cannot be fetched now; retry shortly");
     }
+  } else if (config_.key_source != KeySourceKind::kInline &&
+             clock_.MonotonicNow() - fetched >= config_.keys_max_age) {
+    if (KeysPtr fresh = RefetchFor(current, /*wait=*/false)) {
+      current = std::move(fresh);
+    }
   }
   Result<jose::VerifiedJwt> verified = verifier_.Verify(token, *current, now);
   if (!verified.ok() && verified.status().reason() == jose::reason::kKidUnknown) {
-    if (std::shared_ptr<const jose::Jwks> fresh = RefetchAfterMiss(current)) {
+    if (KeysPtr fresh = RefetchFor(current, /*wait=*/true)) {
       verified = verifier_.Verify(token, *fresh, now);
     }
   }

@@ -9,19 +9,20 @@ namespace signet::trust {
 Result<IssuerRegistry> IssuerRegistry::Build(std::vector<std::unique_ptr<Issuer>> issuers) {
   IssuerRegistry registry;
   for (auto& issuer : issuers) {
-    std::string iss = issuer->config().issuer_url;
-    if (registry.by_iss_.contains(iss)) {
+    const std::string& iss = issuer->config().issuer_url;
+    auto [it, inserted] = registry.by_iss_.emplace(iss, issuer.get());
+    if (!inserted) {
       return Status(ErrorCode::kInvalidConfig, "config_invalid",
-                    "issuers " + registry.by_iss_[iss]->config().name + " and " +
-                        issuer->config().name + " have the same issuer " + iss);
+                    "issuers " + it->second->config().name + " and " + issuer->config().name +
+                        " have the same issuer " + iss);
     }
-    registry.by_iss_.emplace(std::move(iss), std::move(issuer));
   }
+  registry.issuers_ = std::move(issuers);
   return registry;
 }
 
-Result<std::pair<Issuer*, jose::VerifiedJwt>> IssuerRegistry::Verify(std::string_view token,
-                                                                     SystemTime now) const {
+Result<std::pair<const Issuer*, jose::VerifiedJwt>> IssuerRegistry::Verify(std::string_view token,
+                                                                           SystemTime now) const {
   // The strict parser runs first so a malformed or hostile token is named for what it is
   // (alg_none, jwe_refused, ...) before anything reads its claims.
   Result<jose::ParsedJws> parsed = jose::ParseCompactJws(token);
@@ -51,12 +52,12 @@ Result<std::pair<Issuer*, jose::VerifiedJwt>> IssuerRegistry::Verify(std::string
                   "token issuer is not trusted: \"" + shown + "\"");
   }
   SIGNET_ASSIGN_OR_RETURN(jose::VerifiedJwt jwt, it->second->Verify(token, now));
-  return std::make_pair(it->second.get(), std::move(jwt));
+  return std::make_pair(static_cast<const Issuer*>(it->second), std::move(jwt));
 }
 
 Status IssuerRegistry::RefreshAll() {
   Status first;
-  for (auto& [iss, issuer] : by_iss_) {
+  for (auto& issuer : issuers_) {
     if (Status s = issuer->Refresh(); !s.ok() && first.ok()) {
       first = s;
     }

@@ -3,7 +3,8 @@
 // The `iss` is read from the token's unverified payload only to choose which issuer's
 // rules and keys verify it: the chosen issuer's validator checks `iss` again, byte for
 // byte, after the signature. Tokens from issuers not configured are refused without any
-// fetch: their `iss` is never a URL Signet contacts.
+// fetch: their `iss` is never a URL Signet contacts. The lookup is one map search, so
+// the number of configured issuers does not slow a request down.
 #pragma once
 
 #include <map>
@@ -26,14 +27,17 @@ class IssuerRegistry {
   // the JSON parser's (json_*) for claims that are not a strict JSON object, iss_missing
   // or iss_mismatch (not a string), issuer_untrusted when no configured issuer has that
   // `iss`; then Issuer::Verify's.
-  Result<std::pair<Issuer*, jose::VerifiedJwt>> Verify(std::string_view token,
-                                                       SystemTime now) const;
+  // Thread-safe, as Issuer::Verify is.
+  Result<std::pair<const Issuer*, jose::VerifiedJwt>> Verify(std::string_view token,
+                                                             SystemTime now) const;
 
-  // Fetches every issuer's keys; the first error, after trying them all.
+  // Fetches every issuer's keys, in configuration order; the first error, after trying
+  // them all.
   Status RefreshAll();
 
  private:
-  std::map<std::string, std::unique_ptr<Issuer>, std::less<>> by_iss_;
+  std::vector<std::unique_ptr<Issuer>> issuers_;  // configuration order
+  std::map<std::string, Issuer*, std::less<>> by_iss_;
 };
 
 }  // namespace signet::trust

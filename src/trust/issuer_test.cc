@@ -2,41 +2,24 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
+#include <atomic>
+#include <boost/json/serialize.hpp>
+#include <thread>
 
 #include "support/status_matchers.h"
-#include "trust/issuer_registry.h"
+#include "trust/fake_fetcher.h"
 
 namespace signet::trust {
 namespace {
 
 using std::chrono::seconds;
 using testing::FailsWith;
+using testing::FailsWithCode;
 using testing::IsOk;
 
 constexpr char kIss[] = "https://idp.example.com";
-
-// Serves canned bodies by URL and counts every call.
-class FakeFetcher final : public Fetcher {
- public:
-  Result<std::string> Get(const std::string& url) override {
-    ++calls[url];
-    auto it = bodies.find(url);
-    if (it == bodies.end()) {
-      return Status(ErrorCode::kTemporarilyUnavailable, "fetch_failed", "GET " + url + " failed");
-    }
-    return it->second;
-  }
-  int total() const {
-    int n = 0;
-    for (const auto& [url, c] : calls) {
-      n += c;
-    }
-    return n;
-  }
-  std::map<std::string, std::string> bodies;
-  std::map<std::string, int> calls;
-};
+const std::string kDiscoveryUrl = std::string(kIss) + "/.well-known/openid-configuration";
+const std::string kJwksUrl = std::string(kIss) + "/keys";
 
 jose::SigningKey Key(const std::string& kid) {
   return jose::SigningKey::GenerateForTesting(jose::Algorithm::kES256, kid).value();
@@ -50,17 +33,18 @@ std::string JwksOf(const std::vector<const jose::SigningKey*>& keys) {
   return jose::Jwks(jwks).ToJson();
 }
 
+std::string DiscoveryDocument(const std::string& issuer, const std::string& jwks_uri) {
+  return boost::json::serialize(boost::json::object{{"issuer", issuer}, {"jwks_uri", jwks_uri}});
+}
+
 class IssuerTest : public ::testing::Test {
  protected:
-  IssuerTest() : k1_(Key("k1")), k2_(Key("k2")) { ServeDiscovery({&k1_}); }
-
-  void ServeDiscovery(const std::vector<const jose::SigningKey*>& keys) {
-    fetcher_.bodies[std::string(kIss) + "/.well-known/openid-configuration"] =
-        std::string(R"({"issuer":")") + kIss + R"(","jwks_uri":")" + kIss + R"(/keys"})";
-    fetcher_.bodies[std::string(kIss) + "/keys"] = JwksOf(keys);
+  IssuerTest() : k1_(Key("k1")), k2_(Key("k2")) {
+    fetcher_.Serve(kDiscoveryUrl, DiscoveryDocument(kIss, kJwksUrl));
+    fetcher_.Serve(kJwksUrl, JwksOf({&k1_}));
   }
 
-  IssuerConfig Config(KeySourceKind source = KeySourceKind::kDiscovery) {
+  static IssuerConfig Config(KeySourceKind source = KeySourceKind::kDiscovery) {
     IssuerConfig config;
     config.name = "idp";
     config.issuer_url = kIss;
@@ -69,11 +53,20 @@ class IssuerTest : public ::testing::Test {
     return config;
   }
 
-  std::string Token(const jose::SigningKey& key, std::string iss = kIss) {
+  std::unique_ptr<Issuer> Make(IssuerConfig config) {
+    auto issuer = Issuer::Create(std::move(config), fetcher_, clock_);
+    EXPECT_THAT(issuer, IsOk());
+    return issuer.ok() ? std::move(issuer).value() : nullptr;
+  }
+
+  // {"alg":"ES256","kid":<kid>} . {"iss":<iss>,"sub":"system:serviceaccount:a:b",
+  //  "aud":<aud>,"iat":now,"exp":now+600}
+  std::string Token(const jose::SigningKey& key, std::string iss = kIss,
+                    std::string aud = "signet") {
     int64_t now = ToUnixSecondsFloor(clock_.Now());
     boost::json::object claims{{"iss", iss},
                                {"sub", "system:serviceaccount:a:b"},
-                               {"aud", "signet"},
+                               {"aud", aud},
                                {"iat", now},
                                {"exp", now + 600}};
     return jose::SignJwt(key, claims).value();
@@ -86,128 +79,260 @@ class IssuerTest : public ::testing::Test {
 };
 
 TEST_F(IssuerTest, DiscoveryFindsTheKeys) {
-  auto issuer = Issuer::Create(Config(), fetcher_, clock_);
-  ASSERT_THAT(issuer, IsOk());
-  ASSERT_THAT((*issuer)->Refresh(), IsOk());
-  auto jwt = (*issuer)->Verify(Token(k1_), clock_.Now());
+  auto issuer = Make(Config());
+  ASSERT_NE(issuer, nullptr);
+  EXPECT_EQ(fetcher_.TotalCalls(), 0);  // Create fetches nothing
+  ASSERT_THAT(issuer->Refresh(), IsOk());
+  EXPECT_EQ(fetcher_.Calls(kDiscoveryUrl), 1);
+  EXPECT_EQ(fetcher_.Calls(kJwksUrl), 1);
+  auto jwt = issuer->Verify(Token(k1_), clock_.Now());
   ASSERT_THAT(jwt, IsOk());
   EXPECT_EQ(jwt->subject(), "system:serviceaccount:a:b");
-  EXPECT_EQ(fetcher_.total(), 2);
+  EXPECT_EQ(fetcher_.TotalCalls(), 2);
+}
+
+TEST_F(IssuerTest, DiscoveryUrlDropsTheIssuersTrailingSlash) {
+  IssuerConfig config = Config();
+  config.issuer_url = std::string(kIss) + "/";
+  fetcher_.Serve(kDiscoveryUrl, DiscoveryDocument(config.issuer_url, kJwksUrl));
+  auto issuer = Make(config);
+  ASSERT_NE(issuer, nullptr);
+  EXPECT_THAT(issuer->Refresh(), IsOk());
+  EXPECT_EQ(fetcher_.Calls(kDiscoveryUrl), 1);
 }
 
 TEST_F(IssuerTest, DiscoveryNamingAnotherIssuerIsRefused) {
-  fetcher_.bodies[std::string(kIss) + "/.well-known/openid-configuration"] =
-      R"({"issuer":"https://evil.example","jwks_uri":"https://idp.example.com/keys"})";
-  auto issuer = Issuer::Create(Config(), fetcher_, clock_);
-  ASSERT_THAT(issuer, IsOk());
-  Status refreshed = (*issuer)->Refresh();
-  ASSERT_THAT(refreshed, FailsWith("issuer_keys_unavailable"));
+  // The document at the honest issuer's address claims another issuer (OIDC Discovery
+  // §4.3): it is not used, not even its jwks_uri.
+  fetcher_.Serve(kDiscoveryUrl, DiscoveryDocument("https://evil.example", kJwksUrl));
+  auto issuer = Make(Config());
+  ASSERT_NE(issuer, nullptr);
+  Status refreshed = issuer->Refresh();
+  ASSERT_THAT(refreshed,
+              FailsWithCode(ErrorCode::kTemporarilyUnavailable, "issuer_keys_unavailable"));
   EXPECT_NE(refreshed.message().find("does not name"), std::string::npos);
+  EXPECT_EQ(fetcher_.Calls(kJwksUrl), 0);
+  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), FailsWith("issuer_keys_unavailable"));
+
+  // Byte for byte: a trailing slash is another issuer too.
+  fetcher_.Serve(kDiscoveryUrl, DiscoveryDocument(std::string(kIss) + "/", kJwksUrl));
+  EXPECT_THAT(issuer->Refresh(), FailsWith("issuer_keys_unavailable"));
+  EXPECT_EQ(fetcher_.Calls(kJwksUrl), 0);
 }
 
 TEST_F(IssuerTest, PlainHttpJwksUriOnARemoteHostIsRefused) {
-  fetcher_.bodies[std::string(kIss) + "/.well-known/openid-configuration"] =
-      std::string(R"({"issuer":")") + kIss + R"(","jwks_uri":"http://idp.example.com/keys"})";
-  auto issuer = Issuer::Create(Config(), fetcher_, clock_);
-  ASSERT_THAT(issuer, IsOk());
-  EXPECT_THAT((*issuer)->Refresh(), FailsWith("issuer_keys_unavailable"));
-  EXPECT_EQ(fetcher_.calls.count("http://idp.example.com/keys"), 0u);
+  fetcher_.Serve(kDiscoveryUrl, DiscoveryDocument(kIss, "http://idp.example.com/keys"));
+  auto issuer = Make(Config());
+  ASSERT_NE(issuer, nullptr);
+  Status refreshed = issuer->Refresh();
+  EXPECT_THAT(refreshed, FailsWith("issuer_keys_unavailable"));
+  EXPECT_NE(refreshed.message().find("must be https"), std::string::npos);
+  EXPECT_EQ(fetcher_.Calls("http://idp.example.com/keys"), 0);
+}
+
+TEST_F(IssuerTest, PlainHttpOnLoopbackIsAcceptedForDevelopment) {
+  IssuerConfig config = Config();
+  config.issuer_url = "http://127.0.0.1:9000";
+  fetcher_.Serve("http://127.0.0.1:9000/.well-known/openid-configuration",
+                 DiscoveryDocument(config.issuer_url, "http://127.0.0.1:9000/keys"));
+  fetcher_.Serve("http://127.0.0.1:9000/keys", JwksOf({&k1_}));
+  auto issuer = Make(config);
+  ASSERT_NE(issuer, nullptr);
+  ASSERT_THAT(issuer->Refresh(), IsOk());
+  EXPECT_THAT(issuer->Verify(Token(k1_, config.issuer_url), clock_.Now()), IsOk());
 }
 
 TEST_F(IssuerTest, UnknownKidRefetchesOnceThenIsRateLimited) {
-  auto issuer = Issuer::Create(Config(), fetcher_, clock_);
-  ASSERT_THAT(issuer, IsOk());
-  ASSERT_THAT((*issuer)->Refresh(), IsOk());
-  int after_start = fetcher_.total();
+  auto issuer = Make(Config());
+  ASSERT_NE(issuer, nullptr);
+  ASSERT_THAT(issuer->Refresh(), IsOk());
+  int after_start = fetcher_.TotalCalls();
 
   // Within the interval since the start-up fetch, an unknown kid fetches nothing.
-  EXPECT_THAT((*issuer)->Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
-  EXPECT_EQ(fetcher_.total(), after_start);
+  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
+  EXPECT_EQ(fetcher_.TotalCalls(), after_start);
 
   // Later, k2 is unknown: one refetch (discovery + JWKS), which does not have it either.
   clock_.Advance(seconds(30));
-  EXPECT_THAT((*issuer)->Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
-  EXPECT_EQ(fetcher_.total(), after_start + 2);
-  // Within the interval, made-up kids cause no fetch at all.
+  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
+  EXPECT_EQ(fetcher_.TotalCalls(), after_start + 2);
+  // Within the interval, unknown kids cause no fetch at all.
   for (int i = 0; i < 20; ++i) {
-    EXPECT_THAT((*issuer)->Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
+    EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
   }
-  EXPECT_EQ(fetcher_.total(), after_start + 2);
+  EXPECT_EQ(fetcher_.TotalCalls(), after_start + 2);
 
   // The issuer rotates to k2; after the interval the next unknown kid picks it up.
-  fetcher_.bodies[std::string(kIss) + "/keys"] = JwksOf({&k1_, &k2_});
+  fetcher_.Serve(kJwksUrl, JwksOf({&k1_, &k2_}));
   clock_.Advance(seconds(30));
-  auto jwt = (*issuer)->Verify(Token(k2_), clock_.Now());
-  ASSERT_THAT(jwt, IsOk());
-  EXPECT_EQ(fetcher_.total(), after_start + 4);
-  EXPECT_THAT((*issuer)->Verify(Token(k1_), clock_.Now()), IsOk());
-  EXPECT_EQ(fetcher_.total(), after_start + 4);
+  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), IsOk());
+  EXPECT_EQ(fetcher_.TotalCalls(), after_start + 4);
+  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), IsOk());
+  EXPECT_EQ(fetcher_.TotalCalls(), after_start + 4);
+}
+
+TEST_F(IssuerTest, ConcurrentUnknownKidsShareOneFetch) {
+  // STANDARDS.md §17 item 27: a burst of unknown-kid tokens causes one refetch
+  // (single flight), and a second burst inside the interval none.
+  auto issuer = Make(Config());
+  ASSERT_NE(issuer, nullptr);
+  ASSERT_THAT(issuer->Refresh(), IsOk());
+  clock_.Advance(seconds(30));
+  int before = fetcher_.TotalCalls();
+  std::string token = Token(k2_);
+  auto burst = [&] {
+    std::atomic<int> unknown{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 25; ++i) {
+          if (issuer->Verify(token, clock_.Now()).status().reason() == "kid_unknown") {
+            ++unknown;
+          }
+        }
+      });
+    }
+    for (auto& thread : threads) {
+      thread.join();
+    }
+    return unknown.load();
+  };
+  EXPECT_EQ(burst(), 200);
+  EXPECT_EQ(fetcher_.TotalCalls(), before + 2);  // one discovery, one JWKS
+  EXPECT_EQ(burst(), 200);
+  EXPECT_EQ(fetcher_.TotalCalls(), before + 2);
 }
 
 TEST_F(IssuerTest, FailedRefetchKeepsTheLastGoodKeys) {
   IssuerConfig config = Config(KeySourceKind::kJwksUri);
-  config.jwks_uri = std::string(kIss) + "/keys";
-  fetcher_.bodies[config.jwks_uri] = JwksOf({&k1_});
-  auto issuer = Issuer::Create(config, fetcher_, clock_);
-  ASSERT_THAT(issuer, IsOk());
-  ASSERT_THAT((*issuer)->Refresh(), IsOk());
+  config.jwks_uri = kJwksUrl;
+  auto issuer = Make(config);
+  ASSERT_NE(issuer, nullptr);
+  ASSERT_THAT(issuer->Refresh(), IsOk());
 
-  fetcher_.bodies.erase(config.jwks_uri);  // the issuer goes down
+  fetcher_.Fail(kJwksUrl);  // the issuer goes down
   clock_.Advance(seconds(60));
-  EXPECT_THAT((*issuer)->Refresh(), FailsWith("issuer_keys_unavailable"));
-  EXPECT_THAT((*issuer)->Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
-  EXPECT_THAT((*issuer)->Verify(Token(k1_), clock_.Now()), IsOk());
+  EXPECT_THAT(issuer->Refresh(), FailsWith("issuer_keys_unavailable"));
+  clock_.Advance(seconds(60));
+  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
+  EXPECT_EQ(fetcher_.Calls(kJwksUrl), 3);  // start, Refresh, the unknown kid's refetch
+  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), IsOk());
+}
+
+TEST_F(IssuerTest, SuccessfulRefetchThatDropsAKeyRevokesIt) {
+  // STANDARDS.md §17 item 43.
+  fetcher_.Serve(kJwksUrl, JwksOf({&k1_, &k2_}));
+  auto issuer = Make(Config());
+  ASSERT_NE(issuer, nullptr);
+  ASSERT_THAT(issuer->Refresh(), IsOk());
+  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), IsOk());
+  fetcher_.Serve(kJwksUrl, JwksOf({&k2_}));
+  ASSERT_THAT(issuer->Refresh(), IsOk());
+  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), FailsWith("kid_unknown"));
+  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), IsOk());
+}
+
+TEST_F(IssuerTest, KeysOlderThanMaxAgeAreRefetchedSoAWithdrawnKeyStopsWorking) {
+  IssuerConfig config = Config();
+  config.keys_max_age = seconds(300);
+  auto issuer = Make(config);
+  ASSERT_NE(issuer, nullptr);
+  ASSERT_THAT(issuer->Refresh(), IsOk());
+  fetcher_.Serve(kJwksUrl, JwksOf({&k2_}));  // the issuer withdraws k1
+
+  clock_.Advance(seconds(299));
+  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), IsOk());  // still cached
+  EXPECT_EQ(fetcher_.TotalCalls(), 2);
+  clock_.Advance(seconds(1));
+  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), FailsWith("kid_unknown"));
+  EXPECT_EQ(fetcher_.TotalCalls(), 4);
+
+  // While the issuer is down, the stale keys keep serving, one attempt per interval.
+  fetcher_.FailAll();
+  clock_.Advance(seconds(300));
+  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), IsOk());
+  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), IsOk());
+  EXPECT_EQ(fetcher_.TotalCalls(), 5);  // the failed discovery GET, once
 }
 
 TEST_F(IssuerTest, IssuerDownAtStartIsRetriedOnItsFirstToken) {
-  fetcher_.bodies.clear();
-  auto issuer = Issuer::Create(Config(), fetcher_, clock_);
-  ASSERT_THAT(issuer, IsOk());
-  EXPECT_THAT((*issuer)->Verify(Token(k1_), clock_.Now()), FailsWith("issuer_keys_unavailable"));
-  ServeDiscovery({&k1_});  // the issuer comes back
-  // Still within the interval: no new attempt yet.
-  EXPECT_THAT((*issuer)->Verify(Token(k1_), clock_.Now()), FailsWith("issuer_keys_unavailable"));
+  fetcher_.FailAll();
+  auto issuer = Make(Config());
+  ASSERT_NE(issuer, nullptr);
+  EXPECT_THAT(issuer->Refresh(), FailsWith("issuer_keys_unavailable"));
+  auto refused = issuer->Verify(Token(k1_), clock_.Now());
+  EXPECT_THAT(refused,
+              FailsWithCode(ErrorCode::kTemporarilyUnavailable, "issuer_keys_unavailable"));
+  fetcher_.Serve(kDiscoveryUrl, DiscoveryDocument(kIss, kJwksUrl));  // the issuer comes back
+  fetcher_.Serve(kJwksUrl, JwksOf({&k1_}));
+  // Still within the interval of the failed attempt: no new attempt yet.
+  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), FailsWith("issuer_keys_unavailable"));
+  EXPECT_EQ(fetcher_.TotalCalls(), 1);
   clock_.Advance(seconds(30));
-  EXPECT_THAT((*issuer)->Verify(Token(k1_), clock_.Now()), IsOk());
+  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), IsOk());
 }
 
-TEST_F(IssuerTest, InlineKeysNeedNoFetchAndFailuresAreInvalidRequest) {
+TEST_F(IssuerTest, InlineKeysNeedNoFetch) {
   IssuerConfig config = Config(KeySourceKind::kInline);
   config.inline_jwks = JwksOf({&k1_});
-  auto issuer = Issuer::Create(config, fetcher_, clock_);
-  ASSERT_THAT(issuer, IsOk());
-  EXPECT_THAT((*issuer)->Verify(Token(k1_), clock_.Now()), IsOk());
-  auto refused = (*issuer)->Verify(Token(k2_), clock_.Now());
-  ASSERT_THAT(refused, FailsWith("kid_unknown"));
-  EXPECT_EQ(refused.status().code(), ErrorCode::kInvalidRequest);
-  EXPECT_EQ(fetcher_.total(), 0);
-
-  config.inline_jwks = "{\"keys\": 42}";
-  EXPECT_EQ(Issuer::Create(config, fetcher_, clock_).status().code(), ErrorCode::kInvalidConfig);
+  auto issuer = Make(config);
+  ASSERT_NE(issuer, nullptr);
+  EXPECT_THAT(issuer->Refresh(), IsOk());
+  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), IsOk());
+  clock_.Advance(seconds(3600));
+  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
+  EXPECT_EQ(fetcher_.TotalCalls(), 0);
 }
 
-TEST_F(IssuerTest, RegistryChoosesByIssAndRefusesStrangers) {
+TEST_F(IssuerTest, RefusedTokensAreInvalidRequestWithJosesReason) {
   IssuerConfig config = Config(KeySourceKind::kInline);
   config.inline_jwks = JwksOf({&k1_});
-  std::vector<std::unique_ptr<Issuer>> issuers;
-  issuers.push_back(Issuer::Create(config, fetcher_, clock_).value());
-  auto registry = IssuerRegistry::Build(std::move(issuers));
-  ASSERT_THAT(registry, IsOk());
+  auto issuer = Make(config);
+  ASSERT_NE(issuer, nullptr);
+  struct Case {
+    std::string token;
+    SystemTime at;
+    std::string reason;
+  };
+  SystemTime now = clock_.Now();
+  for (const auto& [token, at, reason] : std::vector<Case>{
+           {Token(k1_), now + seconds(3600), "expired"},
+           {Token(k1_, kIss, "someone-else"), now, "aud_mismatch"},
+           {Token(k2_), now, "kid_unknown"},
+           {Token(k1_, "https://idp.example.com/"), now, "iss_mismatch"},
+       }) {
+    auto refused = issuer->Verify(token, at);
+    EXPECT_THAT(refused, FailsWithCode(ErrorCode::kInvalidRequest, reason));
+    EXPECT_FALSE(refused.status().message().empty());
+  }
+}
 
-  auto verified = registry->Verify(Token(k1_), clock_.Now());
-  ASSERT_THAT(verified, IsOk());
-  EXPECT_EQ(verified->first->config().name, "idp");
-
-  auto stranger = registry->Verify(Token(k1_, "https://stranger.example"), clock_.Now());
-  ASSERT_THAT(stranger, FailsWith("issuer_untrusted"));
-  EXPECT_EQ(stranger.status().code(), ErrorCode::kInvalidRequest);
-  EXPECT_EQ(registry->Verify("garbage", clock_.Now()).status().code(), ErrorCode::kInvalidRequest);
-  EXPECT_EQ(fetcher_.total(), 0);
-
-  std::vector<std::unique_ptr<Issuer>> twins;
-  twins.push_back(Issuer::Create(config, fetcher_, clock_).value());
-  twins.push_back(Issuer::Create(config, fetcher_, clock_).value());
-  EXPECT_THAT(IssuerRegistry::Build(std::move(twins)), FailsWith("config_invalid"));
+TEST_F(IssuerTest, CreateRefusesUnusableSettingsNamingTheIssuer) {
+  std::vector<IssuerConfig> bad;
+  bad.push_back(Config());
+  bad.back().issuer_url = "http://idp.example.com";  // discovery over plain http
+  bad.push_back(Config(KeySourceKind::kJwksUri));
+  bad.back().jwks_uri = "http://idp.example.com/keys";
+  bad.push_back(Config());
+  bad.back().audiences.clear();
+  bad.push_back(Config());
+  bad.back().refetch_interval = seconds(0);
+  bad.push_back(Config());
+  bad.back().keys_max_age = seconds(-1);
+  bad.push_back(Config());
+  bad.back().leeway = seconds(3600);
+  bad.push_back(Config(KeySourceKind::kInline));
+  bad.back().inline_jwks = R"({"keys": 42})";
+  bad.push_back(Config(KeySourceKind::kInline));
+  bad.back().inline_jwks = R"({"keys": []})";
+  for (const IssuerConfig& config : bad) {
+    auto issuer = Issuer::Create(config, fetcher_, clock_);
+    ASSERT_FALSE(issuer.ok());
+    EXPECT_EQ(issuer.status().code(), ErrorCode::kInvalidConfig) << issuer.status().ToString();
+    EXPECT_NE(issuer.status().message().find("issuer idp"), std::string::npos)
+        << issuer.status().ToString();
+  }
+  EXPECT_EQ(fetcher_.TotalCalls(), 0);
 }
 
 }  // namespace
