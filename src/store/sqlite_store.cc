@@ -4,14 +4,24 @@
 // audit writer batches its rows (group commit), and signing keys are read once at
 // start-up. A reader pool (WAL allows readers beside the writer) can come when the
 // admin API reads the trail while requests write it.
+//
+// Checkpoints (copying the WAL back into the database file, with an fsync of each even
+// under synchronous=NORMAL) run on a second connection in a thread of their own. SQLite's
+// automatic checkpoint would run them inside the COMMIT that crosses the threshold, and
+// every request waiting on that commit (the audit trail's group commit) would wait for
+// the copy and its fsyncs too: a latency spike every few thousand exchanges.
 #include <sqlite3.h>
+#include <condition_variable>
 
 #include <algorithm>
+#include <chrono>
 #include <iterator>
 #include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include "store/store.h"
 
@@ -194,30 +204,19 @@ Status Migrate(sqlite3* db) {
   return Exec(db, "COMMIT", "commit migration");
 }
 
-class SqliteStore final : public Store {
- public:
-  static Result<std::unique_ptr<Store>> Open(const std::string& path, SqliteOptions options);
+// The WAL size, in pages, past which the checkpointer is woken (SQLite's own default
+// threshold for its automatic checkpoint).
+constexpr int kCheckpointPages = 1000;
+// A PASSIVE checkpoint copies only the frames that exist when it starts, and the WAL
+// starts over only when a commit begins after a checkpoint copied all of them; under
+// writes that outpace the checkpointer the WAL grows without end. Past this size the
+// committing thread waits for a RESTART checkpoint (which copies everything and makes
+// the next commit start the WAL over): back-pressure, a stall that only a write rate the
+// checkpointer cannot follow ever causes.
+constexpr int kRestartCheckpointPages = 10 * kCheckpointPages;
 
-  Result<std::vector<SigningKeyRow>> ListSigningKeys() override;
-  Status InsertSigningKey(const SigningKeyRow& row) override;
-  Status AppendAudit(const std::vector<AuditRow>& rows) override;
-  Result<std::optional<AuditRow>> LastAudit() override;
-  Result<std::vector<AuditRow>> ListAudit(int64_t after_seq, size_t limit) override;
-
- private:
-  explicit SqliteStore(DbPtr db) : db_(std::move(db)) {}
-  Status PrepareAll();
-  Result<std::optional<AuditRow>> LastAuditLocked();
-  Status AppendAuditLocked(const std::vector<AuditRow>& rows);
-
-  std::mutex mu_;
-  // Declared before the statements so that they are finalized first.
-  DbPtr db_;
-  StmtPtr list_keys_, insert_key_, last_audit_, list_audit_, insert_audit_, begin_, commit_,
-      rollback_;
-};
-
-Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, SqliteOptions options) {
+// Opens `path` in WAL mode with the synchronous setting `durability` asks for.
+Result<DbPtr> OpenConnection(const std::string& path, Durability durability) {
   sqlite3* raw = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &raw,
@@ -243,15 +242,130 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Sqlite
   }
   // In WAL mode NORMAL never corrupts the database; it may lose the last commits on a
   // power loss. FULL syncs the WAL on every commit (group commit keeps that affordable).
-  const char* sync = options.durability == Durability::kFsync ? "PRAGMA synchronous=FULL"
-                                                              : "PRAGMA synchronous=NORMAL";
+  const char* sync =
+      durability == Durability::kFsync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
   if (Status s = Exec(db.get(), sync, "set synchronous"); !s.ok()) {
     return unavailable(s.message());
   }
-  if (Status s = Migrate(db.get()); !s.ok()) {
-    return s.reason() == "store_schema_too_new" ? s : unavailable(s.message());
+  return db;
+}
+
+// Runs PASSIVE checkpoints on its own connection when asked. A PASSIVE checkpoint never
+// blocks the writer: it copies what no reader still needs, and the writer starts the WAL
+// over once everything is copied.
+class Checkpointer {
+ public:
+  explicit Checkpointer(DbPtr db) : db_(std::move(db)), thread_([this] { Loop(); }) {}
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
   }
-  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db)));
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // Installed as the writer connection's WAL hook, which replaces SQLite's automatic
+  // checkpoint. Runs inside the writer's COMMIT, so it only flags the work.
+  static int OnCommit(void* self, sqlite3*, const char*, int wal_pages) {
+    if (wal_pages >= kCheckpointPages) {
+      static_cast<Checkpointer*>(self)->Request(wal_pages);
+    }
+    return SQLITE_OK;
+  }
+
+ private:
+  void Request(int wal_pages) {
+    std::unique_lock lock(mu_);
+    if (requested_pages_ == 0) {
+      wake_.notify_one();
+    }
+    requested_pages_ = std::max(requested_pages_, wal_pages);
+    if (wal_pages >= kRestartCheckpointPages) {
+      // Wait for a checkpoint that starts after this request (so it is a RESTART).
+      uint64_t needed = started_ + 1;
+      done_.wait_for(lock, std::chrono::milliseconds(kBusyTimeoutMs),
+                     [&] { return stopping_ || completed_ >= needed; });
+    }
+  }
+
+  void Loop() {
+    for (;;) {
+      int wal_pages = 0;
+      {
+        std::unique_lock lock(mu_);
+        wake_.wait(lock, [this] { return stopping_ || requested_pages_ > 0; });
+        if (stopping_) {
+          done_.notify_all();
+          return;  // the last connection to close checkpoints what is left
+        }
+        wal_pages = std::exchange(requested_pages_, 0);
+        ++started_;
+      }
+      int mode = wal_pages >= kRestartCheckpointPages ? SQLITE_CHECKPOINT_RESTART
+                                                      : SQLITE_CHECKPOINT_PASSIVE;
+      // A failure (a busy lock, a full disk) leaves the WAL longer; the next commit past
+      // the threshold asks again.
+      sqlite3_wal_checkpoint_v2(db_.get(), nullptr, mode, nullptr, nullptr);
+      {
+        std::lock_guard lock(mu_);
+        ++completed_;
+      }
+      done_.notify_all();
+    }
+  }
+
+  DbPtr db_;
+  std::mutex mu_;
+  std::condition_variable wake_;  // a request, or stopping
+  std::condition_variable done_;  // a checkpoint completed
+  int requested_pages_ = 0;       // guarded by mu_; the WAL size that asked, 0: none
+  uint64_t started_ = 0;          // guarded by mu_; checkpoints begun
+  uint64_t completed_ = 0;        // guarded by mu_; checkpoints finished
+  bool stopping_ = false;         // guarded by mu_
+  std::thread thread_;            // last: starts once every member above exists
+};
+
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, SqliteOptions options);
+
+  Result<std::vector<SigningKeyRow>> ListSigningKeys() override;
+  Status InsertSigningKey(const SigningKeyRow& row) override;
+  Status AppendAudit(const std::vector<AuditRow>& rows) override;
+  Result<std::optional<AuditRow>> LastAudit() override;
+  Result<std::vector<AuditRow>> ListAudit(int64_t after_seq, size_t limit) override;
+
+ private:
+  SqliteStore(DbPtr db, DbPtr checkpoint_db)
+      : db_(std::move(db)), checkpointer_(std::move(checkpoint_db)) {
+    sqlite3_wal_hook(db_.get(), &Checkpointer::OnCommit, &checkpointer_);
+  }
+  Status PrepareAll();
+  Result<std::optional<AuditRow>> LastAuditLocked();
+  Status AppendAuditLocked(const std::vector<AuditRow>& rows);
+
+  std::mutex mu_;
+  // Declared before the statements so that they are finalized first.
+  DbPtr db_;
+  StmtPtr list_keys_, insert_key_, last_audit_, list_audit_, insert_audit_, begin_, commit_,
+      rollback_;
+  // Declared after db_: stopped before the writer connection closes.
+  Checkpointer checkpointer_;
+};
+
+Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, SqliteOptions options) {
+  SIGNET_ASSIGN_OR_RETURN(DbPtr db, OpenConnection(path, options.durability));
+  if (Status s = Migrate(db.get()); !s.ok()) {
+    return s.reason() == "store_schema_too_new"
+               ? s
+               : Status(ErrorCode::kServerError, "store_unavailable",
+                        "cannot open the SQLite database " + path + ": " + s.message());
+  }
+  SIGNET_ASSIGN_OR_RETURN(DbPtr checkpoint_db, OpenConnection(path, options.durability));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db), std::move(checkpoint_db)));
   SIGNET_RETURN_IF_ERROR(store->PrepareAll());
   return std::unique_ptr<Store>(std::move(store));
 }
