@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+#include <vector>
+
 #include <sstream>
 #include <type_traits>
 
@@ -39,6 +43,24 @@ TEST(RandomTest, SeededIsReproducibleAndSeedsDiffer) {
 
 TEST(RandomTest, SecureIdsDiffer) {
   EXPECT_NE(Random::Secure().Base64UrlId(), Random::Secure().Base64UrlId());
+}
+
+// Small draws come from a per-thread buffer: across many refills, with odd-sized draws
+// between them to misalign it, no 16-byte draw repeats or comes back wiped (all zero).
+TEST(RandomTest, SecureSmallDrawsNeverRepeatAcrossRefills) {
+  std::set<std::vector<uint8_t>> seen;
+  const std::vector<uint8_t> zero(16, 0);
+  for (int i = 0; i < 2000; ++i) {
+    std::vector<uint8_t> odd(1 + i % 13);
+    Random::Secure().Fill(odd);
+    std::vector<uint8_t> draw(16);
+    Random::Secure().Fill(draw);
+    EXPECT_NE(draw, zero);
+    EXPECT_TRUE(seen.insert(draw).second) << "draw " << i << " repeated";
+  }
+  std::vector<uint8_t> large(4096);  // past the buffer: straight from the DRBG
+  Random::Secure().Fill(large);
+  EXPECT_NE(std::count(large.begin(), large.end(), 0), 4096);
 }
 
 template <typename T>

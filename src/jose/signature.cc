@@ -172,14 +172,32 @@ Status VerifySignature(Algorithm alg, const Jwk& key, std::string_view data,
   return Status::Ok();
 }
 
-Result<std::string> SignData(Algorithm alg, EVP_PKEY* pkey, std::string_view data) {
+Result<std::shared_ptr<const EVP_MD_CTX>> PrepareSigning(Algorithm alg, EVP_PKEY* pkey) {
   SIGNET_RETURN_IF_ERROR(CheckDigestAvailable(alg));
-  MdCtxPtr ctx(EVP_MD_CTX_new());
+  std::shared_ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   EVP_PKEY_CTX* pctx = nullptr;
   bool ok = ctx && EVP_DigestSignInit(ctx.get(), &pctx, DigestFor(alg), nullptr, pkey) == 1;
   if (ok && IsRsaPss(alg)) {
     ok = ConfigurePss(pctx, alg);
   }
+  if (!ok) {
+    return Status(ErrorCode::kServerError, "sign_failed",
+                  "cannot initialise signing: " + internal::TakeOpenSslError());
+  }
+  return std::shared_ptr<const EVP_MD_CTX>(std::move(ctx));
+}
+
+Result<std::string> SignData(Algorithm alg, EVP_PKEY* pkey, std::string_view data) {
+  SIGNET_ASSIGN_OR_RETURN(auto prepared, PrepareSigning(alg, pkey));
+  return SignPrepared(alg, *prepared, data);
+}
+
+Result<std::string> SignPrepared(Algorithm alg, const EVP_MD_CTX& prepared, std::string_view data) {
+  // A copy of an initialised context skips the algorithm and digest fetches of
+  // EVP_DigestSignInit (about 2.5 µs of a 20 µs ES256 signature). One-shot
+  // EVP_DigestSign finalizes its context, so each signature needs its own copy.
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  bool ok = ctx && EVP_MD_CTX_copy_ex(ctx.get(), &prepared) == 1;
   size_t len = 0;
   const auto* in = reinterpret_cast<const uint8_t*>(data.data());
   if (!ok || EVP_DigestSign(ctx.get(), nullptr, &len, in, data.size()) != 1) {

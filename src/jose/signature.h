@@ -3,6 +3,8 @@
 // benchmarks, which compare them with raw EVP calls.
 #pragma once
 
+#include <memory>
+
 #include <openssl/types.h>
 
 #include <string>
@@ -29,5 +31,11 @@ Status VerifySignature(Algorithm alg, const Jwk& key, std::string_view data,
 
 // Signs `data` with the private key `pkey` for `alg`; ECDSA output is raw r||s.
 Result<std::string> SignData(Algorithm alg, EVP_PKEY* pkey, std::string_view data);
+
+// SignData in two steps, for a key that signs many times: a signing context for `pkey`
+// and `alg` initialised once, then copied for each signature. The prepared context is
+// only read, so threads may sign with it concurrently.
+Result<std::shared_ptr<const EVP_MD_CTX>> PrepareSigning(Algorithm alg, EVP_PKEY* pkey);
+Result<std::string> SignPrepared(Algorithm alg, const EVP_MD_CTX& prepared, std::string_view data);
 
 }  // namespace signet::jose

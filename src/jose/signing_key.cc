@@ -96,9 +96,13 @@ bool KeyFitsAlgorithm(EVP_PKEY* pkey, Algorithm alg) {
 
 }  // namespace
 
-SigningKey::SigningKey(std::shared_ptr<EVP_PKEY> pkey, Algorithm alg, std::string kid,
-                       Jwk public_jwk)
-    : pkey_(std::move(pkey)), alg_(alg), kid_(std::move(kid)), public_jwk_(std::move(public_jwk)) {}
+SigningKey::SigningKey(std::shared_ptr<EVP_PKEY> pkey, std::shared_ptr<const EVP_MD_CTX> prepared,
+                       Algorithm alg, std::string kid, Jwk public_jwk)
+    : pkey_(std::move(pkey)),
+      prepared_(std::move(prepared)),
+      alg_(alg),
+      kid_(std::move(kid)),
+      public_jwk_(std::move(public_jwk)) {}
 
 Result<SigningKey> SigningKey::FromPkey(std::shared_ptr<EVP_PKEY> pkey, Algorithm alg,
                                         std::string kid) {
@@ -107,7 +111,8 @@ Result<SigningKey> SigningKey::FromPkey(std::shared_ptr<EVP_PKEY> pkey, Algorith
                     "private key does not fit " + std::string(AlgorithmName(alg)));
   }
   SIGNET_ASSIGN_OR_RETURN(Jwk jwk, PublicJwkOf(pkey.get(), alg, kid));
-  return SigningKey(std::move(pkey), alg, std::move(kid), std::move(jwk));
+  SIGNET_ASSIGN_OR_RETURN(auto prepared, PrepareSigning(alg, pkey.get()));
+  return SigningKey(std::move(pkey), std::move(prepared), alg, std::move(kid), std::move(jwk));
 }
 
 Result<SigningKey> SigningKey::Generate(Algorithm alg, std::string kid) {
@@ -167,7 +172,7 @@ Secret SigningKey::ToPkcs8Pem() const {
 }
 
 Result<std::string> SigningKey::Sign(std::string_view data) const {
-  return SignData(alg_, pkey_.get(), data);
+  return SignPrepared(alg_, *prepared_, data);
 }
 
 }  // namespace signet::jose

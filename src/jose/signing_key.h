@@ -43,11 +43,13 @@ class SigningKey {
   EVP_PKEY* pkey() const { return pkey_.get(); }
 
  private:
-  SigningKey(std::shared_ptr<EVP_PKEY> pkey, Algorithm alg, std::string kid, Jwk public_jwk);
+  SigningKey(std::shared_ptr<EVP_PKEY> pkey, std::shared_ptr<const EVP_MD_CTX> prepared,
+             Algorithm alg, std::string kid, Jwk public_jwk);
   static Result<SigningKey> FromPkey(std::shared_ptr<EVP_PKEY> pkey, Algorithm alg,
                                      std::string kid);
 
   std::shared_ptr<EVP_PKEY> pkey_;
+  std::shared_ptr<const EVP_MD_CTX> prepared_;  // for pkey_ and alg_ (see PrepareSigning)
   Algorithm alg_;
   std::string kid_;
   Jwk public_jwk_;
