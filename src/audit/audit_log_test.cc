@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "audit/chain.h"
+#include "support/forwarding_store.h"
 #include "support/status_matchers.h"
 #include "support/temp_dir.h"
 
@@ -28,25 +29,16 @@ Event MakeEvent(const std::string& request_id) {
 
 // Forwards to a real store, and lets a test hold a commit open, fail the next commit,
 // and see the size of every batch.
-class ControlledStore final : public store::Store {
+class ControlledStore final : public testing::ForwardingStore {
  public:
-  explicit ControlledStore(store::Store& base) : base_(base) {}
+  using ForwardingStore::ForwardingStore;
 
-  Result<std::vector<store::SigningKeyRow>> ListSigningKeys() override {
-    return base_.ListSigningKeys();
-  }
-  Status InsertSigningKey(const store::SigningKeyRow& row) override {
-    return base_.InsertSigningKey(row);
-  }
   Result<std::optional<store::AuditRow>> LastAudit() override {
     std::lock_guard lock(mu_);
     if (fail_last_audit_) {
       return Status(ErrorCode::kServerError, "store_unavailable", "injected");
     }
-    return base_.LastAudit();
-  }
-  Result<std::vector<store::AuditRow>> ListAudit(int64_t after_seq, size_t limit) override {
-    return base_.ListAudit(after_seq, limit);
+    return base().LastAudit();
   }
   Status AppendAudit(const std::vector<store::AuditRow>& rows) override {
     {
@@ -63,7 +55,7 @@ class ControlledStore final : public store::Store {
         held_ = false;
       }
     }
-    return base_.AppendAudit(rows);
+    return base().AppendAudit(rows);
   }
 
   // The next commit waits inside AppendAudit until Release().
@@ -96,7 +88,6 @@ class ControlledStore final : public store::Store {
   }
 
  private:
-  store::Store& base_;
   std::mutex mu_;
   std::condition_variable changed_;
   bool hold_ = false;

@@ -46,6 +46,30 @@ CREATE TABLE audit (
   hash TEXT NOT NULL
 );
 )sql",
+    // 2: the control plane's admin tokens, suspensions and revocations.
+    R"sql(
+CREATE TABLE admin_tokens (
+  id TEXT PRIMARY KEY NOT NULL,
+  secret_hash TEXT UNIQUE NOT NULL,
+  role TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE TABLE suspensions (
+  workload TEXT PRIMARY KEY NOT NULL,
+  reason TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE revocations (
+  jti TEXT PRIMARY KEY NOT NULL,
+  reason TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+)sql",
 };
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
@@ -337,6 +361,15 @@ class SqliteStore final : public Store {
   Status AppendAudit(const std::vector<AuditRow>& rows) override;
   Result<std::optional<AuditRow>> LastAudit() override;
   Result<std::vector<AuditRow>> ListAudit(int64_t after_seq, size_t limit) override;
+  Status InsertAdminToken(const AdminTokenRow& row) override;
+  Result<std::optional<AdminTokenRow>> FindAdminToken(std::string_view secret_hash) override;
+  Result<std::vector<AdminTokenRow>> ListAdminTokens() override;
+  Result<bool> DeleteAdminToken(std::string_view id) override;
+  Status PutSuspension(const SuspensionRow& row) override;
+  Result<bool> DeleteSuspension(std::string_view workload) override;
+  Result<std::vector<SuspensionRow>> ListSuspensions() override;
+  Status PutRevocation(const RevocationRow& row) override;
+  Result<std::vector<RevocationRow>> ListRevocations(int64_t now) override;
 
  private:
   SqliteStore(DbPtr db, DbPtr checkpoint_db)
@@ -346,12 +379,18 @@ class SqliteStore final : public Store {
   Status PrepareAll();
   Result<std::optional<AuditRow>> LastAuditLocked();
   Status AppendAuditLocked(const std::vector<AuditRow>& rows);
+  // Steps `use` to the end, reading each row with `read`.
+  template <typename Row, typename Read>
+  Result<std::vector<Row>> Collect(Use& use, Read read, std::string_view what);
+  // Runs a DELETE; whether it removed a row.
+  Result<bool> RunDelete(Use& use, std::string_view what);
 
   std::mutex mu_;
   // Declared before the statements so that they are finalized first.
   DbPtr db_;
   StmtPtr list_keys_, insert_key_, last_audit_, list_audit_, insert_audit_, begin_, commit_,
-      rollback_;
+      rollback_, insert_admin_token_, find_admin_token_, list_admin_tokens_, delete_admin_token_,
+      put_suspension_, delete_suspension_, list_suspensions_, put_revocation_, list_revocations_;
   // Declared after db_: stopped before the writer connection closes.
   Checkpointer checkpointer_;
 };
@@ -388,6 +427,28 @@ Status SqliteStore::PrepareAll() {
       {&begin_, "BEGIN IMMEDIATE"},
       {&commit_, "COMMIT"},
       {&rollback_, "ROLLBACK"},
+      {&insert_admin_token_,
+       "INSERT INTO admin_tokens (id, secret_hash, role, description, created_at, expires_at) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&find_admin_token_,
+       "SELECT id, secret_hash, role, description, created_at, expires_at FROM admin_tokens "
+       "WHERE secret_hash = ?1"},
+      {&list_admin_tokens_,
+       "SELECT id, secret_hash, role, description, created_at, expires_at FROM admin_tokens "
+       "ORDER BY created_at, rowid"},
+      {&delete_admin_token_, "DELETE FROM admin_tokens WHERE id = ?1"},
+      {&put_suspension_,
+       "INSERT OR REPLACE INTO suspensions (workload, reason, actor, created_at) "
+       "VALUES (?1, ?2, ?3, ?4)"},
+      {&delete_suspension_, "DELETE FROM suspensions WHERE workload = ?1"},
+      {&list_suspensions_,
+       "SELECT workload, reason, actor, created_at FROM suspensions ORDER BY workload"},
+      {&put_revocation_,
+       "INSERT OR IGNORE INTO revocations (jti, reason, actor, created_at, expires_at) "
+       "VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&list_revocations_,
+       "SELECT jti, reason, actor, created_at, expires_at FROM revocations "
+       "WHERE expires_at > ?1 ORDER BY created_at, rowid"},
   };
   for (auto& [stmt, sql] : statements) {
     SIGNET_ASSIGN_OR_RETURN(*stmt, Prepare(db_.get(), sql));
@@ -398,15 +459,12 @@ Status SqliteStore::PrepareAll() {
 Result<std::vector<SigningKeyRow>> SqliteStore::ListSigningKeys() {
   std::lock_guard lock(mu_);
   Use use(db_.get(), list_keys_.get());
-  std::vector<SigningKeyRow> rows;
-  int rc;
-  while ((rc = use.Step()) == SQLITE_ROW) {
-    rows.push_back(SigningKeyRow{use.Bytes(0), use.Bytes(1), use.Bytes(2), use.Int(3)});
-  }
-  if (rc != SQLITE_DONE) {
-    return Error(db_.get(), rc, "list signing keys");
-  }
-  return rows;
+  return Collect<SigningKeyRow>(
+      use,
+      [](const Use& u) {
+        return SigningKeyRow{u.Bytes(0), u.Bytes(1), u.Bytes(2), u.Int(3)};
+      },
+      "list signing keys");
 }
 
 Status SqliteStore::InsertSigningKey(const SigningKeyRow& row) {
@@ -484,15 +542,115 @@ Result<std::vector<AuditRow>> SqliteStore::ListAudit(int64_t after_seq, size_t l
       std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<int64_t>::max())));
   Use use(db_.get(), list_audit_.get());
   use.Bind(1, after_seq).Bind(2, bounded);
-  std::vector<AuditRow> rows;
+  return Collect<AuditRow>(use, ReadAuditRow, "list audit rows");
+}
+
+template <typename Row, typename Read>
+Result<std::vector<Row>> SqliteStore::Collect(Use& use, Read read, std::string_view what) {
+  std::vector<Row> rows;
   int rc;
   while ((rc = use.Step()) == SQLITE_ROW) {
-    rows.push_back(ReadAuditRow(use));
+    rows.push_back(read(use));
   }
   if (rc != SQLITE_DONE) {
-    return Error(db_.get(), rc, "list audit rows");
+    return Error(db_.get(), rc, what);
   }
   return rows;
+}
+
+Result<bool> SqliteStore::RunDelete(Use& use, std::string_view what) {
+  SIGNET_RETURN_IF_ERROR(use.Run(what));
+  return sqlite3_changes(db_.get()) > 0;
+}
+
+AdminTokenRow ReadAdminToken(const Use& use) {
+  return AdminTokenRow{use.Bytes(0), use.Bytes(1), use.Bytes(2),
+                       use.Bytes(3), use.Int(4),   use.Int(5)};
+}
+
+Status SqliteStore::InsertAdminToken(const AdminTokenRow& row) {
+  std::lock_guard lock(mu_);
+  return Use(db_.get(), insert_admin_token_.get())
+      .Bind(1, row.id)
+      .Bind(2, row.secret_hash)
+      .Bind(3, row.role)
+      .Bind(4, row.description)
+      .Bind(5, row.created_at)
+      .Bind(6, row.expires_at)
+      .Run("insert admin token");
+}
+
+Result<std::optional<AdminTokenRow>> SqliteStore::FindAdminToken(std::string_view secret_hash) {
+  std::lock_guard lock(mu_);
+  Use use(db_.get(), find_admin_token_.get());
+  use.Bind(1, secret_hash);
+  SIGNET_ASSIGN_OR_RETURN(auto rows,
+                          Collect<AdminTokenRow>(use, ReadAdminToken, "find admin token"));
+  return rows.empty() ? std::optional<AdminTokenRow>() : std::optional(std::move(rows.front()));
+}
+
+Result<std::vector<AdminTokenRow>> SqliteStore::ListAdminTokens() {
+  std::lock_guard lock(mu_);
+  Use use(db_.get(), list_admin_tokens_.get());
+  return Collect<AdminTokenRow>(use, ReadAdminToken, "list admin tokens");
+}
+
+Result<bool> SqliteStore::DeleteAdminToken(std::string_view id) {
+  std::lock_guard lock(mu_);
+  Use use(db_.get(), delete_admin_token_.get());
+  use.Bind(1, id);
+  return RunDelete(use, "delete admin token");
+}
+
+Status SqliteStore::PutSuspension(const SuspensionRow& row) {
+  std::lock_guard lock(mu_);
+  return Use(db_.get(), put_suspension_.get())
+      .Bind(1, row.workload)
+      .Bind(2, row.reason)
+      .Bind(3, row.actor)
+      .Bind(4, row.created_at)
+      .Run("suspend workload");
+}
+
+Result<bool> SqliteStore::DeleteSuspension(std::string_view workload) {
+  std::lock_guard lock(mu_);
+  Use use(db_.get(), delete_suspension_.get());
+  use.Bind(1, workload);
+  return RunDelete(use, "resume workload");
+}
+
+Result<std::vector<SuspensionRow>> SqliteStore::ListSuspensions() {
+  std::lock_guard lock(mu_);
+  Use use(db_.get(), list_suspensions_.get());
+  return Collect<SuspensionRow>(
+      use,
+      [](const Use& u) {
+        return SuspensionRow{u.Bytes(0), u.Bytes(1), u.Bytes(2), u.Int(3)};
+      },
+      "list suspensions");
+}
+
+Status SqliteStore::PutRevocation(const RevocationRow& row) {
+  std::lock_guard lock(mu_);
+  return Use(db_.get(), put_revocation_.get())
+      .Bind(1, row.jti)
+      .Bind(2, row.reason)
+      .Bind(3, row.actor)
+      .Bind(4, row.created_at)
+      .Bind(5, row.expires_at)
+      .Run("revoke token");
+}
+
+Result<std::vector<RevocationRow>> SqliteStore::ListRevocations(int64_t now) {
+  std::lock_guard lock(mu_);
+  Use use(db_.get(), list_revocations_.get());
+  use.Bind(1, now);
+  return Collect<RevocationRow>(
+      use,
+      [](const Use& u) {
+        return RevocationRow{u.Bytes(0), u.Bytes(1), u.Bytes(2), u.Int(3), u.Int(4)};
+      },
+      "list revocations");
 }
 
 }  // namespace

@@ -208,6 +208,92 @@ TEST_F(SqliteStoreTest, CheckpointsRunBesideCommitsAndKeepTheWalBounded) {
   EXPECT_EQ(AuditCount(*store), 1000);  // ListAudit's page: the rows are all readable
 }
 
+TEST_F(SqliteStoreTest, AdminTokensAreFoundByHashListedAndDeleted) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  AdminTokenRow admin{"tok-a", std::string(64, 'a'), "admin", "bootstrap", 100, 1000};
+  AdminTokenRow auditor{"tok-b", std::string(64, 'b'), "auditor", "siem", 200, 2000};
+  ASSERT_THAT(store->InsertAdminToken(admin), IsOk());
+  ASSERT_THAT(store->InsertAdminToken(auditor), IsOk());
+  AdminTokenRow same_hash = auditor;
+  same_hash.id = "tok-c";
+  EXPECT_THAT(store->InsertAdminToken(same_hash), FailsWith("store_failed"));
+
+  auto found = store->FindAdminToken(std::string(64, 'b'));
+  ASSERT_THAT(found, IsOk());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->id, "tok-b");
+  EXPECT_EQ((*found)->role, "auditor");
+  EXPECT_EQ((*found)->expires_at, 2000);
+  auto missing = store->FindAdminToken(std::string(64, 'z'));
+  ASSERT_THAT(missing, IsOk());
+  EXPECT_FALSE(missing->has_value());
+
+  auto deleted = store->DeleteAdminToken("tok-a");
+  ASSERT_THAT(deleted, IsOk());
+  EXPECT_TRUE(*deleted);
+  auto again = store->DeleteAdminToken("tok-a");
+  ASSERT_THAT(again, IsOk());
+  EXPECT_FALSE(*again);
+  auto all = store->ListAdminTokens();
+  ASSERT_THAT(all, IsOk());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].id, "tok-b");
+}
+
+TEST_F(SqliteStoreTest, SuspensionsReplaceAndResume) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->PutSuspension({"billing", "leaked token", "tok-a", 10}), IsOk());
+  ASSERT_THAT(store->PutSuspension({"billing", "incident 42", "tok-b", 20}), IsOk());
+  ASSERT_THAT(store->PutSuspension({"agent", "runaway", "tok-a", 30}), IsOk());
+  auto list = store->ListSuspensions();
+  ASSERT_THAT(list, IsOk());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].workload, "agent");
+  EXPECT_EQ((*list)[1].reason, "incident 42");
+  EXPECT_EQ((*list)[1].actor, "tok-b");
+  auto resumed = store->DeleteSuspension("billing");
+  ASSERT_THAT(resumed, IsOk());
+  EXPECT_TRUE(*resumed);
+  auto not_suspended = store->DeleteSuspension("billing");
+  ASSERT_THAT(not_suspended, IsOk());
+  EXPECT_FALSE(*not_suspended);
+}
+
+TEST_F(SqliteStoreTest, RevocationsKeepTheFirstRowAndListOnlyUnexpiredOnes) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->PutRevocation({"jti-1", "first", "tok-a", 10, 100}), IsOk());
+  ASSERT_THAT(store->PutRevocation({"jti-1", "second", "tok-b", 20, 100}), IsOk());
+  ASSERT_THAT(store->PutRevocation({"jti-2", "old", "tok-a", 10, 50}), IsOk());
+  auto live = store->ListRevocations(60);
+  ASSERT_THAT(live, IsOk());
+  ASSERT_EQ(live->size(), 1u);
+  EXPECT_EQ((*live)[0].jti, "jti-1");
+  EXPECT_EQ((*live)[0].reason, "first");
+  auto earlier = store->ListRevocations(40);
+  ASSERT_THAT(earlier, IsOk());
+  EXPECT_EQ(earlier->size(), 2u);
+}
+
+// A database made by the first schema gains the control-plane tables on open, and keeps
+// its rows.
+TEST_F(SqliteStoreTest, SchemaOneIsMigratedInPlace) {
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_THAT(store->AppendAudit(Chain(1, 3, std::string(kGenesisHash))), IsOk());
+  }
+  ExecSql(path_,
+          "DROP TABLE admin_tokens; DROP TABLE suspensions; DROP TABLE revocations; "
+          "UPDATE schema_version SET version = 1");
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(AuditCount(*store), 3);
+  EXPECT_THAT(store->PutSuspension({"billing", "r", "a", 1}), IsOk());
+}
+
 TEST_F(SqliteStoreTest, MissingDirectoryIsUnavailable) {
   auto store = OpenSqliteStore(dir_.File("no/such/dir/signet.db"));
   EXPECT_THAT(store, FailsWithCode(ErrorCode::kServerError, "store_unavailable"));

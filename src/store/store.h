@@ -37,6 +37,33 @@ struct AuditRow {
   std::string hash;       // lowercase hex SHA-256 of prev_hash "\n" record
 };
 
+// An admin API token, stored by the SHA-256 of its secret part only.
+struct AdminTokenRow {
+  std::string id;           // public, names the token in audit and listings
+  std::string secret_hash;  // lowercase hex SHA-256 of the token's secret
+  std::string role;         // "admin" | "operator" | "auditor"
+  std::string description;
+  int64_t created_at = 0;  // unix seconds
+  int64_t expires_at = 0;  // unix seconds
+};
+
+// A workload cut off from every destination until resumed.
+struct SuspensionRow {
+  std::string workload;
+  std::string reason;
+  std::string actor;  // who suspended it: an admin token id
+  int64_t created_at = 0;
+};
+
+// One token Signet issued, refused from now on (RFC 7009).
+struct RevocationRow {
+  std::string jti;
+  std::string reason;
+  std::string actor;
+  int64_t created_at = 0;
+  int64_t expires_at = 0;  // the token's own exp: the row is useless after it
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -55,6 +82,25 @@ class Store {
   virtual Result<std::optional<AuditRow>> LastAudit() = 0;
   // Up to `limit` rows with seq > after_seq, in seq order.
   virtual Result<std::vector<AuditRow>> ListAudit(int64_t after_seq, size_t limit) = 0;
+
+  // Adds a token; an id or secret_hash that exists already is store_failed.
+  virtual Status InsertAdminToken(const AdminTokenRow& row) = 0;
+  virtual Result<std::optional<AdminTokenRow>> FindAdminToken(std::string_view secret_hash) = 0;
+  // Every token, oldest first.
+  virtual Result<std::vector<AdminTokenRow>> ListAdminTokens() = 0;
+  // Whether a token with that id existed.
+  virtual Result<bool> DeleteAdminToken(std::string_view id) = 0;
+
+  // Suspends (or re-suspends, replacing reason and actor) a workload.
+  virtual Status PutSuspension(const SuspensionRow& row) = 0;
+  // Whether the workload was suspended.
+  virtual Result<bool> DeleteSuspension(std::string_view workload) = 0;
+  virtual Result<std::vector<SuspensionRow>> ListSuspensions() = 0;
+
+  // Records a revocation; revoking a revoked jti again keeps the first row.
+  virtual Status PutRevocation(const RevocationRow& row) = 0;
+  // Revocations whose token has not expired at `now` (unix seconds).
+  virtual Result<std::vector<RevocationRow>> ListRevocations(int64_t now) = 0;
 };
 
 // What a committed transaction survives.
