@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdio>
+#include <span>
 
 #include "common/json.h"
 
@@ -27,8 +28,18 @@ constexpr std::pair<std::string_view, std::string Event::*> kStringMembers[] = {
     {"detail", &Event::detail},
     {"jti", &Event::jti},
 };
+// Version 2's members after the version 1 strings, before expires_at.
+constexpr std::pair<std::string_view, std::string Event::*> kVersion2Members[] = {
+    {"action", &Event::action},
+    {"actor", &Event::actor},
+    {"target", &Event::target},
+    {"config_before", &Event::config_before},
+    {"config_after", &Event::config_after},
+};
 // "v", "time", the strings, "expires_at".
-constexpr size_t kMemberCount = std::size(kStringMembers) + 3;
+constexpr size_t MemberCount(int version) {
+  return std::size(kStringMembers) + (version >= 2 ? std::size(kVersion2Members) : 0) + 3;
+}
 
 std::string FormatTime(SystemTime t) {
   auto secs = std::chrono::floor<seconds>(t);
@@ -146,8 +157,7 @@ void AppendString(std::string& out, std::string_view s) {
 
 Status Invalid(std::string message) {
   return Status(ErrorCode::kServerError, "audit_record_invalid",
-                "audit record is not a version " + std::to_string(kEventFormatVersion) +
-                    " event: " + std::move(message));
+                "audit record is not a valid event: " + std::move(message));
 }
 
 Result<std::string> StringMember(const boost::json::object& obj, std::string_view name) {
@@ -170,14 +180,21 @@ Result<SystemTime> TimeMember(const boost::json::object& obj, std::string_view n
 }  // namespace
 
 std::string SerializeEvent(const Event& event) {
-  std::string out = "{\"v\":" + std::to_string(kEventFormatVersion);
+  std::string out = "{\"v\":" + std::to_string(event.version);
   out += ",\"time\":";
   AppendString(out, FormatTime(event.time));
-  for (const auto& [name, member] : kStringMembers) {
-    out.push_back(',');
-    AppendString(out, name);
-    out.push_back(':');
-    AppendString(out, event.*member);
+  auto append_members =
+      [&](std::span<const std::pair<std::string_view, std::string Event::*>> members) {
+        for (const auto& [name, member] : members) {
+          out.push_back(',');
+          AppendString(out, name);
+          out.push_back(':');
+          AppendString(out, event.*member);
+        }
+      };
+  append_members(kStringMembers);
+  if (event.version >= 2) {
+    append_members(kVersion2Members);
   }
   out += ",\"expires_at\":";
   if (event.expires_at) {
@@ -195,20 +212,30 @@ Result<Event> ParseEvent(std::string_view record) {
     return Invalid(parsed.status().message());
   }
   const boost::json::object& obj = *parsed;
-  // Duplicates are refused by the parser, so the right count of known members is the
-  // exact member set.
-  if (obj.size() != kMemberCount) {
-    return Invalid("it has " + std::to_string(obj.size()) + " members, expected " +
-                   std::to_string(kMemberCount));
-  }
   const boost::json::value* version = obj.if_contains("v");
-  if (version == nullptr || !version->is_int64() || version->get_int64() != kEventFormatVersion) {
-    return Invalid("member \"v\" is missing or not " + std::to_string(kEventFormatVersion));
+  if (version == nullptr || !version->is_int64() || version->get_int64() < 1 ||
+      version->get_int64() > kEventFormatVersion) {
+    return Invalid("member \"v\" is missing or not a version from 1 to " +
+                   std::to_string(kEventFormatVersion));
   }
   Event event;
+  event.version = static_cast<int>(version->get_int64());
+  // Duplicates are refused by the parser, so the right count of known members is the
+  // exact member set.
+  if (obj.size() != MemberCount(event.version)) {
+    return Invalid("it has " + std::to_string(obj.size()) + " members, expected " +
+                   std::to_string(MemberCount(event.version)));
+  }
   SIGNET_ASSIGN_OR_RETURN(event.time, TimeMember(obj, "time"));
   for (const auto& [name, member] : kStringMembers) {
     SIGNET_ASSIGN_OR_RETURN(event.*member, StringMember(obj, name));
+  }
+  if (event.version >= 2) {
+    for (const auto& [name, member] : kVersion2Members) {
+      SIGNET_ASSIGN_OR_RETURN(event.*member, StringMember(obj, name));
+    }
+  } else {
+    event.action.clear();  // version 1 has no action member
   }
   const boost::json::value* expires = obj.if_contains("expires_at");
   if (expires == nullptr) {

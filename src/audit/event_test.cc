@@ -7,6 +7,7 @@
 namespace signet::audit {
 namespace {
 
+using ::signet::testing::FailsWith;
 using ::signet::testing::FailsWithCode;
 using ::signet::testing::IsOk;
 
@@ -40,17 +41,24 @@ void ExpectSameEvent(const Event& a, const Event& b) {
   EXPECT_EQ(a.reason, b.reason);
   EXPECT_EQ(a.detail, b.detail);
   EXPECT_EQ(a.jti, b.jti);
+  EXPECT_EQ(a.version, b.version);
+  EXPECT_EQ(a.action, b.action);
+  EXPECT_EQ(a.actor, b.actor);
+  EXPECT_EQ(a.target, b.target);
+  EXPECT_EQ(a.config_before, b.config_before);
+  EXPECT_EQ(a.config_after, b.config_after);
   EXPECT_EQ(a.expires_at, b.expires_at);
 }
 
 TEST(EventTest, AllowSerializesInTheFixedFormat) {
   EXPECT_EQ(SerializeEvent(AllowEvent()),
-            R"({"v":1,"time":"2023-11-14T22:13:20Z","request_id":"req-1",)"
+            R"({"v":2,"time":"2023-11-14T22:13:20Z","request_id":"req-1",)"
             R"("client_address":"127.0.0.1",)"
             R"("upstream_issuer":"https://token.actions.githubusercontent.com",)"
             R"("upstream_subject":"repo:acme/app:ref:refs/heads/main","workload":"acme-app",)"
             R"("destination":"anthropic","policy":"ci-may-call-claude","decision":"allow",)"
-            R"("error":"","reason":"","detail":"","jti":"abc123",)"
+            R"("error":"","reason":"","detail":"","jti":"abc123","action":"token_exchange",)"
+            R"("actor":"","target":"","config_before":"","config_after":"",)"
             R"("expires_at":"2023-11-14T22:18:20Z"})");
 }
 
@@ -58,10 +66,45 @@ TEST(EventTest, EmptyEventKeepsEveryMemberAndNullExpiry) {
   Event e;
   e.time = FromUnixSeconds(0);
   EXPECT_EQ(SerializeEvent(e),
-            R"({"v":1,"time":"1970-01-01T00:00:00Z","request_id":"","client_address":"",)"
+            R"({"v":2,"time":"1970-01-01T00:00:00Z","request_id":"","client_address":"",)"
             R"("upstream_issuer":"","upstream_subject":"","workload":"","destination":"",)"
             R"("policy":"","decision":"","error":"","reason":"","detail":"","jti":"",)"
-            R"("expires_at":null})");
+            R"("action":"token_exchange","actor":"","target":"","config_before":"",)"
+            R"("config_after":"","expires_at":null})");
+}
+
+// Trails written before admin changes were audited hold version 1 records; they must
+// still parse and serialize back to the same bytes, or their chain would not verify.
+TEST(EventTest, VersionOneRecordsRoundTripUnchanged) {
+  const std::string v1 =
+      R"({"v":1,"time":"2023-11-14T22:13:20Z","request_id":"req-1","client_address":"",)"
+      R"("upstream_issuer":"","upstream_subject":"","workload":"w","destination":"",)"
+      R"("policy":"","decision":"deny","error":"","reason":"","detail":"","jti":"",)"
+      R"("expires_at":null})";
+  auto parsed = ParseEvent(v1);
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(parsed->version, 1);
+  EXPECT_EQ(parsed->workload, "w");
+  EXPECT_EQ(parsed->action, "");
+  EXPECT_EQ(SerializeEvent(*parsed), v1);
+  // A version 1 record with version 2's members is neither.
+  std::string mixed = v1;
+  mixed.replace(mixed.find(R"("expires_at")"), 0, R"("action":"x",)");
+  EXPECT_THAT(ParseEvent(mixed), FailsWith("audit_record_invalid"));
+}
+
+TEST(EventTest, AdminChangeRoundTrips) {
+  Event e;
+  e.time = FromUnixSeconds(1'700'000'000);
+  e.action = "suspend_workload";
+  e.actor = "tok-1";
+  e.target = "billing";
+  e.detail = "incident 42";
+  e.config_before = "3";
+  e.config_after = "4";
+  auto parsed = ParseEvent(SerializeEvent(e));
+  ASSERT_THAT(parsed, IsOk());
+  ExpectSameEvent(*parsed, e);
 }
 
 TEST(EventTest, RoundTripsThroughParse) {
@@ -125,8 +168,11 @@ TEST(EventTest, ParseRefusesOtherShapes) {
       "",
       "[]",
       good + " x",
-      replaced(R"("v":1)", R"("v":2)"),
-      replaced(R"("v":1)", R"("v":"1")"),
+      replaced(R"("v":2)", R"("v":3)"),
+      replaced(R"("v":2)", R"("v":0)"),
+      replaced(R"("v":2)", R"("v":1)"),  // version 1 has fewer members
+      replaced(R"("v":2)", R"("v":"2")"),
+      replaced(R"("actor":"",)", ""),
       replaced(R"("jti":"abc123",)", ""),                               // missing
       replaced(R"("jti":"abc123",)", R"("jti":"abc123","extra":"",)"),  // extra
       replaced(R"("jti":"abc123",)", R"("jti":"abc123","jti":"x",)"),   // duplicate

@@ -24,6 +24,17 @@ Result<std::unique_ptr<store::Store>> OpenExisting(const std::string& data_dir) 
 }
 
 std::string OneLine(const audit::Event& e) {
+  if (!e.action.empty() && e.action != audit::kActionTokenExchange) {
+    // An admin change: who did what to what, and why.
+    std::string line = e.action + " " + (e.target.empty() ? "-" : e.target) + "  by=" + e.actor;
+    if (!e.config_after.empty()) {
+      line += " config " + e.config_before + " -> " + e.config_after;
+    }
+    if (!e.detail.empty()) {
+      line += "  \"" + e.detail + "\"";
+    }
+    return line;
+  }
   std::string who = e.workload.empty() ? "-" : e.workload;
   std::string where = e.destination.empty() ? "-" : e.destination;
   std::string line = who + " -> " + where + "  " + e.decision;

@@ -66,7 +66,7 @@ TEST_F(AuditCommandsTest, ListsRecordsAsTextAndJson) {
   std::ostringstream json;
   ASSERT_EQ(AuditList({dir_.path(), 1, 1, true}, json, err_), 0);
   EXPECT_EQ(json.str().find("{\"seq\":2,\"hash\":\""), 0u) << json.str();
-  EXPECT_NE(json.str().find("\"record\":{\"v\":1,"), std::string::npos) << json.str();
+  EXPECT_NE(json.str().find("\"record\":{\"v\":2,"), std::string::npos) << json.str();
   std::string lines = json.str();
   EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 1);
 }
