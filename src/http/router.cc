@@ -1,7 +1,10 @@
 // Routing and response helpers: no Beast here, so these stay cheap to compile and test.
 #include <strings.h>
+
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <memory>
 
 #include "http/server.h"
 
@@ -14,6 +17,15 @@ std::optional<std::string_view> Request::Header(std::string_view name) const {
     }
   }
   return std::nullopt;
+}
+
+std::string_view Request::PathParam(std::string_view name) const {
+  for (const auto& [key, value] : path_params) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return {};
 }
 
 Response Response::Json(int status, std::string body) {
@@ -62,6 +74,32 @@ std::string Describe(std::string_view message) {
   return out;
 }
 
+// Whether `path` fits `pattern`; the "{name}" segments' values go to `params`.
+bool MatchPath(std::string_view pattern, std::string_view path,
+               std::vector<std::pair<std::string, std::string>>* params) {
+  if (pattern.find('{') == std::string_view::npos) {
+    return pattern == path;
+  }
+  params->clear();
+  while (!pattern.empty() && !path.empty()) {
+    size_t pattern_end = std::min(pattern.find('/', 1), pattern.size());
+    size_t path_end = std::min(path.find('/', 1), path.size());
+    std::string_view want = pattern.substr(0, pattern_end);
+    std::string_view got = path.substr(0, path_end);
+    if (want.size() > 3 && want.substr(0, 2) == "/{" && want.back() == '}') {
+      if (got.size() < 2 || got[0] != '/') {
+        return false;  // a parameter matches a non-empty segment only
+      }
+      params->emplace_back(want.substr(2, want.size() - 3), got.substr(1));
+    } else if (want != got) {
+      return false;
+    }
+    pattern.remove_prefix(pattern_end);
+    path.remove_prefix(path_end);
+  }
+  return pattern.empty() && path.empty();
+}
+
 }  // namespace
 
 Response Response::Error(const Status& status) {
@@ -85,12 +123,22 @@ void Router::AddAsync(std::string method, std::string path, AsyncHandler handler
 
 void Router::Dispatch(const Request& request, Responder respond) const {
   std::string allowed;
+  std::vector<std::pair<std::string, std::string>> params;
   for (const Route& route : routes_) {
-    if (route.path != request.path) {
+    if (!MatchPath(route.path, request.path, &params)) {
       continue;
     }
     if (route.method == request.method) {
-      route.handler(request, std::move(respond));
+      if (params.empty()) {
+        route.handler(request, std::move(respond));
+        return;
+      }
+      // The handler's Request carries the parameters; the copy lives until it answers.
+      auto with_params = std::make_shared<Request>(request);
+      with_params->path_params = std::move(params);
+      route.handler(*with_params, [with_params, respond = std::move(respond)](Response r) {
+        respond(std::move(r));
+      });
       return;
     }
     allowed += allowed.empty() ? route.method : ", " + route.method;

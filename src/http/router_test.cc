@@ -26,12 +26,10 @@ Response Answer(const Router& router, const Request& request) {
 }
 
 TEST(RouterTest, DispatchesByMethodAndPath) {
-  Request get{.method = "GET",
-              .path = "/a",
-              .query = "x=1",
-              .headers = {},
-              .body = "",
-              .remote_address = ""};
+  Request get;
+  get.method = "GET";
+  get.path = "/a";
+  get.query = "x=1";
   EXPECT_EQ(Answer(TestRouter(), get).body, "\"x=1\"");
   Request post = get;
   post.method = "POST";
@@ -39,12 +37,9 @@ TEST(RouterTest, DispatchesByMethodAndPath) {
 }
 
 TEST(RouterTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
-  Request r{.method = "GET",
-            .path = "/nope",
-            .query = "",
-            .headers = {},
-            .body = "",
-            .remote_address = ""};
+  Request r;
+  r.method = "GET";
+  r.path = "/nope";
   EXPECT_EQ(Answer(TestRouter(), r).status, 404);
   r.path = "/a";
   r.method = "DELETE";
@@ -70,6 +65,33 @@ TEST(RouterTest, AsyncHandlersAnswerWhenTheyAreReady) {
   ASSERT_TRUE(answer.has_value());
   EXPECT_EQ(answer->status, 202);
   EXPECT_EQ(router.Routes().front(), std::make_pair(std::string("POST"), std::string("/later")));
+}
+
+TEST(RouterTest, BraceSegmentsMatchOneSegmentAndBecomePathParams) {
+  Router router;
+  router.Add("POST", "/v1/workloads/{name}/suspend", [](const Request& r) {
+    return Response::Json(200, std::string(r.PathParam("name")));
+  });
+  router.Add("DELETE", "/v1/tokens/{id}", [](const Request& r) {
+    return Response::Json(204, std::string(r.PathParam("id")) + std::string(r.PathParam("x")));
+  });
+  Request r;
+  r.method = "POST";
+  r.path = "/v1/workloads/billing-api/suspend";
+  Response ok = Answer(router, r);
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "billing-api");
+  for (const char* miss :
+       {"/v1/workloads//suspend", "/v1/workloads/a/b/suspend", "/v1/workloads/a/suspend/",
+        "/v1/workloads/a", "/v1/workloads/a/resume"}) {
+    r.path = miss;
+    EXPECT_EQ(Answer(router, r).status, 404) << miss;
+  }
+  r.method = "DELETE";
+  r.path = "/v1/tokens/t-1";
+  EXPECT_EQ(Answer(router, r).body, "t-1");  // an unknown parameter name reads as ""
+  r.method = "GET";
+  EXPECT_EQ(Answer(router, r).status, 405);
 }
 
 TEST(ResponseTest, ErrorsCarryOAuthCodeStatusAndNoStore) {

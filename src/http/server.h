@@ -34,9 +34,14 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string remote_address;
+  // Set by the router for a route with "{name}" segments: each name and the segment it
+  // matched (raw, not percent-decoded).
+  std::vector<std::pair<std::string, std::string>> path_params;
 
   // The first header with this name (case-insensitive), if any.
   std::optional<std::string_view> Header(std::string_view name) const;
+  // The path parameter `name`, or "" when the route has none of that name.
+  std::string_view PathParam(std::string_view name) const;
 };
 
 struct Response {
@@ -58,8 +63,11 @@ using Responder = std::function<void(Response)>;
 // The Request stays valid until the Responder is called.
 using AsyncHandler = std::function<void(const Request&, Responder)>;
 
-// Exact-path routing. An unknown path answers 404; a known path with another method
-// answers 405 with an Allow header.
+// Routing by path: a route's path is matched segment by segment, where a segment
+// "{name}" matches any one non-empty segment and is passed to the handler as a path
+// parameter ("/v1/workloads/{name}/suspend"). Routes are tried in the order added. An
+// unknown path answers 404; a known path with another method answers 405 with an Allow
+// header.
 class Router {
  public:
   void Add(std::string method, std::string path, Handler handler);
