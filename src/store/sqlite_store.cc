@@ -70,6 +70,21 @@ CREATE TABLE revocations (
   expires_at INTEGER NOT NULL
 );
 )sql",
+    // 3: the secrets vault and store-wide values (the master-key check).
+    R"sql(
+CREATE TABLE secrets (
+  name TEXT PRIMARY KEY NOT NULL,
+  version INTEGER NOT NULL,
+  sealed_data_key BLOB NOT NULL,
+  sealed_value BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE store_meta (
+  key TEXT PRIMARY KEY NOT NULL,
+  value BLOB NOT NULL
+);
+)sql",
 };
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
@@ -370,6 +385,14 @@ class SqliteStore final : public Store {
   Result<std::vector<SuspensionRow>> ListSuspensions() override;
   Status PutRevocation(const RevocationRow& row) override;
   Result<std::vector<RevocationRow>> ListRevocations(int64_t now) override;
+  Status PutSecret(const SecretRow& row) override;
+  Result<std::optional<SecretRow>> GetSecret(std::string_view name) override;
+  Result<std::vector<SecretMeta>> ListSecrets() override;
+  Result<bool> DeleteSecret(std::string_view name) override;
+  Result<std::optional<std::string>> GetMeta(std::string_view key) override;
+  Status PutMeta(std::string_view key, std::string_view value) override;
+  Result<bool> InsertMetaIfAbsent(std::string_view key, std::string_view value) override;
+  Status RewrapAll(const MasterKeyRewrap& rewrap) override;
 
  private:
   SqliteStore(DbPtr db, DbPtr checkpoint_db)
@@ -379,6 +402,14 @@ class SqliteStore final : public Store {
   Status PrepareAll();
   Result<std::optional<AuditRow>> LastAuditLocked();
   Status AppendAuditLocked(const std::vector<AuditRow>& rows);
+  Status RewrapAllLocked(const MasterKeyRewrap& rewrap);
+  // Runs `body` (returning Status) between BEGIN IMMEDIATE and COMMIT, rolling back when
+  // it or the commit fails. IMMEDIATE takes the write lock first, so what `body` reads
+  // cannot change before it writes.
+  template <typename Body>
+  Status InTransaction(std::string_view what, Body body);
+  // Runs a single-row `SELECT COUNT(*)`.
+  Result<int64_t> CountLocked(sqlite3_stmt* stmt, std::string_view what);
   // Steps `use` to the end, reading each row with `read`.
   template <typename Row, typename Read>
   Result<std::vector<Row>> Collect(Use& use, Read read, std::string_view what);
@@ -390,7 +421,9 @@ class SqliteStore final : public Store {
   DbPtr db_;
   StmtPtr list_keys_, insert_key_, last_audit_, list_audit_, insert_audit_, begin_, commit_,
       rollback_, insert_admin_token_, find_admin_token_, list_admin_tokens_, delete_admin_token_,
-      put_suspension_, delete_suspension_, list_suspensions_, put_revocation_, list_revocations_;
+      put_suspension_, delete_suspension_, list_suspensions_, put_revocation_, list_revocations_,
+      insert_secret_, replace_secret_, get_secret_, list_secrets_, delete_secret_, get_meta_,
+      put_meta_, insert_meta_, rewrap_key_, rewrap_secret_, count_keys_, count_secrets_;
   // Declared after db_: stopped before the writer connection closes.
   Checkpointer checkpointer_;
 };
@@ -449,6 +482,24 @@ Status SqliteStore::PrepareAll() {
       {&list_revocations_,
        "SELECT jti, reason, actor, created_at, expires_at FROM revocations "
        "WHERE expires_at > ?1 ORDER BY created_at, rowid"},
+      {&insert_secret_,
+       "INSERT INTO secrets (name, version, sealed_data_key, sealed_value, created_at, "
+       "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&replace_secret_,
+       "UPDATE secrets SET version = ?2, sealed_data_key = ?3, sealed_value = ?4, "
+       "updated_at = ?5 WHERE name = ?1 AND version = ?2 - 1"},
+      {&get_secret_,
+       "SELECT name, version, sealed_data_key, sealed_value, created_at, updated_at "
+       "FROM secrets WHERE name = ?1"},
+      {&list_secrets_, "SELECT name, version, created_at, updated_at FROM secrets ORDER BY name"},
+      {&delete_secret_, "DELETE FROM secrets WHERE name = ?1"},
+      {&get_meta_, "SELECT value FROM store_meta WHERE key = ?1"},
+      {&put_meta_, "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?1, ?2)"},
+      {&insert_meta_, "INSERT OR IGNORE INTO store_meta (key, value) VALUES (?1, ?2)"},
+      {&rewrap_key_, "UPDATE signing_keys SET sealed_private_key = ?2 WHERE kid = ?1"},
+      {&rewrap_secret_, "UPDATE secrets SET sealed_data_key = ?3 WHERE name = ?1 AND version = ?2"},
+      {&count_keys_, "SELECT COUNT(*) FROM signing_keys"},
+      {&count_secrets_, "SELECT COUNT(*) FROM secrets"},
   };
   for (auto& [stmt, sql] : statements) {
     SIGNET_ASSIGN_OR_RETURN(*stmt, Prepare(db_.get(), sql));
@@ -484,14 +535,20 @@ Status SqliteStore::AppendAudit(const std::vector<AuditRow>& rows) {
   std::lock_guard lock(mu_);
   // IMMEDIATE takes the write lock before reading the head, so no other connection can
   // append between the check and the inserts.
-  SIGNET_RETURN_IF_ERROR(Use(db_.get(), begin_.get()).Run("begin audit append"));
-  Status s = AppendAuditLocked(rows);
+  return InTransaction("audit append", [&] { return AppendAuditLocked(rows); });
+}
+
+template <typename Body>
+Status SqliteStore::InTransaction(std::string_view what, Body body) {
+  const std::string name(what);
+  SIGNET_RETURN_IF_ERROR(Use(db_.get(), begin_.get()).Run("begin " + name));
+  Status s = body();
   if (s.ok()) {
-    s = Use(db_.get(), commit_.get()).Run("commit audit append");
+    s = Use(db_.get(), commit_.get()).Run("commit " + name);
   }
   if (!s.ok() && !sqlite3_get_autocommit(db_.get())) {
     // The first error is the one worth reporting.
-    static_cast<void>(Use(db_.get(), rollback_.get()).Run("rollback audit append"));
+    static_cast<void>(Use(db_.get(), rollback_.get()).Run("rollback " + name));
   }
   return s;
 }
@@ -651,6 +708,149 @@ Result<std::vector<RevocationRow>> SqliteStore::ListRevocations(int64_t now) {
         return RevocationRow{u.Bytes(0), u.Bytes(1), u.Bytes(2), u.Int(3), u.Int(4)};
       },
       "list revocations");
+}
+
+Status SqliteStore::PutSecret(const SecretRow& row) {
+  std::lock_guard lock(mu_);
+  auto conflict = [&row] {
+    return Status(ErrorCode::kServerError, "secret_version_conflict",
+                  "secret " + row.name + " version " + std::to_string(row.version) +
+                      " does not follow the stored version; another writer replaced it first");
+  };
+  if (row.version == 1) {
+    Use use(db_.get(), insert_secret_.get());
+    use.Bind(1, row.name)
+        .Bind(2, row.version)
+        .BindBlob(3, row.sealed_data_key)
+        .BindBlob(4, row.sealed_value)
+        .Bind(5, row.created_at)
+        .Bind(6, row.updated_at);
+    int rc = use.Step();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return conflict();
+    }
+    return rc == SQLITE_DONE ? Status::Ok() : Error(db_.get(), rc, "insert secret");
+  }
+  // One statement: the version check and the replacement cannot be separated.
+  SIGNET_RETURN_IF_ERROR(Use(db_.get(), replace_secret_.get())
+                             .Bind(1, row.name)
+                             .Bind(2, row.version)
+                             .BindBlob(3, row.sealed_data_key)
+                             .BindBlob(4, row.sealed_value)
+                             .Bind(5, row.updated_at)
+                             .Run("replace secret"));
+  return sqlite3_changes(db_.get()) == 1 ? Status::Ok() : conflict();
+}
+
+Result<std::optional<SecretRow>> SqliteStore::GetSecret(std::string_view name) {
+  std::lock_guard lock(mu_);
+  Use use(db_.get(), get_secret_.get());
+  use.Bind(1, name);
+  SIGNET_ASSIGN_OR_RETURN(auto rows, Collect<SecretRow>(
+                                         use,
+                                         [](const Use& u) {
+                                           return SecretRow{u.Bytes(0), u.Int(1), u.Bytes(2),
+                                                            u.Bytes(3), u.Int(4), u.Int(5)};
+                                         },
+                                         "read secret"));
+  return rows.empty() ? std::optional<SecretRow>() : std::optional(std::move(rows.front()));
+}
+
+Result<std::vector<SecretMeta>> SqliteStore::ListSecrets() {
+  std::lock_guard lock(mu_);
+  Use use(db_.get(), list_secrets_.get());
+  return Collect<SecretMeta>(
+      use,
+      [](const Use& u) {
+        return SecretMeta{u.Bytes(0), u.Int(1), u.Int(2), u.Int(3)};
+      },
+      "list secrets");
+}
+
+Result<bool> SqliteStore::DeleteSecret(std::string_view name) {
+  std::lock_guard lock(mu_);
+  Use use(db_.get(), delete_secret_.get());
+  use.Bind(1, name);
+  return RunDelete(use, "delete secret");
+}
+
+Result<std::optional<std::string>> SqliteStore::GetMeta(std::string_view key) {
+  std::lock_guard lock(mu_);
+  Use use(db_.get(), get_meta_.get());
+  use.Bind(1, key);
+  SIGNET_ASSIGN_OR_RETURN(auto values,
+                          Collect<std::string>(
+                              use, [](const Use& u) { return u.Bytes(0); }, "read store meta"));
+  return values.empty() ? std::optional<std::string>() : std::optional(std::move(values.front()));
+}
+
+Status SqliteStore::PutMeta(std::string_view key, std::string_view value) {
+  std::lock_guard lock(mu_);
+  return Use(db_.get(), put_meta_.get()).Bind(1, key).BindBlob(2, value).Run("write store meta");
+}
+
+Result<bool> SqliteStore::InsertMetaIfAbsent(std::string_view key, std::string_view value) {
+  std::lock_guard lock(mu_);
+  SIGNET_RETURN_IF_ERROR(
+      Use(db_.get(), insert_meta_.get()).Bind(1, key).BindBlob(2, value).Run("insert store meta"));
+  return sqlite3_changes(db_.get()) > 0;
+}
+
+Status SqliteStore::RewrapAll(const MasterKeyRewrap& rewrap) {
+  std::lock_guard lock(mu_);
+  return InTransaction("master key rewrap", [&] { return RewrapAllLocked(rewrap); });
+}
+
+Status SqliteStore::RewrapAllLocked(const MasterKeyRewrap& rewrap) {
+  auto conflict = [](std::string what) {
+    return Status(ErrorCode::kServerError, "rewrap_conflict",
+                  "the store changed while the master key was being rotated (" + what +
+                      "); nothing was changed: run the rotation again, with signetd stopped");
+  };
+  for (const auto& key : rewrap.signing_keys) {
+    SIGNET_RETURN_IF_ERROR(Use(db_.get(), rewrap_key_.get())
+                               .Bind(1, key.kid)
+                               .BindBlob(2, key.sealed_private_key)
+                               .Run("rewrap signing key"));
+    if (sqlite3_changes(db_.get()) != 1) {
+      return conflict("signing key " + key.kid + " is no longer stored");
+    }
+  }
+  SIGNET_ASSIGN_OR_RETURN(int64_t keys, CountLocked(count_keys_.get(), "count signing keys"));
+  if (keys != static_cast<int64_t>(rewrap.signing_keys.size())) {
+    return conflict("the store holds " + std::to_string(keys) + " signing keys, the rewrap " +
+                    std::to_string(rewrap.signing_keys.size()));
+  }
+  for (const auto& secret : rewrap.secrets) {
+    SIGNET_RETURN_IF_ERROR(Use(db_.get(), rewrap_secret_.get())
+                               .Bind(1, secret.name)
+                               .Bind(2, secret.version)
+                               .BindBlob(3, secret.sealed_data_key)
+                               .Run("rewrap secret"));
+    if (sqlite3_changes(db_.get()) != 1) {
+      return conflict("secret " + secret.name + " version " + std::to_string(secret.version) +
+                      " is no longer stored");
+    }
+  }
+  SIGNET_ASSIGN_OR_RETURN(int64_t secrets, CountLocked(count_secrets_.get(), "count secrets"));
+  if (secrets != static_cast<int64_t>(rewrap.secrets.size())) {
+    return conflict("the store holds " + std::to_string(secrets) + " secrets, the rewrap " +
+                    std::to_string(rewrap.secrets.size()));
+  }
+  for (const auto& [key, value] : rewrap.meta) {
+    SIGNET_RETURN_IF_ERROR(
+        Use(db_.get(), put_meta_.get()).Bind(1, key).BindBlob(2, value).Run("write store meta"));
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> SqliteStore::CountLocked(sqlite3_stmt* stmt, std::string_view what) {
+  Use use(db_.get(), stmt);
+  int rc = use.Step();
+  if (rc != SQLITE_ROW) {
+    return Error(db_.get(), rc, what);
+  }
+  return use.Int(0);
 }
 
 }  // namespace

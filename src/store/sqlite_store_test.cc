@@ -287,11 +287,212 @@ TEST_F(SqliteStoreTest, SchemaOneIsMigratedInPlace) {
   }
   ExecSql(path_,
           "DROP TABLE admin_tokens; DROP TABLE suspensions; DROP TABLE revocations; "
-          "UPDATE schema_version SET version = 1");
+          "DROP TABLE secrets; DROP TABLE store_meta; UPDATE schema_version SET version = 1");
   auto store = Open();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(AuditCount(*store), 3);
   EXPECT_THAT(store->PutSuspension({"billing", "r", "a", 1}), IsOk());
+}
+
+// A database made by the second schema gains the vault tables on open, and keeps its
+// rows.
+TEST_F(SqliteStoreTest, SchemaTwoIsMigratedInPlace) {
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_THAT(store->InsertSigningKey({"kid-1", "ES256", "sealed", 10}), IsOk());
+    ASSERT_THAT(store->InsertAdminToken({"tok-a", std::string(64, 'a'), "admin", "d", 1, 2}),
+                IsOk());
+    ASSERT_THAT(store->AppendAudit(Chain(1, 2, std::string(kGenesisHash))), IsOk());
+  }
+  ExecSql(path_,
+          "DROP TABLE secrets; DROP TABLE store_meta; UPDATE schema_version SET version = 2");
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto keys = store->ListSigningKeys();
+  ASSERT_THAT(keys, IsOk());
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].sealed_private_key, "sealed");
+  auto tokens = store->ListAdminTokens();
+  ASSERT_THAT(tokens, IsOk());
+  EXPECT_EQ(tokens->size(), 1u);
+  EXPECT_EQ(AuditCount(*store), 2);
+  EXPECT_THAT(store->PutSecret({"db-password", 1, "k", "v", 5, 5}), IsOk());
+  EXPECT_THAT(store->PutMeta("m", "v"), IsOk());
+  store.reset();
+  // The migrated database is at the current version: a second open migrates nothing.
+  store = Open();
+  ASSERT_NE(store, nullptr);
+  auto secret = store->GetSecret("db-password");
+  ASSERT_THAT(secret, IsOk());
+  EXPECT_TRUE(secret->has_value());
+}
+
+TEST_F(SqliteStoreTest, SecretsArePutReplacedReadListedAndDeleted) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->PutSecret({"b-secret", 1, "key-b1", std::string("\0val\xff", 5), 100, 100}),
+              IsOk());
+  ASSERT_THAT(store->PutSecret({"a-secret", 1, "key-a1", "value-a1", 50, 50}), IsOk());
+
+  // A second version 1 (another writer's first Put) and a version that skips one are
+  // refused, without the row's contents in the message.
+  auto again = store->PutSecret({"b-secret", 1, "key-x", "sealed-bytes", 110, 110});
+  EXPECT_THAT(again, FailsWithCode(ErrorCode::kServerError, "secret_version_conflict"));
+  EXPECT_EQ(again.message().find("sealed-bytes"), std::string::npos);
+  EXPECT_THAT(store->PutSecret({"b-secret", 3, "key-x", "value-x", 110, 110}),
+              FailsWith("secret_version_conflict"));
+  EXPECT_THAT(store->PutSecret({"absent", 2, "key-x", "value-x", 110, 110}),
+              FailsWith("secret_version_conflict"));
+
+  // Version 2 replaces version 1 and keeps its created_at.
+  ASSERT_THAT(store->PutSecret({"b-secret", 2, "key-b2", "value-b2", 999, 200}), IsOk());
+  auto b = store->GetSecret("b-secret");
+  ASSERT_THAT(b, IsOk());
+  ASSERT_TRUE(b->has_value());
+  EXPECT_EQ((*b)->name, "b-secret");
+  EXPECT_EQ((*b)->version, 2);
+  EXPECT_EQ((*b)->sealed_data_key, "key-b2");
+  EXPECT_EQ((*b)->sealed_value, "value-b2");
+  EXPECT_EQ((*b)->created_at, 100);
+  EXPECT_EQ((*b)->updated_at, 200);
+  auto missing = store->GetSecret("absent");
+  ASSERT_THAT(missing, IsOk());
+  EXPECT_FALSE(missing->has_value());
+
+  auto list = store->ListSecrets();
+  ASSERT_THAT(list, IsOk());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "a-secret");  // by name
+  EXPECT_EQ((*list)[0].version, 1);
+  EXPECT_EQ((*list)[1].name, "b-secret");
+  EXPECT_EQ((*list)[1].version, 2);
+  EXPECT_EQ((*list)[1].created_at, 100);
+  EXPECT_EQ((*list)[1].updated_at, 200);
+
+  auto deleted = store->DeleteSecret("a-secret");
+  ASSERT_THAT(deleted, IsOk());
+  EXPECT_TRUE(*deleted);
+  auto deleted_again = store->DeleteSecret("a-secret");
+  ASSERT_THAT(deleted_again, IsOk());
+  EXPECT_FALSE(*deleted_again);
+  // A deleted name starts over at version 1.
+  EXPECT_THAT(store->PutSecret({"a-secret", 1, "key-a", "value-a", 300, 300}), IsOk());
+}
+
+TEST_F(SqliteStoreTest, MetaIsPutReplacedAndInsertedOnlyWhenAbsent) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto absent = store->GetMeta("check");
+  ASSERT_THAT(absent, IsOk());
+  EXPECT_FALSE(absent->has_value());
+
+  auto inserted = store->InsertMetaIfAbsent("check", std::string("\0first", 6));
+  ASSERT_THAT(inserted, IsOk());
+  EXPECT_TRUE(*inserted);
+  auto second = store->InsertMetaIfAbsent("check", "second");
+  ASSERT_THAT(second, IsOk());
+  EXPECT_FALSE(*second);
+  auto value = store->GetMeta("check");
+  ASSERT_THAT(value, IsOk());
+  ASSERT_TRUE(value->has_value());
+  EXPECT_EQ(**value, std::string("\0first", 6));
+
+  ASSERT_THAT(store->PutMeta("check", "replaced"), IsOk());
+  value = store->GetMeta("check");
+  ASSERT_THAT(value, IsOk());
+  ASSERT_TRUE(value->has_value());
+  EXPECT_EQ(**value, "replaced");
+}
+
+class RewrapTest : public SqliteStoreTest {
+ protected:
+  void SetUp() override {
+    store_ = Open();
+    ASSERT_NE(store_, nullptr);
+    ASSERT_THAT(store_->InsertSigningKey({"kid-1", "ES256", "old-k1", 10}), IsOk());
+    ASSERT_THAT(store_->InsertSigningKey({"kid-2", "EdDSA", "old-k2", 20}), IsOk());
+    ASSERT_THAT(store_->PutSecret({"s1", 1, "old-d1", "value-1", 30, 30}), IsOk());
+    ASSERT_THAT(store_->PutSecret({"s2", 1, "old-d2", "value-2", 40, 40}), IsOk());
+    ASSERT_THAT(store_->PutSecret({"s2", 2, "old-d2b", "value-2b", 0, 50}), IsOk());
+    ASSERT_THAT(store_->PutMeta("check", "old-check"), IsOk());
+  }
+
+  // Names every row, at its stored version.
+  MasterKeyRewrap Complete() {
+    MasterKeyRewrap rewrap;
+    rewrap.signing_keys = {{"kid-1", "new-k1"}, {"kid-2", "new-k2"}};
+    rewrap.secrets = {{"s1", 1, "new-d1"}, {"s2", 2, "new-d2"}};
+    rewrap.meta = {{"check", "new-check"}};
+    return rewrap;
+  }
+
+  // The sealed columns, in order: signing keys, secret data keys, the check.
+  std::vector<std::string> Sealed() {
+    std::vector<std::string> out;
+    auto keys = store_->ListSigningKeys();
+    EXPECT_THAT(keys, IsOk());
+    for (const SigningKeyRow& row : *keys) {
+      out.push_back(row.sealed_private_key);
+    }
+    for (std::string name : {"s1", "s2"}) {
+      auto secret = store_->GetSecret(name);
+      EXPECT_THAT(secret, IsOk());
+      out.push_back(secret->has_value() ? (*secret)->sealed_data_key : "<absent>");
+    }
+    auto check = store_->GetMeta("check");
+    EXPECT_THAT(check, IsOk());
+    out.push_back(check->value_or("<absent>"));
+    return out;
+  }
+
+  const std::vector<std::string> old_ = {"old-k1", "old-k2", "old-d1", "old-d2b", "old-check"};
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(RewrapTest, ReplacesEverySealedColumnAndNothingElse) {
+  ASSERT_THAT(store_->RewrapAll(Complete()), IsOk());
+  EXPECT_EQ(Sealed(),
+            (std::vector<std::string>{"new-k1", "new-k2", "new-d1", "new-d2", "new-check"}));
+  auto keys = store_->ListSigningKeys();
+  ASSERT_THAT(keys, IsOk());
+  EXPECT_EQ((*keys)[1].algorithm, "EdDSA");
+  EXPECT_EQ((*keys)[1].created_at, 20);
+  auto s2 = store_->GetSecret("s2");
+  ASSERT_THAT(s2, IsOk());
+  EXPECT_EQ((*s2)->version, 2);
+  EXPECT_EQ((*s2)->sealed_value, "value-2b");  // values stay sealed under their data keys
+  EXPECT_EQ((*s2)->created_at, 40);
+  EXPECT_EQ((*s2)->updated_at, 50);
+}
+
+TEST_F(RewrapTest, ARewrapThatDoesNotNameExactlyTheStoredRowsChangesNothing) {
+  std::vector<MasterKeyRewrap> wrong(6, Complete());
+  wrong[0].signing_keys.pop_back();                           // a key added since
+  wrong[1].signing_keys.push_back({"kid-3", "new-k3"});       // a key deleted since
+  wrong[2].secrets.pop_back();                                // a secret added since
+  wrong[3].secrets.push_back({"s3", 1, "new-d3"});            // a secret deleted since
+  wrong[4].secrets[1].version = 1;                            // a secret replaced since
+  wrong[5].signing_keys.push_back(wrong[5].signing_keys[0]);  // a duplicate
+  for (size_t i = 0; i < wrong.size(); ++i) {
+    Status s = store_->RewrapAll(wrong[i]);
+    EXPECT_THAT(s, FailsWithCode(ErrorCode::kServerError, "rewrap_conflict")) << i;
+    EXPECT_EQ(s.message().find("new-"), std::string::npos) << i;  // no sealed bytes
+    EXPECT_EQ(Sealed(), old_) << i;
+  }
+  // The store is usable afterwards.
+  EXPECT_THAT(store_->RewrapAll(Complete()), IsOk());
+}
+
+TEST_F(RewrapTest, EmptyStoreRewrapsOnlyTheMeta) {
+  auto empty = OpenSqliteStore(dir_.File("empty.db"));
+  ASSERT_THAT(empty, IsOk());
+  MasterKeyRewrap rewrap;
+  rewrap.meta = {{"check", "c"}};
+  ASSERT_THAT((*empty)->RewrapAll(rewrap), IsOk());
+  auto check = (*empty)->GetMeta("check");
+  ASSERT_THAT(check, IsOk());
+  EXPECT_EQ(check->value_or(""), "c");
 }
 
 TEST_F(SqliteStoreTest, MissingDirectoryIsUnavailable) {

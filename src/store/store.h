@@ -2,12 +2,14 @@
 //
 // SQLite (the embedded default, OpenSqliteStore) implements it today; PostgreSQL will
 // implement the same interface, and both must pass one conformance suite. The store
-// holds bytes it is given: signing keys arrive already sealed (common/aead.h) and audit
-// rows arrive already hashed (audit/chain.h); the store never sees a secret in clear.
+// holds bytes it is given: signing keys and vaulted secrets arrive already sealed
+// (common/aead.h) and audit rows arrive already hashed (audit/chain.h); the store never
+// sees a secret in clear.
 //
 // Errors: server_error with reason store_unavailable (the database cannot be opened or
 // reached) or store_failed (a statement failed), carrying the database's message and
-// never row contents; AppendAudit adds audit_chain_conflict.
+// never row contents; AppendAudit adds audit_chain_conflict, PutSecret
+// secret_version_conflict and RewrapAll rewrap_conflict.
 //
 // Thread safety: every implementation is safe for concurrent use.
 #pragma once
@@ -17,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -64,6 +67,44 @@ struct RevocationRow {
   int64_t expires_at = 0;  // the token's own exp: the row is useless after it
 };
 
+// One secret in the vault (store/secrets.h), envelope-encrypted: the value is sealed
+// under a data key of its own, and the data key under the master key.
+struct SecretRow {
+  std::string name;
+  int64_t version = 0;          // 1 for the first value, then +1 on every replacement
+  std::string sealed_data_key;  // AeadSeal(master key, data key, aad = name and version)
+  std::string sealed_value;     // AeadSeal(data key, value, aad = name and version)
+  int64_t created_at = 0;       // unix seconds, when version 1 was stored
+  int64_t updated_at = 0;       // unix seconds, when this version was stored
+};
+
+// What ListSecrets returns: a secret without its sealed bytes.
+struct SecretMeta {
+  std::string name;
+  int64_t version = 0;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// Everything the master key seals, re-sealed under a new one (master_key.h,
+// RotateMasterKey). It must name every stored signing key and every stored secret, at the
+// version the new sealed data key was made for.
+struct MasterKeyRewrap {
+  struct SigningKey {
+    std::string kid;
+    std::string sealed_private_key;
+  };
+  struct SecretKey {
+    std::string name;
+    int64_t version = 0;
+    std::string sealed_data_key;
+  };
+  std::vector<SigningKey> signing_keys;
+  std::vector<SecretKey> secrets;
+  // store_meta entries to insert or replace in the same transaction (the key check).
+  std::vector<std::pair<std::string, std::string>> meta;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -101,6 +142,32 @@ class Store {
   virtual Status PutRevocation(const RevocationRow& row) = 0;
   // Revocations whose token has not expired at `now` (unix seconds).
   virtual Result<std::vector<RevocationRow>> ListRevocations(int64_t now) = 0;
+
+  // Stores a secret's first version or replaces it with the next: row.version must be 1
+  // when `name` is absent and the stored version + 1 otherwise, else nothing is written
+  // and the reason is secret_version_conflict (another writer replaced it first). A
+  // replacement keeps the stored created_at.
+  virtual Status PutSecret(const SecretRow& row) = 0;
+  virtual Result<std::optional<SecretRow>> GetSecret(std::string_view name) = 0;
+  // Every secret, by name, without the sealed bytes.
+  virtual Result<std::vector<SecretMeta>> ListSecrets() = 0;
+  // Whether a secret with that name existed.
+  virtual Result<bool> DeleteSecret(std::string_view name) = 0;
+
+  // Small store-wide values (store_meta), such as the master-key check.
+  virtual Result<std::optional<std::string>> GetMeta(std::string_view key) = 0;
+  // Inserts or replaces.
+  virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
+  // Inserts unless the key exists; whether it inserted. Two processes racing to write a
+  // first value both read back the one that won.
+  virtual Result<bool> InsertMetaIfAbsent(std::string_view key, std::string_view value) = 0;
+
+  // Replaces, in one transaction (all or nothing), every signing key's
+  // sealed_private_key, every secret's sealed_data_key and the given meta entries. When
+  // the rewrap does not name exactly the stored signing keys and secrets (at their
+  // stored versions), nothing is written and the reason is rewrap_conflict: a key or
+  // secret was added, replaced or deleted since the rewrap was computed.
+  virtual Status RewrapAll(const MasterKeyRewrap& rewrap) = 0;
 };
 
 // What a committed transaction survives.

@@ -50,6 +50,24 @@ class ForwardingStore : public store::Store {
   Result<std::vector<store::RevocationRow>> ListRevocations(int64_t now) override {
     return base_.ListRevocations(now);
   }
+  Status PutSecret(const store::SecretRow& row) override { return base_.PutSecret(row); }
+  Result<std::optional<store::SecretRow>> GetSecret(std::string_view name) override {
+    return base_.GetSecret(name);
+  }
+  Result<std::vector<store::SecretMeta>> ListSecrets() override { return base_.ListSecrets(); }
+  Result<bool> DeleteSecret(std::string_view name) override { return base_.DeleteSecret(name); }
+  Result<std::optional<std::string>> GetMeta(std::string_view key) override {
+    return base_.GetMeta(key);
+  }
+  Status PutMeta(std::string_view key, std::string_view value) override {
+    return base_.PutMeta(key, value);
+  }
+  Result<bool> InsertMetaIfAbsent(std::string_view key, std::string_view value) override {
+    return base_.InsertMetaIfAbsent(key, value);
+  }
+  Status RewrapAll(const store::MasterKeyRewrap& rewrap) override {
+    return base_.RewrapAll(rewrap);
+  }
 
  protected:
   store::Store& base() { return base_; }
