@@ -1,13 +1,9 @@
 #include "audit/chain.h"
 
-#include <openssl/evp.h>
-
-#include <cstdlib>
-#include <span>
 #include <vector>
 
 #include "audit/event.h"
-#include "common/base64url.h"
+#include "common/sha256.h"
 
 namespace signet::audit {
 namespace {
@@ -21,14 +17,7 @@ std::string ChainHash(std::string_view prev_hash, std::string_view record) {
   std::string input;
   input.reserve(prev_hash.size() + 1 + record.size());
   input.append(prev_hash).append("\n").append(record);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
-    // Without SHA-256 no record can be chained or checked; carrying on would write an
-    // unverifiable trail.
-    std::abort();
-  }
-  return HexEncode(std::span<const uint8_t>(digest, size));
+  return Sha256Hex(input);
 }
 
 Result<VerifyReport> VerifyChain(store::Store& store) {
