@@ -38,14 +38,17 @@ Result<std::vector<std::string>> ParseScope(std::string_view scope) {
 }
 
 Broker::Broker(trust::IssuerRegistry issuers, trust::WorkloadResolver resolver,
-               policy::PolicyIndex policies, const Clock& clock)
+               policy::PolicyIndex policies, const policy::KillSwitch& kill_switch,
+               const Clock& clock)
     : issuers_(std::move(issuers)),
       resolver_(std::move(resolver)),
       policies_(std::move(policies)),
+      kill_switch_(kill_switch),
       clock_(clock) {}
 
 Result<std::unique_ptr<Broker>> Broker::Create(const ServerConfig& config, trust::Fetcher& fetcher,
                                                const credentials::ProviderContext& context,
+                                               const policy::KillSwitch& kill_switch,
                                                std::vector<std::string>* warnings) {
   std::vector<std::unique_ptr<trust::Issuer>> issuers;
   for (const auto& issuer_config : config.issuers) {
@@ -66,8 +69,8 @@ Result<std::unique_ptr<Broker>> Broker::Create(const ServerConfig& config, trust
       policy::PolicyIndex policies,
       policy::PolicyIndex::Compile(config.policies, workloads, destination_names));
 
-  std::unique_ptr<Broker> broker(
-      new Broker(std::move(registry), std::move(resolver), std::move(policies), *context.clock));
+  std::unique_ptr<Broker> broker(new Broker(std::move(registry), std::move(resolver),
+                                            std::move(policies), kill_switch, *context.clock));
   for (const auto& destination : config.destinations) {
     SIGNET_ASSIGN_OR_RETURN(
         auto provider, credentials::CreateProvider(
@@ -158,6 +161,12 @@ Result<credentials::Credential> Broker::Decide(const ExchangeRequest& request,
   event->upstream_issuer = jwt.issuer();
   event->upstream_subject = jwt.subject();
   SIGNET_ASSIGN_OR_RETURN(event->workload, resolver_.Resolve(issuer->config().name, jwt));
+  // The kill switch beats every policy; the reason stays in the audit trail.
+  if (std::optional<policy::Suspension> suspension = kill_switch_.SuspensionOf(event->workload)) {
+    return Status(ErrorCode::kAccessDenied, "workload_suspended",
+                  "workload " + event->workload +
+                      " is suspended by an administrator; no credential is issued to it");
+  }
 
   SIGNET_ASSIGN_OR_RETURN(const Destination* destination, FindDestination(request));
   event->destination = destination->name;

@@ -21,6 +21,7 @@
 #include "audit/event.h"
 #include "common/clock.h"
 #include "credentials/provider.h"
+#include "policy/kill_switch.h"
 #include "policy/policy.h"
 #include "server/config.h"
 #include "trust/fetcher.h"
@@ -51,8 +52,11 @@ class Broker {
   // Builds every issuer, the identity resolver, the policy index and one provider per
   // destination; does not fetch keys (see RefreshIssuerKeys). `warnings` receives the
   // configuration's overlapping identity rules.
+  // `kill_switch` (suspended workloads) is consulted on every exchange and must outlive
+  // the Broker.
   static Result<std::unique_ptr<Broker>> Create(const ServerConfig& config, trust::Fetcher& fetcher,
                                                 const credentials::ProviderContext& context,
+                                                const policy::KillSwitch& kill_switch,
                                                 std::vector<std::string>* warnings);
 
   // Fetches every issuer's keys; the first error, after trying them all.
@@ -71,7 +75,7 @@ class Broker {
   };
 
   Broker(trust::IssuerRegistry issuers, trust::WorkloadResolver resolver,
-         policy::PolicyIndex policies, const Clock& clock);
+         policy::PolicyIndex policies, const policy::KillSwitch& kill_switch, const Clock& clock);
 
   Result<const Destination*> FindDestination(const ExchangeRequest& request) const;
   Result<credentials::Credential> Decide(const ExchangeRequest& request, audit::Event* event) const;
@@ -79,6 +83,7 @@ class Broker {
   trust::IssuerRegistry issuers_;
   trust::WorkloadResolver resolver_;
   policy::PolicyIndex policies_;
+  const policy::KillSwitch& kill_switch_;
   std::map<std::string, Destination, std::less<>> destinations_;  // by name
   std::map<std::string, std::string, std::less<>> names_by_url_;
   const Clock& clock_;

@@ -9,6 +9,7 @@ namespace {
 
 using std::chrono::seconds;
 using testing::FailsWith;
+using testing::FailsWithCode;
 using testing::IsOk;
 
 // Fetches nothing: the issuer's keys are inline, and a fetch would be a bug.
@@ -55,7 +56,7 @@ policies:
     credentials::ProviderContext context{"https://signet.test", "test.signet",
                                          std::make_shared<const jose::SigningKey>(signet_key),
                                          &clock_, &random_};
-    auto broker = Broker::Create(*config, fetcher_, context, nullptr);
+    auto broker = Broker::Create(*config, fetcher_, context, kill_switch_, nullptr);
     EXPECT_THAT(broker, IsOk());
     broker_ = std::move(broker).value();
   }
@@ -81,6 +82,7 @@ policies:
 
   SimulatedClock clock_;
   SeededRandom random_{3};
+  policy::KillSwitch kill_switch_;
   NoFetcher fetcher_;
   jose::SigningKey idp_key_;
   std::unique_ptr<Broker> broker_;
@@ -100,6 +102,22 @@ TEST_F(BrokerTest, IssuesForAnAllowedDestinationAndRecordsWhy) {
   EXPECT_EQ(event.policy, "billing-orders");
   EXPECT_EQ(event.jti, credential->jti);
   EXPECT_EQ(event.expires_at, credential->expires_at);
+}
+
+// A suspended workload is refused whatever the policies say, with access_denied; the
+// next exchange after a resume is allowed again.
+TEST_F(BrokerTest, SuspendedWorkloadIsRefusedUntilResumed) {
+  kill_switch_.Suspend("billing", {"incident 42", "tok-1", clock_.Now()});
+  audit::Event event;
+  auto refused = broker_->Exchange(Request(Token("billing-sa"), {"orders"}), &event);
+  EXPECT_THAT(refused, FailsWithCode(ErrorCode::kAccessDenied, "workload_suspended"));
+  EXPECT_EQ(event.decision, "deny");
+  EXPECT_EQ(event.workload, "billing");
+  EXPECT_EQ(refused.status().message().find("incident"), std::string::npos)
+      << "the reason is for the audit trail, not the workload";
+  kill_switch_.Resume("billing");
+  audit::Event after;
+  EXPECT_THAT(broker_->Exchange(Request(Token("billing-sa"), {"orders"}), &after), IsOk());
 }
 
 TEST_F(BrokerTest, LifetimeIsTheShortestOfRequestPolicyAndUpstreamToken) {

@@ -2,21 +2,28 @@
 // the real implementations and wires them to the HTTP front. Nothing else lives here.
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <map>
 
 #include "audit/audit_log.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "server/admin_api.h"
+#include "server/admin_auth.h"
 #include "server/broker.h"
 #include "server/config.h"
 #include "server/discovery.h"
 #include "server/http_fetcher.h"
 #include "server/token_endpoint.h"
 #include "store/master_key.h"
+#include "store/secrets.h"
 #include "store/signing_keys.h"
 #include "store/store.h"
 
@@ -40,6 +47,99 @@ signet::Status PrepareDataDir(const std::string& dir) {
                           "cannot prepare server.data_dir " + dir + ": " + ec.message());
   }
   return signet::Status::Ok();
+}
+
+// Suspensions and revocations as the store holds them: a restart keeps every kill switch.
+signet::Status LoadKillSwitch(signet::store::Store& store, const signet::Clock& clock,
+                              signet::policy::KillSwitch& kill_switch) {
+  auto suspensions = store.ListSuspensions();
+  if (!suspensions.ok()) {
+    return suspensions.status();
+  }
+  auto revocations = store.ListRevocations(signet::ToUnixSecondsFloor(clock.Now()));
+  if (!revocations.ok()) {
+    return revocations.status();
+  }
+  std::map<std::string, signet::policy::Suspension, std::less<>> suspended;
+  for (const auto& row : *suspensions) {
+    suspended.emplace(
+        row.workload,
+        signet::policy::Suspension{row.reason, row.actor, signet::FromUnixSeconds(row.created_at)});
+  }
+  std::vector<signet::policy::KillSwitch::Revocation> revoked;
+  for (const auto& row : *revocations) {
+    revoked.push_back({row.jti, signet::FromUnixSeconds(row.expires_at)});
+  }
+  kill_switch.Load(std::move(suspended), revoked);
+  return signet::Status::Ok();
+}
+
+// A new install (or one whose admin tokens all expired or were deleted) gets an admin
+// token in <data_dir>/admin.token. It is shown on the terminal when there is one; logs
+// only say where the file is, since they are often shipped elsewhere.
+signet::Status EnsureBootstrapToken(signet::server::AdminTokens& tokens,
+                                    signet::audit::AuditLog& audit, const std::string& data_dir,
+                                    const signet::Clock& clock) {
+  auto usable = tokens.HasUsableAdmin();
+  if (!usable.ok() || *usable) {
+    return usable.status();
+  }
+  auto issued = tokens.Create(signet::server::Role::kAdmin, signet::server::kBootstrapTokenTtl,
+                              "bootstrap token created at first start");
+  if (!issued.ok()) {
+    return issued.status();
+  }
+  std::string path = data_dir + "/admin.token";
+  if (auto s = signet::server::WriteTokenFile(path, issued->token); !s.ok()) {
+    return s;
+  }
+  signet::audit::Event event;
+  event.time = clock.Now();
+  event.decision = "allow";
+  event.action = "create_bootstrap_token";
+  event.actor = "signetd";
+  event.target = issued->row.id;
+  event.detail = "role admin, written to " + path;
+  if (auto s = audit.AppendAndWait(std::move(event)); !s.ok()) {
+    return s;
+  }
+  spdlog::warn(
+      "created bootstrap admin token {} in {} (mode 0600, expires in 90 days); "
+      "create named tokens with `signet admin token create` and delete this one",
+      issued->row.id, path);
+  if (::isatty(STDOUT_FILENO)) {
+    std::cout << "bootstrap admin token (shown once, also in " << path << "):\n  "
+              << issued->token.Reveal(signet::SecretAccess::Grant()) << "\n";
+  }
+  return signet::Status::Ok();
+}
+
+signet::server::AdminApiOptions AdminOptions(const signet::server::ServerConfig& config) {
+  signet::server::AdminApiOptions options;
+  options.workloads.insert(config.workloads.begin(), config.workloads.end());
+  options.issuer = config.issuer;
+  for (const auto& destination : config.destinations) {
+    options.audiences.insert(destination.audience);
+  }
+  for (const auto& policy : config.policies) {
+    options.max_token_lifetime = std::max(options.max_token_lifetime, policy.max_ttl);
+  }
+  return options;
+}
+
+// /healthz: the process serves. /readyz: it can also reach its store (signing keys are
+// loaded before the server listens, so a listening signetd has them).
+void AddHealthRoutes(signet::http::Router& router, signet::store::Store& store) {
+  router.Add("GET", "/healthz", [](const signet::http::Request&) {
+    return signet::http::Response::Json(200, R"({"status":"ok"})");
+  });
+  router.Add("GET", "/readyz", [&store](const signet::http::Request&) {
+    auto head = store.LastAudit();
+    if (!head.ok()) {
+      return signet::http::Response::Json(503, R"({"status":"store unavailable"})");
+    }
+    return signet::http::Response::Json(200, R"({"status":"ready"})");
+  });
 }
 
 }  // namespace
@@ -78,7 +178,8 @@ int main(int argc, char** argv) {
 
   const signet::Clock& clock = signet::Clock::Real();
   signet::Random& random = signet::Random::Secure();
-  auto master_key = signet::store::LoadOrCreateMasterKey(config->data_dir + "/master.key", random);
+  auto master_key =
+      signet::store::LoadMasterKeyFromEnvOrFile(config->data_dir + "/master.key", random);
   if (!master_key.ok()) {
     return Fail(master_key.status());
   }
@@ -89,6 +190,11 @@ int main(int argc, char** argv) {
   if (!store.ok()) {
     return Fail(store.status());
   }
+  // Before anything is read or written with it: a wrong key must stop start-up here,
+  // with a message that says so, not corrupt or half-read anything.
+  if (auto s = signet::store::VerifyMasterKey(**store, *master_key, random); !s.ok()) {
+    return Fail(s);
+  }
   auto keys = signet::store::LoadOrCreateSigningKeys(**store, *master_key,
                                                      config->signing_algorithm, random, clock);
   if (!keys.ok()) {
@@ -98,6 +204,15 @@ int main(int argc, char** argv) {
   if (!audit.ok()) {
     return Fail(audit.status());
   }
+  signet::policy::KillSwitch kill_switch;
+  if (auto s = LoadKillSwitch(**store, clock, kill_switch); !s.ok()) {
+    return Fail(s);
+  }
+  signet::server::AdminTokens admin_tokens(**store, clock, random);
+  if (auto s = EnsureBootstrapToken(admin_tokens, **audit, config->data_dir, clock); !s.ok()) {
+    return Fail(s);
+  }
+  signet::store::SecretVault vault(**store, *master_key, random, clock);
 
   auto http_client = signet::http::MakeHttpClient({});
   signet::server::HttpFetcher fetcher(*http_client);
@@ -108,7 +223,7 @@ int main(int argc, char** argv) {
   context.clock = &clock;
   context.random = &random;
   std::vector<std::string> warnings;
-  auto broker = signet::server::Broker::Create(*config, fetcher, context, &warnings);
+  auto broker = signet::server::Broker::Create(*config, fetcher, context, kill_switch, &warnings);
   if (!broker.ok()) {
     return Fail(broker.status());
   }
@@ -125,6 +240,12 @@ int main(int argc, char** argv) {
   signet::server::AddDiscoveryRoutes(router, config->issuer, signet::server::kTokenPath,
                                      keys->published);
   signet::server::AddTokenRoutes(router, **broker, **audit, clock, random);
+  auto published = std::make_shared<const signet::jose::Jwks>(keys->published);
+  signet::server::AdminApi admin(
+      AdminOptions(*config), admin_tokens, kill_switch, **store, vault, **audit,
+      [published] { return published; }, clock, random);
+  admin.AddRoutes(router);
+  AddHealthRoutes(router, **store);
   signet::http::ServerOptions options;
   options.address = config->listen_address;
   options.port = config->listen_port;

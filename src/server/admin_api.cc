@@ -1,0 +1,574 @@
+#include "server/admin_api.h"
+
+#include <boost/json/serialize.hpp>
+#include <charconv>
+
+#include "common/json.h"
+#include "http/form.h"
+#include "server/config.h"
+
+namespace signet::server {
+namespace {
+
+constexpr size_t kMaxReasonBytes = 1024;
+constexpr size_t kAuditPageMax = 1000;
+
+http::Response Fail(const Status& status) {
+  http::Response response = http::Response::Error(status);
+  if (status.code() == ErrorCode::kInvalidToken) {
+    // RFC 6750 §3: a 401 names the scheme it wants.
+    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"signet-admin\"");
+  }
+  return response;
+}
+
+http::Response Ok(int status, const boost::json::value& body) {
+  http::Response response = http::Response::Json(status, boost::json::serialize(body));
+  response.headers.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+
+std::string Rfc3339(int64_t unix_seconds) {
+  // The audit record format's time: "YYYY-MM-DDTHH:MM:SSZ".
+  std::chrono::sys_seconds t{std::chrono::seconds(unix_seconds)};
+  auto day = std::chrono::floor<std::chrono::days>(t);
+  std::chrono::year_month_day ymd(day);
+  std::chrono::hh_mm_ss hms(t - day);
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return buf;
+}
+
+// The request's JSON object body; an empty body is an empty object.
+Result<boost::json::object> JsonBody(const http::Request& request) {
+  if (request.body.empty()) {
+    return boost::json::object();
+  }
+  auto body = ParseJsonObject(request.body);
+  if (!body.ok()) {
+    return Status(ErrorCode::kInvalidRequest, "body_invalid",
+                  "the body must be a JSON object: " + body.status().message());
+  }
+  return body;
+}
+
+// An optional string member; invalid_request when present and not a string.
+Result<std::optional<std::string>> StringField(const boost::json::object& body,
+                                               std::string_view name) {
+  const boost::json::value* value = body.if_contains(name);
+  if (value == nullptr) {
+    return std::optional<std::string>();
+  }
+  if (!value->is_string()) {
+    return Status(ErrorCode::kInvalidRequest, "body_invalid",
+                  "\"" + std::string(name) + "\" must be a string");
+  }
+  return std::optional<std::string>(std::string(value->get_string()));
+}
+
+Result<std::string> RequiredReason(const boost::json::object& body) {
+  SIGNET_ASSIGN_OR_RETURN(std::optional<std::string> reason, StringField(body, "reason"));
+  if (!reason || reason->empty()) {
+    return Status(ErrorCode::kInvalidRequest, "reason_missing",
+                  "say why in \"reason\": it goes into the audit trail");
+  }
+  if (reason->size() > kMaxReasonBytes) {
+    return Status(ErrorCode::kInvalidRequest, "reason_too_long",
+                  "\"reason\" is limited to 1024 bytes");
+  }
+  return *reason;
+}
+
+// A query parameter as a non-negative integer, `fallback` when absent.
+Result<int64_t> QueryNumber(const http::Request& request, std::string_view name, int64_t fallback) {
+  SIGNET_ASSIGN_OR_RETURN(auto form, http::ParseForm(request.query));
+  for (const auto& [key, value] : form) {
+    if (key != name) {
+      continue;
+    }
+    int64_t number = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+    if (ec != std::errc() || end != value.data() + value.size() || number < 0) {
+      return Status(ErrorCode::kInvalidRequest, "query_invalid",
+                    std::string(name) + " must be a non-negative integer");
+    }
+    return number;
+  }
+  return fallback;
+}
+
+boost::json::object TokenJson(const store::AdminTokenRow& row) {
+  return {{"id", row.id},
+          {"role", row.role},
+          {"description", row.description},
+          {"created_at", Rfc3339(row.created_at)},
+          {"expires_at", Rfc3339(row.expires_at)}};
+}
+
+}  // namespace
+
+AdminApi::AdminApi(AdminApiOptions options, AdminTokens& tokens, policy::KillSwitch& kill,
+                   store::Store& store, store::SecretVault& vault, audit::AuditLog& audit,
+                   KeysSource keys, const Clock& clock, Random& random)
+    : options_(std::move(options)),
+      tokens_(tokens),
+      kill_(kill),
+      store_(store),
+      vault_(vault),
+      audit_(audit),
+      keys_(std::move(keys)),
+      own_tokens_([this] {
+        jose::JwtValidator::Builder builder;
+        builder.ExpectIssuer(options_.issuer)
+            .ExpectType("at+jwt")
+            .AllowAlgorithms(
+                {jose::Algorithm::kES256, jose::Algorithm::kEdDSA, jose::Algorithm::kRS256})
+            .SetMaxLifetime(std::max(options_.max_token_lifetime, std::chrono::seconds(1)));
+        for (const auto& audience : options_.audiences) {
+          builder.ExpectAudience(audience);
+        }
+        // With no destination there is no audience: a placeholder no token carries keeps
+        // the builder (which requires one) satisfied and every token inactive.
+        if (options_.audiences.empty()) {
+          builder.ExpectAudience("urn:signet:no-destination");
+        }
+        auto validator = builder.Build();
+        if (!validator.ok()) {
+          throw std::runtime_error("admin api: " + validator.status().ToString());
+        }
+        return jose::JwtVerifier(std::move(validator).value());
+      }()),
+      clock_(clock),
+      random_(random) {}
+
+void AdminApi::AddRoutes(http::Router& router) {
+  auto sync = [this](http::Response (AdminApi::*handler)(const http::Request&) const) {
+    return [this, handler](const http::Request& request) { return (this->*handler)(request); };
+  };
+  auto async = [this](void (AdminApi::*handler)(const http::Request&, http::Responder)) {
+    return [this, handler](const http::Request& request, http::Responder respond) {
+      (this->*handler)(request, std::move(respond));
+    };
+  };
+  router.Add("GET", "/v1/whoami", sync(&AdminApi::Whoami));
+  router.Add("GET", "/v1/workloads", sync(&AdminApi::ListWorkloads));
+  router.AddAsync("POST", "/v1/workloads/{name}/suspend", async(&AdminApi::Suspend));
+  router.AddAsync("POST", "/v1/workloads/{name}/resume", async(&AdminApi::Resume));
+  router.AddAsync("POST", "/v1/revocations", async(&AdminApi::RevokeByJti));
+  router.Add("GET", "/v1/audit", sync(&AdminApi::ListAudit));
+  router.Add("GET", "/v1/admin-tokens", sync(&AdminApi::ListTokens));
+  router.AddAsync("POST", "/v1/admin-tokens", async(&AdminApi::CreateToken));
+  router.AddAsync("DELETE", "/v1/admin-tokens/{id}", async(&AdminApi::DeleteToken));
+  router.Add("GET", "/v1/secrets", sync(&AdminApi::ListSecrets));
+  router.AddAsync("PUT", "/v1/secrets/{name}", async(&AdminApi::PutSecret));
+  router.AddAsync("DELETE", "/v1/secrets/{name}", async(&AdminApi::DeleteSecret));
+  router.Add("POST", "/oauth2/introspect", sync(&AdminApi::Introspect));
+  router.AddAsync("POST", "/oauth2/revoke", async(&AdminApi::RevokeToken));
+}
+
+audit::Event AdminApi::ChangeEvent(const http::Request& request, const Principal& who,
+                                   std::string action, std::string target,
+                                   std::string detail) const {
+  audit::Event event;
+  event.time = clock_.Now();
+  event.request_id = random_.Base64UrlId(12);
+  event.client_address = request.remote_address;
+  event.decision = "allow";
+  event.action = std::move(action);
+  event.actor = who.token_id;
+  event.target = std::move(target);
+  event.detail = std::move(detail);
+  return event;
+}
+
+void AdminApi::RecordChange(audit::Event event, http::Response ok, http::Responder respond) {
+  std::string request_id = event.request_id;
+  audit_.Append(std::move(event), [ok = std::move(ok), respond = std::move(respond),
+                                   request_id](const Status& committed) mutable {
+    http::Response response =
+        committed.ok()
+            ? std::move(ok)
+            : Fail(Status(ErrorCode::kServerError, "audit_unavailable",
+                          "the change was made but the audit trail could not record it: " +
+                              committed.message()));
+    response.headers.emplace_back("X-Request-Id", request_id);
+    respond(std::move(response));
+  });
+}
+
+http::Response AdminApi::Whoami(const http::Request& request) const {
+  auto who = tokens_.Authenticate(request.Header("Authorization"));
+  if (!who.ok()) {
+    return Fail(who.status());
+  }
+  return Ok(200, boost::json::object{{"id", who->token_id}, {"role", RoleName(who->role)}});
+}
+
+http::Response AdminApi::ListWorkloads(const http::Request& request) const {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kReadConfig);
+  if (!who.ok()) {
+    return Fail(who.status());
+  }
+  boost::json::array workloads;
+  for (const auto& name : options_.workloads) {
+    boost::json::object entry{{"name", name}, {"suspended", false}};
+    if (std::optional<policy::Suspension> s = kill_.SuspensionOf(name)) {
+      entry["suspended"] = true;
+      entry["reason"] = s->reason;
+      entry["suspended_by"] = s->actor;
+      entry["suspended_at"] = Rfc3339(ToUnixSecondsFloor(s->since));
+    }
+    workloads.push_back(std::move(entry));
+  }
+  return Ok(200, boost::json::object{{"workloads", std::move(workloads)}});
+}
+
+void AdminApi::Suspend(const http::Request& request, http::Responder respond) {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kSuspend);
+  if (!who.ok()) {
+    return respond(Fail(who.status()));
+  }
+  std::string workload(request.PathParam("name"));
+  if (!options_.workloads.contains(workload)) {
+    return respond(Fail(Status(ErrorCode::kInvalidRequest, "workload_unknown",
+                               "no workload is named \"" + workload.substr(0, 100) + "\"")));
+  }
+  auto body = JsonBody(request);
+  Result<std::string> reason =
+      body.ok() ? RequiredReason(*body) : Result<std::string>(body.status());
+  if (!reason.ok()) {
+    return respond(Fail(reason.status()));
+  }
+  SystemTime now = clock_.Now();
+  // The store first: a restart must come back with the workload still suspended.
+  if (Status s = store_.PutSuspension({workload, *reason, who->token_id, ToUnixSecondsFloor(now)});
+      !s.ok()) {
+    return respond(Fail(s));
+  }
+  kill_.Suspend(workload, {*reason, who->token_id, now});
+  RecordChange(ChangeEvent(request, *who, "suspend_workload", workload, *reason),
+               Ok(200, boost::json::object{{"workload", workload}, {"suspended", true}}),
+               std::move(respond));
+}
+
+void AdminApi::Resume(const http::Request& request, http::Responder respond) {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kSuspend);
+  if (!who.ok()) {
+    return respond(Fail(who.status()));
+  }
+  std::string workload(request.PathParam("name"));
+  if (!options_.workloads.contains(workload)) {
+    return respond(Fail(Status(ErrorCode::kInvalidRequest, "workload_unknown",
+                               "no workload is named \"" + workload.substr(0, 100) + "\"")));
+  }
+  auto body = JsonBody(request);
+  if (!body.ok()) {
+    return respond(Fail(body.status()));
+  }
+  auto reason = StringField(*body, "reason");
+  if (!reason.ok()) {
+    return respond(Fail(reason.status()));
+  }
+  auto removed = store_.DeleteSuspension(workload);
+  if (!removed.ok()) {
+    return respond(Fail(removed.status()));
+  }
+  kill_.Resume(workload);
+  if (!*removed) {
+    // Nothing changed: nothing to record.
+    return respond(Ok(200, boost::json::object{{"workload", workload}, {"suspended", false}}));
+  }
+  RecordChange(ChangeEvent(request, *who, "resume_workload", workload, reason->value_or("")),
+               Ok(200, boost::json::object{{"workload", workload}, {"suspended", false}}),
+               std::move(respond));
+}
+
+void AdminApi::Revoke(const http::Request& request, const Principal& who, std::string jti,
+                      SystemTime expires_at, std::string reason, http::Responder respond) {
+  SystemTime now = clock_.Now();
+  store::RevocationRow row{jti, reason, who.token_id, ToUnixSecondsFloor(now),
+                           ToUnixSecondsFloor(expires_at)};
+  if (Status s = store_.PutRevocation(row); !s.ok()) {
+    return respond(Fail(s));
+  }
+  kill_.Revoke({jti, expires_at}, now);
+  RecordChange(ChangeEvent(request, who, "revoke_token", jti, std::move(reason)),
+               Ok(200, boost::json::object{{"jti", jti}, {"revoked", true}}), std::move(respond));
+}
+
+void AdminApi::RevokeByJti(const http::Request& request, http::Responder respond) {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kRevoke);
+  if (!who.ok()) {
+    return respond(Fail(who.status()));
+  }
+  auto body = JsonBody(request);
+  if (!body.ok()) {
+    return respond(Fail(body.status()));
+  }
+  auto jti = StringField(*body, "jti");
+  if (!jti.ok() || !jti->has_value() || (*jti)->empty() || (*jti)->size() > 256) {
+    return respond(Fail(jti.ok() ? Status(ErrorCode::kInvalidRequest, "jti_missing",
+                                          "name the token to revoke by its \"jti\" (1 to 256 "
+                                          "characters)")
+                                 : jti.status()));
+  }
+  auto reason = RequiredReason(*body);
+  if (!reason.ok()) {
+    return respond(Fail(reason.status()));
+  }
+  // The token's own exp is not known from its jti: keep the row as long as any token
+  // Signet issues can live.
+  Revoke(request, *who, **jti, clock_.Now() + options_.max_token_lifetime, *reason,
+         std::move(respond));
+}
+
+http::Response AdminApi::ListAudit(const http::Request& request) const {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kReadAudit);
+  if (!who.ok()) {
+    return Fail(who.status());
+  }
+  auto after = QueryNumber(request, "after", 0);
+  auto limit = QueryNumber(request, "limit", 100);
+  if (!after.ok() || !limit.ok()) {
+    return Fail(after.ok() ? limit.status() : after.status());
+  }
+  auto rows = store_.ListAudit(*after, std::min<size_t>(*limit, kAuditPageMax));
+  if (!rows.ok()) {
+    return Fail(rows.status());
+  }
+  boost::json::array records;
+  for (const auto& row : *rows) {
+    auto record = ParseJson(row.record);
+    records.push_back(boost::json::object{
+        {"seq", row.seq},
+        {"hash", row.hash},
+        {"record", record.ok() ? std::move(*record) : boost::json::value(row.record)}});
+  }
+  int64_t next = rows->empty() ? *after : rows->back().seq;
+  return Ok(200, boost::json::object{{"records", std::move(records)}, {"next_after", next}});
+}
+
+http::Response AdminApi::ListTokens(const http::Request& request) const {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kManageTokens);
+  if (!who.ok()) {
+    return Fail(who.status());
+  }
+  auto rows = store_.ListAdminTokens();
+  if (!rows.ok()) {
+    return Fail(rows.status());
+  }
+  boost::json::array tokens;
+  for (const auto& row : *rows) {
+    tokens.push_back(TokenJson(row));
+  }
+  return Ok(200, boost::json::object{{"tokens", std::move(tokens)}});
+}
+
+void AdminApi::CreateToken(const http::Request& request, http::Responder respond) {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kManageTokens);
+  if (!who.ok()) {
+    return respond(Fail(who.status()));
+  }
+  auto body = JsonBody(request);
+  if (!body.ok()) {
+    return respond(Fail(body.status()));
+  }
+  auto role_name = StringField(*body, "role");
+  auto ttl_text = StringField(*body, "ttl");
+  auto description = StringField(*body, "description");
+  for (const auto* field : {&role_name, &ttl_text, &description}) {
+    if (!field->ok()) {
+      return respond(Fail(field->status()));
+    }
+  }
+  if (!role_name->has_value()) {
+    return respond(Fail(Status(ErrorCode::kInvalidRequest, "role_invalid",
+                               "\"role\" is required: admin, operator or auditor")));
+  }
+  auto role = ParseRole(**role_name);
+  if (!role.ok()) {
+    return respond(Fail(role.status()));
+  }
+  std::chrono::seconds ttl = kDefaultAdminTokenTtl;
+  if (ttl_text->has_value()) {
+    std::optional<std::chrono::seconds> parsed = ParseDuration(**ttl_text);
+    if (!parsed) {
+      return respond(Fail(Status(ErrorCode::kInvalidRequest, "admin_token_ttl_invalid",
+                                 "\"ttl\" is a duration such as 90s, 15m, 8h or 30d")));
+    }
+    ttl = *parsed;
+  }
+  auto issued = tokens_.Create(*role, ttl, description->value_or(""));
+  if (!issued.ok()) {
+    return respond(Fail(issued.status()));
+  }
+  boost::json::object answer = TokenJson(issued->row);
+  // The only time the token is shown: it is stored by hash.
+  answer["token"] = std::string(issued->token.Reveal(SecretAccess::Grant()));
+  RecordChange(
+      ChangeEvent(request, *who, "create_admin_token", issued->row.id, "role " + issued->row.role),
+      Ok(201, answer), std::move(respond));
+}
+
+void AdminApi::DeleteToken(const http::Request& request, http::Responder respond) {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kManageTokens);
+  if (!who.ok()) {
+    return respond(Fail(who.status()));
+  }
+  std::string id(request.PathParam("id"));
+  auto deleted = store_.DeleteAdminToken(id);
+  if (!deleted.ok()) {
+    return respond(Fail(deleted.status()));
+  }
+  if (!*deleted) {
+    http::Response missing = Fail(
+        Status(ErrorCode::kInvalidRequest, "admin_token_unknown", "no admin token has this id"));
+    missing.status = 404;
+    return respond(std::move(missing));
+  }
+  RecordChange(ChangeEvent(request, *who, "delete_admin_token", id, ""),
+               Ok(200, boost::json::object{{"id", id}, {"deleted", true}}), std::move(respond));
+}
+
+http::Response AdminApi::ListSecrets(const http::Request& request) const {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kManageSecrets);
+  if (!who.ok()) {
+    return Fail(who.status());
+  }
+  auto infos = vault_.List();
+  if (!infos.ok()) {
+    return Fail(infos.status());
+  }
+  boost::json::array secrets;
+  for (const auto& info : *infos) {
+    secrets.push_back(boost::json::object{{"name", info.name},
+                                          {"version", info.version},
+                                          {"created_at", Rfc3339(info.created_at)},
+                                          {"updated_at", Rfc3339(info.updated_at)}});
+  }
+  return Ok(200, boost::json::object{{"secrets", std::move(secrets)}});
+}
+
+void AdminApi::PutSecret(const http::Request& request, http::Responder respond) {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kManageSecrets);
+  if (!who.ok()) {
+    return respond(Fail(who.status()));
+  }
+  std::string name(request.PathParam("name"));
+  // The body is the value itself, as bytes: no JSON escaping to get wrong, and nothing
+  // else in the request could be mistaken for it.
+  auto info = vault_.Put(name, Secret(request.body));
+  if (!info.ok()) {
+    return respond(Fail(info.status()));
+  }
+  RecordChange(
+      ChangeEvent(request, *who, "put_secret", name, "version " + std::to_string(info->version)),
+      Ok(200, boost::json::object{{"name", info->name}, {"version", info->version}}),
+      std::move(respond));
+}
+
+void AdminApi::DeleteSecret(const http::Request& request, http::Responder respond) {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kManageSecrets);
+  if (!who.ok()) {
+    return respond(Fail(who.status()));
+  }
+  std::string name(request.PathParam("name"));
+  if (Status s = vault_.Delete(name); !s.ok()) {
+    http::Response response = Fail(s);
+    if (s.reason() == "secret_not_found") {
+      response.status = 404;
+    }
+    return respond(std::move(response));
+  }
+  RecordChange(ChangeEvent(request, *who, "delete_secret", name, ""),
+               Ok(200, boost::json::object{{"name", name}, {"deleted", true}}), std::move(respond));
+}
+
+Result<jose::VerifiedJwt> AdminApi::VerifyOwnToken(std::string_view token) const {
+  std::shared_ptr<const jose::Jwks> keys = keys_();
+  return own_tokens_.Verify(token, *keys, clock_.Now());
+}
+
+http::Response AdminApi::Introspect(const http::Request& request) const {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kIntrospect);
+  if (!who.ok()) {
+    return Fail(who.status());
+  }
+  auto form = http::ParseForm(request.body);
+  if (!form.ok()) {
+    return Fail(form.status());
+  }
+  std::string token;
+  for (const auto& [key, value] : *form) {
+    if (key == "token") {
+      token = value;
+    }
+  }
+  if (token.empty()) {
+    return Fail(Status(ErrorCode::kInvalidRequest, "token_missing",
+                       "send the token to introspect as the form parameter token"));
+  }
+  // RFC 7662 §2.2: whatever is wrong with the token, the answer is just inactive.
+  boost::json::object inactive{{"active", false}};
+  auto jwt = VerifyOwnToken(token);
+  if (!jwt.ok() || !jwt->jwt_id() || kill_.IsRevoked(*jwt->jwt_id())) {
+    return Ok(200, inactive);
+  }
+  const boost::json::value* client = jwt->claims().if_contains("client_id");
+  if (client == nullptr || !client->is_string() ||
+      kill_.IsSuspended(std::string_view(client->get_string()))) {
+    return Ok(200, inactive);
+  }
+  boost::json::object active{{"active", true},
+                             {"iss", jwt->issuer()},
+                             {"sub", jwt->subject()},
+                             {"client_id", client->get_string()},
+                             {"jti", *jwt->jwt_id()},
+                             {"token_type", "Bearer"},
+                             {"exp", ToUnixSecondsFloor(jwt->expires_at())}};
+  boost::json::array aud;
+  for (const auto& a : jwt->audiences()) {
+    aud.push_back(boost::json::string(a));
+  }
+  active["aud"] = std::move(aud);
+  if (jwt->issued_at()) {
+    active["iat"] = ToUnixSecondsFloor(*jwt->issued_at());
+  }
+  if (const boost::json::value* scope = jwt->claims().if_contains("scope")) {
+    active["scope"] = *scope;
+  }
+  return Ok(200, active);
+}
+
+void AdminApi::RevokeToken(const http::Request& request, http::Responder respond) {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kRevoke);
+  if (!who.ok()) {
+    return respond(Fail(who.status()));
+  }
+  auto form = http::ParseForm(request.body);
+  if (!form.ok()) {
+    return respond(Fail(form.status()));
+  }
+  std::string token;
+  for (const auto& [key, value] : *form) {
+    if (key == "token") {
+      token = value;
+    }
+  }
+  if (token.empty()) {
+    return respond(Fail(Status(ErrorCode::kInvalidRequest, "token_missing",
+                               "send the token to revoke as the form parameter token")));
+  }
+  auto jwt = VerifyOwnToken(token);
+  if (!jwt.ok() || !jwt->jwt_id()) {
+    // RFC 7009 §2.2: an invalid or unknown token is answered 200 all the same.
+    return respond(Ok(200, boost::json::object{}));
+  }
+  Revoke(request, *who, *jwt->jwt_id(), jwt->expires_at(), "revoked at /oauth2/revoke",
+         std::move(respond));
+}
+
+}  // namespace signet::server

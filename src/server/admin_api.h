@@ -1,0 +1,90 @@
+// The admin API (/v1/...) and the OAuth token-management endpoints (RFC 7662
+// introspection, RFC 7009 revocation): what operators and resource servers call, as
+// opposed to the token endpoint that workloads call. docs/api.md documents every route;
+// a test checks that document against Routes().
+//
+// Every call needs an admin token (server/admin_auth.h) whose role allows it. Every
+// change (suspend, resume, revoke, admin token created or deleted, secret written or
+// deleted) is written to the store, then to the audit trail with the token id that made
+// it, and answered once its audit record is committed.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "audit/audit_log.h"
+#include "common/clock.h"
+#include "common/random.h"
+#include "http/server.h"
+#include "jose/jwk.h"
+#include "jose/jwt.h"
+#include "policy/kill_switch.h"
+#include "server/admin_auth.h"
+#include "store/secrets.h"
+#include "store/store.h"
+
+namespace signet::server {
+
+struct AdminApiOptions {
+  std::set<std::string> workloads;  // configured workload names
+  // The longest lifetime of a token Signet issues: a revocation by jti alone is kept
+  // this long, after which the token has expired anyway.
+  std::chrono::seconds max_token_lifetime{3600};
+  // How introspection and revocation recognise Signet's own tokens.
+  std::string issuer;
+  std::set<std::string> audiences;  // every destination's audience
+};
+
+class AdminApi {
+ public:
+  // The published keys, read per request (they change when keys rotate).
+  using KeysSource = std::function<std::shared_ptr<const jose::Jwks>()>;
+
+  AdminApi(AdminApiOptions options, AdminTokens& tokens, policy::KillSwitch& kill,
+           store::Store& store, store::SecretVault& vault, audit::AuditLog& audit, KeysSource keys,
+           const Clock& clock, Random& random);
+
+  void AddRoutes(http::Router& router);
+
+ private:
+  // Answers through `respond` once `event` is committed: `ok` on success, an error
+  // saying the change was made but not recorded otherwise.
+  void RecordChange(audit::Event event, http::Response ok, http::Responder respond);
+  audit::Event ChangeEvent(const http::Request& request, const Principal& who, std::string action,
+                           std::string target, std::string detail) const;
+  // Verifies one of Signet's own access tokens (signature, iss, aud, exp, typ).
+  Result<jose::VerifiedJwt> VerifyOwnToken(std::string_view token) const;
+  void Revoke(const http::Request& request, const Principal& who, std::string jti,
+              SystemTime expires_at, std::string reason, http::Responder respond);
+
+  http::Response Whoami(const http::Request& request) const;
+  http::Response ListWorkloads(const http::Request& request) const;
+  void Suspend(const http::Request& request, http::Responder respond);
+  void Resume(const http::Request& request, http::Responder respond);
+  void RevokeByJti(const http::Request& request, http::Responder respond);
+  http::Response ListAudit(const http::Request& request) const;
+  http::Response ListTokens(const http::Request& request) const;
+  void CreateToken(const http::Request& request, http::Responder respond);
+  void DeleteToken(const http::Request& request, http::Responder respond);
+  http::Response ListSecrets(const http::Request& request) const;
+  void PutSecret(const http::Request& request, http::Responder respond);
+  void DeleteSecret(const http::Request& request, http::Responder respond);
+  http::Response Introspect(const http::Request& request) const;
+  void RevokeToken(const http::Request& request, http::Responder respond);
+
+  const AdminApiOptions options_;
+  AdminTokens& tokens_;
+  policy::KillSwitch& kill_;
+  store::Store& store_;
+  store::SecretVault& vault_;
+  audit::AuditLog& audit_;
+  KeysSource keys_;
+  jose::JwtVerifier own_tokens_;
+  const Clock& clock_;
+  Random& random_;
+};
+
+}  // namespace signet::server
