@@ -1,9 +1,9 @@
 // The SQLite Store: one database file in WAL mode.
 //
 // One connection guarded by one mutex serves every thread. That is enough for now: the
-// audit writer batches its rows (group commit), and signing keys are read once at
-// start-up. A reader pool (WAL allows readers beside the writer) can come when the
-// admin API reads the trail while requests write it.
+// audit writer batches its rows (group commit), and signing keys are read at start-up
+// and then only by the periodic rotation check. A reader pool (WAL allows readers beside the
+// writer) can come when the admin API reads the trail while requests write it.
 //
 // Checkpoints (copying the WAL back into the database file, with an fsync of each even
 // under synchronous=NORMAL) run on a second connection in a thread of their own. SQLite's
@@ -84,6 +84,14 @@ CREATE TABLE store_meta (
   key TEXT PRIMARY KEY NOT NULL,
   value BLOB NOT NULL
 );
+)sql",
+    // 4: the signing-key lifecycle (store/key_ring.h). Keys stored before it are active
+    // from their creation and not retired: 0 is "not set".
+    R"sql(
+ALTER TABLE signing_keys ADD COLUMN activates_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE signing_keys ADD COLUMN retires_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE signing_keys ADD COLUMN unpublish_at INTEGER NOT NULL DEFAULT 0;
+UPDATE signing_keys SET activates_at = created_at;
 )sql",
 };
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
@@ -373,6 +381,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<SigningKeyRow>> ListSigningKeys() override;
   Status InsertSigningKey(const SigningKeyRow& row) override;
+  Status ChangeSigningKeys(const SigningKeyChange& change) override;
   Status AppendAudit(const std::vector<AuditRow>& rows) override;
   Result<std::optional<AuditRow>> LastAudit() override;
   Result<std::vector<AuditRow>> ListAudit(int64_t after_seq, size_t limit) override;
@@ -401,8 +410,11 @@ class SqliteStore final : public Store {
   }
   Status PrepareAll();
   Result<std::optional<AuditRow>> LastAuditLocked();
+  Result<std::vector<SigningKeyRow>> ListSigningKeysLocked();
   Status AppendAuditLocked(const std::vector<AuditRow>& rows);
   Status RewrapAllLocked(const MasterKeyRewrap& rewrap);
+  Status InsertSigningKeyLocked(const SigningKeyRow& row);
+  Status ChangeSigningKeysLocked(const SigningKeyChange& change);
   // Runs `body` (returning Status) between BEGIN IMMEDIATE and COMMIT, rolling back when
   // it or the commit fails. IMMEDIATE takes the write lock first, so what `body` reads
   // cannot change before it writes.
@@ -423,7 +435,8 @@ class SqliteStore final : public Store {
       rollback_, insert_admin_token_, find_admin_token_, list_admin_tokens_, delete_admin_token_,
       put_suspension_, delete_suspension_, list_suspensions_, put_revocation_, list_revocations_,
       insert_secret_, replace_secret_, get_secret_, list_secrets_, delete_secret_, get_meta_,
-      put_meta_, insert_meta_, rewrap_key_, rewrap_secret_, count_keys_, count_secrets_;
+      put_meta_, insert_meta_, rewrap_key_, rewrap_secret_, count_keys_, count_secrets_,
+      schedule_key_, delete_key_;
   // Declared after db_: stopped before the writer connection closes.
   Checkpointer checkpointer_;
 };
@@ -448,11 +461,13 @@ Status SqliteStore::PrepareAll() {
     std::string_view sql;
   } statements[] = {
       {&list_keys_,
-       "SELECT kid, algorithm, sealed_private_key, created_at FROM signing_keys "
-       "ORDER BY created_at, rowid"},
+       "SELECT kid, algorithm, sealed_private_key, created_at, activates_at, retires_at, "
+       "unpublish_at FROM signing_keys ORDER BY created_at, rowid"},
       {&insert_key_,
-       "INSERT INTO signing_keys (kid, algorithm, sealed_private_key, created_at) "
-       "VALUES (?1, ?2, ?3, ?4)"},
+       "INSERT INTO signing_keys (kid, algorithm, sealed_private_key, created_at, activates_at, "
+       "retires_at, unpublish_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+      {&schedule_key_, "UPDATE signing_keys SET retires_at = ?2, unpublish_at = ?3 WHERE kid = ?1"},
+      {&delete_key_, "DELETE FROM signing_keys WHERE kid = ?1"},
       {&last_audit_, "SELECT seq, record, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT 1"},
       {&list_audit_,
        "SELECT seq, record, prev_hash, hash FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2"},
@@ -509,23 +524,84 @@ Status SqliteStore::PrepareAll() {
 
 Result<std::vector<SigningKeyRow>> SqliteStore::ListSigningKeys() {
   std::lock_guard lock(mu_);
+  return ListSigningKeysLocked();
+}
+
+Result<std::vector<SigningKeyRow>> SqliteStore::ListSigningKeysLocked() {
   Use use(db_.get(), list_keys_.get());
   return Collect<SigningKeyRow>(
       use,
       [](const Use& u) {
-        return SigningKeyRow{u.Bytes(0), u.Bytes(1), u.Bytes(2), u.Int(3)};
+        return SigningKeyRow{u.Bytes(0), u.Bytes(1), u.Bytes(2), u.Int(3),
+                             u.Int(4),   u.Int(5),   u.Int(6)};
       },
       "list signing keys");
 }
 
 Status SqliteStore::InsertSigningKey(const SigningKeyRow& row) {
   std::lock_guard lock(mu_);
+  return InsertSigningKeyLocked(row);
+}
+
+Status SqliteStore::InsertSigningKeyLocked(const SigningKeyRow& row) {
   return Use(db_.get(), insert_key_.get())
       .Bind(1, row.kid)
       .Bind(2, row.algorithm)
       .BindBlob(3, row.sealed_private_key)
       .Bind(4, row.created_at)
+      .Bind(5, row.activates_at)
+      .Bind(6, row.retires_at)
+      .Bind(7, row.unpublish_at)
       .Run("insert signing key");
+}
+
+Status SqliteStore::ChangeSigningKeys(const SigningKeyChange& change) {
+  std::lock_guard lock(mu_);
+  // IMMEDIATE takes the write lock before the kids are compared, so no other connection
+  // can change the keys between the check and the writes.
+  return InTransaction("signing key change", [&] { return ChangeSigningKeysLocked(change); });
+}
+
+Status SqliteStore::ChangeSigningKeysLocked(const SigningKeyChange& change) {
+  auto conflict = [](std::string what) {
+    return Status(ErrorCode::kServerError, "signing_key_conflict",
+                  "the signing keys changed since this change was planned (" + what +
+                      "); nothing was changed");
+  };
+  SIGNET_ASSIGN_OR_RETURN(std::vector<SigningKeyRow> stored, ListSigningKeysLocked());
+  std::vector<std::string> stored_kids;
+  for (const SigningKeyRow& row : stored) {
+    stored_kids.push_back(row.kid);
+  }
+  std::vector<std::string> expected = change.expected_kids;
+  std::sort(stored_kids.begin(), stored_kids.end());
+  std::sort(expected.begin(), expected.end());
+  if (stored_kids != expected) {
+    return conflict("the store holds " + std::to_string(stored_kids.size()) +
+                    " signing keys, the change expected " + std::to_string(expected.size()));
+  }
+  for (const SigningKeyRow& row : change.inserts) {
+    SIGNET_RETURN_IF_ERROR(InsertSigningKeyLocked(row));
+  }
+  for (const SigningKeySchedule& schedule : change.schedules) {
+    SIGNET_RETURN_IF_ERROR(Use(db_.get(), schedule_key_.get())
+                               .Bind(1, schedule.kid)
+                               .Bind(2, schedule.retires_at)
+                               .Bind(3, schedule.unpublish_at)
+                               .Run("schedule signing key"));
+    if (sqlite3_changes(db_.get()) != 1) {
+      return conflict("signing key " + schedule.kid + " is not stored");
+    }
+  }
+  for (const std::string& kid : change.deletes) {
+    Use use(db_.get(), delete_key_.get());
+    use.Bind(1, kid);
+    SIGNET_ASSIGN_OR_RETURN(bool deleted, RunDelete(use, "delete signing key"));
+    if (!deleted) {
+      return conflict("signing key " + kid + " is not stored");
+    }
+  }
+  return Status::Ok();
 }
 
 Status SqliteStore::AppendAudit(const std::vector<AuditRow>& rows) {

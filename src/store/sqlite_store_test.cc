@@ -36,6 +36,21 @@ void ExecSql(const std::string& path, const std::string& sql) {
   sqlite3_close(db);
 }
 
+// Takes signing_keys back to its schema-1 form (before the lifecycle columns of schema 4),
+// keeping its rows. Rebuilt rather than altered: old SQLite cannot drop a column.
+constexpr char kSigningKeysBeforeSchema4[] = R"sql(
+CREATE TABLE old_keys AS SELECT kid, algorithm, sealed_private_key, created_at FROM signing_keys;
+DROP TABLE signing_keys;
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY NOT NULL,
+  algorithm TEXT NOT NULL,
+  sealed_private_key BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+INSERT INTO signing_keys SELECT * FROM old_keys;
+DROP TABLE old_keys;
+)sql";
+
 class SqliteStoreTest : public ::testing::Test {
  protected:
   std::unique_ptr<Store> Open(SqliteOptions options = {}) {
@@ -285,9 +300,10 @@ TEST_F(SqliteStoreTest, SchemaOneIsMigratedInPlace) {
     ASSERT_NE(store, nullptr);
     ASSERT_THAT(store->AppendAudit(Chain(1, 3, std::string(kGenesisHash))), IsOk());
   }
-  ExecSql(path_,
-          "DROP TABLE admin_tokens; DROP TABLE suspensions; DROP TABLE revocations; "
-          "DROP TABLE secrets; DROP TABLE store_meta; UPDATE schema_version SET version = 1");
+  ExecSql(path_, std::string(kSigningKeysBeforeSchema4) +
+                     "DROP TABLE admin_tokens; DROP TABLE suspensions; DROP TABLE revocations; "
+                     "DROP TABLE secrets; DROP TABLE store_meta; "
+                     "UPDATE schema_version SET version = 1");
   auto store = Open();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(AuditCount(*store), 3);
@@ -305,8 +321,9 @@ TEST_F(SqliteStoreTest, SchemaTwoIsMigratedInPlace) {
                 IsOk());
     ASSERT_THAT(store->AppendAudit(Chain(1, 2, std::string(kGenesisHash))), IsOk());
   }
-  ExecSql(path_,
-          "DROP TABLE secrets; DROP TABLE store_meta; UPDATE schema_version SET version = 2");
+  ExecSql(path_, std::string(kSigningKeysBeforeSchema4) +
+                     "DROP TABLE secrets; DROP TABLE store_meta; "
+                     "UPDATE schema_version SET version = 2");
   auto store = Open();
   ASSERT_NE(store, nullptr);
   auto keys = store->ListSigningKeys();
@@ -405,13 +422,116 @@ TEST_F(SqliteStoreTest, MetaIsPutReplacedAndInsertedOnlyWhenAbsent) {
   EXPECT_EQ(**value, "replaced");
 }
 
+// A database made by the third schema gains the signing-key lifecycle: its keys are
+// active from their creation, with no retirement.
+TEST_F(SqliteStoreTest, SchemaThreeIsMigratedInPlace) {
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_THAT(store->InsertSigningKey({"kid-1", "ES256", "sealed-1", 10}), IsOk());
+    ASSERT_THAT(store->InsertSigningKey({"kid-2", "EdDSA", "sealed-2", 20}), IsOk());
+    ASSERT_THAT(store->PutMeta("m", "v"), IsOk());
+  }
+  ExecSql(path_, std::string(kSigningKeysBeforeSchema4) + "UPDATE schema_version SET version = 3");
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto keys = store->ListSigningKeys();
+  ASSERT_THAT(keys, IsOk());
+  ASSERT_EQ(keys->size(), 2u);
+  for (const SigningKeyRow& row : *keys) {
+    EXPECT_EQ(row.activates_at, row.created_at) << row.kid;
+    EXPECT_EQ(row.retires_at, 0) << row.kid;
+    EXPECT_EQ(row.unpublish_at, 0) << row.kid;
+  }
+  EXPECT_EQ((*keys)[1].sealed_private_key, "sealed-2");
+  EXPECT_EQ((*keys)[1].created_at, 20);
+  auto meta = store->GetMeta("m");
+  ASSERT_THAT(meta, IsOk());
+  EXPECT_EQ(meta->value_or(""), "v");
+  store.reset();
+  store = Open();  // at the current version: nothing migrates twice
+  ASSERT_NE(store, nullptr);
+}
+
+TEST_F(SqliteStoreTest, SigningKeyLifecycleColumnsRoundTrip) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->InsertSigningKey({"kid-1", "ES256", "x", 10, 11, 12, 13}), IsOk());
+  auto keys = store->ListSigningKeys();
+  ASSERT_THAT(keys, IsOk());
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].activates_at, 11);
+  EXPECT_EQ((*keys)[0].retires_at, 12);
+  EXPECT_EQ((*keys)[0].unpublish_at, 13);
+}
+
+TEST_F(SqliteStoreTest, ChangeSigningKeysInsertsSchedulesAndDeletesTogether) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->InsertSigningKey({"old", "ES256", "o", 10, 10}), IsOk());
+  ASSERT_THAT(store->InsertSigningKey({"cur", "ES256", "c", 20, 20}), IsOk());
+  SigningKeyChange change;
+  change.expected_kids = {"cur", "old"};  // any order
+  change.inserts = {{"next", "ES256", "n", 30, 100}};
+  change.schedules = {{"cur", 100, 200}};
+  change.deletes = {"old"};
+  ASSERT_THAT(store->ChangeSigningKeys(change), IsOk());
+  auto keys = store->ListSigningKeys();
+  ASSERT_THAT(keys, IsOk());
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].kid, "cur");
+  EXPECT_EQ((*keys)[0].retires_at, 100);
+  EXPECT_EQ((*keys)[0].unpublish_at, 200);
+  EXPECT_EQ((*keys)[1].kid, "next");
+  EXPECT_EQ((*keys)[1].activates_at, 100);
+  EXPECT_EQ((*keys)[1].sealed_private_key, "n");
+}
+
+// A change planned from keys that are no longer the stored ones writes nothing: the
+// compare-and-set that keeps two replicas from both rotating.
+TEST_F(SqliteStoreTest, ChangeSigningKeysPlannedFromOtherKeysChangesNothing) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->InsertSigningKey({"cur", "ES256", "c", 20, 20}), IsOk());
+  std::vector<SigningKeyChange> stale(5);
+  stale[0].expected_kids = {};               // a key was added since
+  stale[1].expected_kids = {"cur", "gone"};  // a key was deleted since
+  stale[2].expected_kids = {"cur", "cur"};   // a duplicate
+  stale[3].expected_kids = {"cur"};          // right kids, but a schedule names no key
+  stale[3].schedules = {{"absent", 1, 2}};
+  stale[4].expected_kids = {"cur"};  // right kids, but a delete names no key
+  stale[4].deletes = {"absent"};
+  for (size_t i = 0; i < stale.size(); ++i) {
+    stale[i].inserts = {{"pending-" + std::to_string(i), "ES256", "secret-bytes", 30, 100}};
+    if (i < 3) {
+      stale[i].schedules = {{"cur", 100, 200}};
+    }
+    Status s = store->ChangeSigningKeys(stale[i]);
+    EXPECT_THAT(s, FailsWithCode(ErrorCode::kServerError, "signing_key_conflict")) << i;
+    EXPECT_EQ(s.message().find("secret-bytes"), std::string::npos) << i;
+    auto keys = store->ListSigningKeys();
+    ASSERT_THAT(keys, IsOk());
+    ASSERT_EQ(keys->size(), 1u) << i;
+    EXPECT_EQ((*keys)[0].retires_at, 0) << i;
+  }
+  // An inserted kid that exists already fails like InsertSigningKey, and rolls back.
+  SigningKeyChange duplicate;
+  duplicate.expected_kids = {"cur"};
+  duplicate.schedules = {{"cur", 100, 200}};
+  duplicate.inserts = {{"cur", "ES256", "x", 30, 100}};
+  EXPECT_THAT(store->ChangeSigningKeys(duplicate), FailsWith("store_failed"));
+  auto keys = store->ListSigningKeys();
+  ASSERT_THAT(keys, IsOk());
+  EXPECT_EQ((*keys)[0].retires_at, 0);
+}
+
 class RewrapTest : public SqliteStoreTest {
  protected:
   void SetUp() override {
     store_ = Open();
     ASSERT_NE(store_, nullptr);
     ASSERT_THAT(store_->InsertSigningKey({"kid-1", "ES256", "old-k1", 10}), IsOk());
-    ASSERT_THAT(store_->InsertSigningKey({"kid-2", "EdDSA", "old-k2", 20}), IsOk());
+    ASSERT_THAT(store_->InsertSigningKey({"kid-2", "EdDSA", "old-k2", 20, 25, 30, 40}), IsOk());
     ASSERT_THAT(store_->PutSecret({"s1", 1, "old-d1", "value-1", 30, 30}), IsOk());
     ASSERT_THAT(store_->PutSecret({"s2", 1, "old-d2", "value-2", 40, 40}), IsOk());
     ASSERT_THAT(store_->PutSecret({"s2", 2, "old-d2b", "value-2b", 0, 50}), IsOk());
@@ -458,6 +578,9 @@ TEST_F(RewrapTest, ReplacesEverySealedColumnAndNothingElse) {
   ASSERT_THAT(keys, IsOk());
   EXPECT_EQ((*keys)[1].algorithm, "EdDSA");
   EXPECT_EQ((*keys)[1].created_at, 20);
+  EXPECT_EQ((*keys)[1].activates_at, 25);  // the lifecycle is kept
+  EXPECT_EQ((*keys)[1].retires_at, 30);
+  EXPECT_EQ((*keys)[1].unpublish_at, 40);
   auto s2 = store_->GetSecret("s2");
   ASSERT_THAT(s2, IsOk());
   EXPECT_EQ((*s2)->version, 2);

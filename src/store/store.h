@@ -9,7 +9,8 @@
 // Errors: server_error with reason store_unavailable (the database cannot be opened or
 // reached) or store_failed (a statement failed), carrying the database's message and
 // never row contents; AppendAudit adds audit_chain_conflict, PutSecret
-// secret_version_conflict and RewrapAll rewrap_conflict.
+// secret_version_conflict, RewrapAll rewrap_conflict and ChangeSigningKeys
+// signing_key_conflict.
 //
 // Thread safety: every implementation is safe for concurrent use.
 #pragma once
@@ -26,11 +27,34 @@
 
 namespace signet::store {
 
+// One of signetd's signing keys and its lifecycle (store/key_ring.h). Times are unix
+// seconds; 0 means "not set". A key is published (in the JWKS) from insertion until
+// unpublish_at, and signs from activates_at until retires_at.
 struct SigningKeyRow {
   std::string kid;
   std::string algorithm;           // JWS name, "ES256"
   std::string sealed_private_key;  // AeadSeal(master key, PKCS#8 PEM, aad = kid)
   int64_t created_at = 0;          // unix seconds
+  int64_t activates_at = 0;        // starts signing (schema 4 sets created_at for older rows)
+  int64_t retires_at = 0;          // stops signing: when the next key activates; 0: not set
+  int64_t unpublish_at = 0;        // leaves the JWKS; 0: not set
+};
+
+// New retirement times for a stored signing key.
+struct SigningKeySchedule {
+  std::string kid;
+  int64_t retires_at = 0;
+  int64_t unpublish_at = 0;
+};
+
+// A change to the signing keys, applied by Store::ChangeSigningKeys in one transaction
+// only when the stored kids are still exactly `expected_kids` (compare and set): two
+// processes that plan a change from the same keys cannot both apply it.
+struct SigningKeyChange {
+  std::vector<std::string> expected_kids;  // the kids the change was planned from
+  std::vector<SigningKeyRow> inserts;
+  std::vector<SigningKeySchedule> schedules;  // of stored keys or of `inserts`
+  std::vector<std::string> deletes;
 };
 
 struct AuditRow {
@@ -113,6 +137,12 @@ class Store {
   virtual Result<std::vector<SigningKeyRow>> ListSigningKeys() = 0;
   // Adds a key; a kid that exists already is store_failed.
   virtual Status InsertSigningKey(const SigningKeyRow& row) = 0;
+  // Applies `change` in one transaction (all or nothing): inserts, then schedules, then
+  // deletes. When the stored kids are not exactly change.expected_kids (in any order),
+  // nothing is written and the reason is signing_key_conflict (another process changed
+  // the keys since the change was planned: re-read and plan again). A schedule or delete
+  // naming no key after the inserts is signing_key_conflict too.
+  virtual Status ChangeSigningKeys(const SigningKeyChange& change) = 0;
 
   // Appends `rows` in one transaction: all of them or none. Each row must continue the
   // stored chain: seq one more than the previous row's and prev_hash equal to its hash
@@ -163,10 +193,10 @@ class Store {
   virtual Result<bool> InsertMetaIfAbsent(std::string_view key, std::string_view value) = 0;
 
   // Replaces, in one transaction (all or nothing), every signing key's
-  // sealed_private_key, every secret's sealed_data_key and the given meta entries. When
-  // the rewrap does not name exactly the stored signing keys and secrets (at their
-  // stored versions), nothing is written and the reason is rewrap_conflict: a key or
-  // secret was added, replaced or deleted since the rewrap was computed.
+  // sealed_private_key (the other columns, such as the lifecycle times, are kept), every secret's
+  // sealed_data_key and the given meta entries. When the rewrap does not name exactly the stored
+  // signing keys and secrets (at their stored versions), nothing is written and the reason is
+  // rewrap_conflict: a key or secret was added, replaced or deleted since the rewrap was computed.
   virtual Status RewrapAll(const MasterKeyRewrap& rewrap) = 0;
 };
 

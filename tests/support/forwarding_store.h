@@ -17,6 +17,9 @@ class ForwardingStore : public store::Store {
   Status InsertSigningKey(const store::SigningKeyRow& row) override {
     return base_.InsertSigningKey(row);
   }
+  Status ChangeSigningKeys(const store::SigningKeyChange& change) override {
+    return base_.ChangeSigningKeys(change);
+  }
   Status AppendAudit(const std::vector<store::AuditRow>& rows) override {
     return base_.AppendAudit(rows);
   }
