@@ -6,10 +6,12 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/admin_commands.h"
 #include "cli/audit_commands.h"
 #include "cli/dev_idp.h"
 #include "common/clock.h"
 #include "common/random.h"
+#include "http/client.h"
 #include "http/server.h"
 #include "server/config.h"
 
@@ -56,10 +58,40 @@ int RunDevIdp(const std::string& listen, const std::string& issuer, const std::s
   return 0;
 }
 
+// The admin API's location and token, shared by every command that calls it.
+struct ConnectionFlags {
+  std::string server;
+  std::string token_file;
+
+  void AddTo(CLI::App* command) {
+    command->add_option("--server", server,
+                        "signetd's URL (default $SIGNET_SERVER, else http://127.0.0.1:8080)");
+    command->add_option("--token-file", token_file,
+                        "file holding an admin token (default $SIGNET_ADMIN_TOKEN, else "
+                        "$SIGNET_ADMIN_TOKEN_FILE, else ./data/admin.token)");
+  }
+};
+
+// Runs `command` with an AdminCommands connected as `flags` say.
+template <typename Command>
+int WithAdmin(const ConnectionFlags& flags, Command command) {
+  auto connection = signet::cli::ResolveAdminConnection(flags.server, flags.token_file);
+  if (!connection.ok()) {
+    std::cerr << "signet: " << connection.status().message() << "\n";
+    return 2;
+  }
+  auto client = signet::http::MakeHttpClient({});
+  signet::cli::AdminCommands admin(std::move(connection).value(), *client, std::cout, std::cerr);
+  return command(admin);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"signet: the Signet command-line tool (audit trail, development issuer)."};
+  CLI::App app{
+      "signet: the Signet command-line tool: suspend and resume workloads, revoke tokens, "
+      "manage admin tokens and vaulted secrets (through signetd's admin API), read and "
+      "verify the audit trail, run a development issuer. See docs/cli.md."};
   app.require_subcommand(1);
 
   CLI::App* dev = app.add_subcommand("dev", "tools for local development");
@@ -94,8 +126,115 @@ int main(int argc, char** argv) {
       "verify", "check the whole hash chain (exit 0 intact, 1 broken, 2 unreadable)");
   verify->add_option("--data-dir", verify_dir, "signetd's data directory")->capture_default_str();
 
+  ConnectionFlags connection;
+  // signet admin token create|list|delete
+  CLI::App* admin = app.add_subcommand("admin", "manage admin API tokens");
+  admin->require_subcommand(1);
+  CLI::App* token = admin->add_subcommand("token", "admin tokens (role admin required)");
+  token->require_subcommand(1);
+  std::string role;
+  std::string ttl = "24h";
+  std::string description;
+  CLI::App* token_create = token->add_subcommand(
+      "create", "create a token; it is printed once, on stdout, and stored only as a hash");
+  token_create->add_option("--role", role, "admin | operator | auditor")
+      ->required()
+      ->check(CLI::IsMember({"admin", "operator", "auditor"}));
+  token_create->add_option("--ttl", ttl, "lifetime: 90s, 15m, 8h, 30d (at most 365d)")
+      ->capture_default_str();
+  token_create->add_option("--description", description, "what the token is for");
+  CLI::App* token_list = token->add_subcommand("list", "list tokens (never their secrets)");
+  std::string token_id;
+  CLI::App* token_delete = token->add_subcommand("delete", "delete a token by id");
+  token_delete->add_option("ID", token_id, "the token's id")->required();
+  for (CLI::App* command : {token_create, token_list, token_delete}) {
+    connection.AddTo(command);
+  }
+
+  // signet workloads | suspend workload | resume workload | revoke
+  CLI::App* workloads = app.add_subcommand("workloads", "list workloads and whether suspended");
+  connection.AddTo(workloads);
+  std::string workload;
+  std::string reason;
+  CLI::App* suspend = app.add_subcommand(
+      "suspend", "cut a workload off everywhere: exchanges refused, its tokens inactive");
+  suspend->require_subcommand(1);
+  CLI::App* suspend_workload = suspend->add_subcommand("workload", "suspend a workload");
+  suspend_workload->add_option("NAME", workload, "the workload")->required();
+  suspend_workload->add_option("--reason", reason, "why (goes into the audit trail)")->required();
+  CLI::App* resume = app.add_subcommand("resume", "undo a suspension");
+  resume->require_subcommand(1);
+  CLI::App* resume_workload = resume->add_subcommand("workload", "resume a workload");
+  resume_workload->add_option("NAME", workload, "the workload")->required();
+  resume_workload->add_option("--reason", reason, "why (goes into the audit trail)");
+  std::string jti;
+  CLI::App* revoke = app.add_subcommand("revoke", "revoke one issued token by its jti");
+  revoke->add_option("--jti", jti, "the token's jti (see signet audit list)")->required();
+  revoke->add_option("--reason", reason, "why (goes into the audit trail)")->required();
+  for (CLI::App* command : {suspend_workload, resume_workload, revoke}) {
+    connection.AddTo(command);
+  }
+
+  // signet secret put|list|delete|rotate-master
+  CLI::App* secret = app.add_subcommand(
+      "secret", "the secrets vault: values go in and are only ever read by signetd itself");
+  secret->require_subcommand(1);
+  std::string secret_name;
+  std::string secret_file;
+  CLI::App* secret_put =
+      secret->add_subcommand("put", "store a secret (a new version if it exists) from stdin");
+  secret_put->add_option("NAME", secret_name, "[a-z0-9._-], up to 128 characters")->required();
+  secret_put->add_option("--from-file", secret_file, "read the value from this file");
+  CLI::App* secret_list = secret->add_subcommand("list", "names and versions, never values");
+  CLI::App* secret_delete = secret->add_subcommand("delete", "delete a secret");
+  secret_delete->add_option("NAME", secret_name, "the secret")->required();
+  for (CLI::App* command : {secret_put, secret_list, secret_delete}) {
+    connection.AddTo(command);
+  }
+  std::string rotate_dir = "./data";
+  CLI::App* rotate_master = secret->add_subcommand(
+      "rotate-master",
+      "make a new master key and re-seal every signing key and secret under it, in one "
+      "transaction; stop signetd first");
+  rotate_master->add_option("--data-dir", rotate_dir, "signetd's data directory")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
 
+  if (token_create->parsed()) {
+    return WithAdmin(connection, [&](auto& a) { return a.CreateToken(role, ttl, description); });
+  }
+  if (token_list->parsed()) {
+    return WithAdmin(connection, [](auto& a) { return a.ListTokens(); });
+  }
+  if (token_delete->parsed()) {
+    return WithAdmin(connection, [&](auto& a) { return a.DeleteToken(token_id); });
+  }
+  if (workloads->parsed()) {
+    return WithAdmin(connection, [](auto& a) { return a.ListWorkloads(); });
+  }
+  if (suspend_workload->parsed()) {
+    return WithAdmin(connection, [&](auto& a) { return a.Suspend(workload, reason); });
+  }
+  if (resume_workload->parsed()) {
+    return WithAdmin(connection, [&](auto& a) { return a.Resume(workload, reason); });
+  }
+  if (revoke->parsed()) {
+    return WithAdmin(connection, [&](auto& a) { return a.Revoke(jti, reason); });
+  }
+  if (secret_put->parsed()) {
+    return WithAdmin(connection,
+                     [&](auto& a) { return a.PutSecret(secret_name, secret_file, std::cin); });
+  }
+  if (secret_list->parsed()) {
+    return WithAdmin(connection, [](auto& a) { return a.ListSecrets(); });
+  }
+  if (secret_delete->parsed()) {
+    return WithAdmin(connection, [&](auto& a) { return a.DeleteSecret(secret_name); });
+  }
+  if (rotate_master->parsed()) {
+    return signet::cli::RotateMasterKey(rotate_dir, std::cout, std::cerr);
+  }
   if (idp->parsed()) {
     return RunDevIdp(listen, issuer, ready_file);
   }

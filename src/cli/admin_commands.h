@@ -1,0 +1,66 @@
+// The CLI's admin commands: `signet admin token ...`, `signet suspend|resume workload`,
+// `signet revoke`, `signet workloads`, `signet secret ...`. Each is one call to signetd's
+// admin API (docs/api.md) with an admin token, printed for a human; errors print the
+// server's error_description. `signet secret rotate-master` works on the data directory
+// instead, with signetd stopped.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "common/secret.h"
+#include "common/status.h"
+#include "http/client.h"
+
+namespace signet::cli {
+
+// Where the admin API is and the token to call it with.
+struct AdminConnection {
+  std::string server;  // "http://127.0.0.1:8080"
+  Secret token;
+};
+
+// The server: `server_flag`, else $SIGNET_SERVER, else http://127.0.0.1:8080. The token:
+// the file `token_file_flag`, else $SIGNET_ADMIN_TOKEN, else the file
+// $SIGNET_ADMIN_TOKEN_FILE, else ./data/admin.token (the bootstrap token of a signetd
+// started in this directory). invalid_request admin_token_missing says which were tried.
+Result<AdminConnection> ResolveAdminConnection(const std::string& server_flag,
+                                               const std::string& token_file_flag);
+
+class AdminCommands {
+ public:
+  AdminCommands(AdminConnection connection, http::HttpClient& client, std::ostream& out,
+                std::ostream& err);
+
+  // Each returns the exit status: 0 done, 1 refused or failed (message on `err`).
+  int CreateToken(const std::string& role, const std::string& ttl, const std::string& description);
+  int ListTokens();
+  int DeleteToken(const std::string& id);
+  int ListWorkloads();
+  int Suspend(const std::string& workload, const std::string& reason);
+  int Resume(const std::string& workload, const std::string& reason);
+  int Revoke(const std::string& jti, const std::string& reason);
+  // The value from `file`, or stdin when `file` is empty or "-"; a trailing newline is
+  // kept, as the bytes are the secret.
+  int PutSecret(const std::string& name, const std::string& file, std::istream& in);
+  int ListSecrets();
+  int DeleteSecret(const std::string& name);
+
+ private:
+  // The answer's JSON object, or nullopt after printing the error.
+  std::optional<std::string> Call(const std::string& method, const std::string& path,
+                                  std::string body, const std::string& content_type);
+
+  AdminConnection connection_;
+  http::HttpClient& client_;
+  std::ostream& out_;
+  std::ostream& err_;
+};
+
+// `signet secret rotate-master`: a new master key for the data directory, every sealed
+// key re-sealed in one transaction (store/master_key.h, RotateMasterKeyFile). signetd
+// must be stopped: a running one keeps the old key in memory.
+int RotateMasterKey(const std::string& data_dir, std::ostream& out, std::ostream& err);
+
+}  // namespace signet::cli
