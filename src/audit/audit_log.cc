@@ -27,6 +27,17 @@ AuditLog::AuditLog(store::Store& store, Options options, int64_t head_seq, std::
       options_(options),
       head_seq_(head_seq),
       head_hash_(std::move(head_hash)),
+      commits_ok_(options.metrics ? &options.metrics->GetCounter("signet_audit_commits_total",
+                                                                 "Audit trail transactions.",
+                                                                 {{"outcome", "ok"}})
+                                  : nullptr),
+      commits_failed_(options.metrics ? &options.metrics->GetCounter("signet_audit_commits_total",
+                                                                     "Audit trail transactions.",
+                                                                     {{"outcome", "error"}})
+                                      : nullptr),
+      records_(options.metrics ? &options.metrics->GetCounter("signet_audit_records_total",
+                                                              "Audit records committed.")
+                               : nullptr),
       writer_([this] { WriterLoop(); }) {}
 
 AuditLog::~AuditLog() {
@@ -115,6 +126,12 @@ void AuditLog::Commit(std::vector<Pending>& batch) {
       head_hash_ = std::move(prev);
     } else {
       reread_head_ = true;
+    }
+  }
+  if (Counter* outcome = status.ok() ? commits_ok_ : commits_failed_) {
+    outcome->Increment();
+    if (status.ok()) {
+      records_->Increment(batch.size());
     }
   }
   for (Pending& pending : batch) {

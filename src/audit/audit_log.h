@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "audit/event.h"
+#include "common/metrics.h"
 #include "common/status.h"
 #include "store/store.h"
 
@@ -37,6 +38,9 @@ namespace signet::audit {
 struct AuditLogOptions {
   // The most events one transaction holds. Must be at least 1.
   size_t max_batch = 256;
+  // When set (and outliving the log): signet_audit_commits_total{outcome} and
+  // signet_audit_records_total count transactions and the records they held.
+  MetricsRegistry* metrics = nullptr;
 };
 
 class AuditLog {
@@ -84,6 +88,10 @@ class AuditLog {
   int64_t head_seq_;
   std::string head_hash_;
   bool reread_head_ = false;  // after a failed commit
+
+  Counter* commits_ok_ = nullptr;
+  Counter* commits_failed_ = nullptr;
+  Counter* records_ = nullptr;
 
   std::thread writer_;  // last: starts once every member above exists
 };

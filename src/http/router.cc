@@ -122,6 +122,27 @@ void Router::AddAsync(std::string method, std::string path, AsyncHandler handler
 }
 
 void Router::Dispatch(const Request& request, Responder respond) const {
+  if (metrics_ != nullptr) {
+    // The route's pattern, not the request's path: a label from a fixed set.
+    std::vector<std::pair<std::string, std::string>> unused;
+    std::string route = "unmatched";
+    for (const Route& r : routes_) {
+      if (MatchPath(r.path, request.path, &unused)) {
+        route = r.path;
+        break;
+      }
+    }
+    std::string method = route == "unmatched" ? "other" : request.method;
+    respond = [metrics = metrics_, method = std::move(method), route = std::move(route),
+               respond = std::move(respond)](Response response) {
+      metrics
+          ->GetCounter(
+              "signet_http_requests_total", "HTTP requests by route and status.",
+              {{"method", method}, {"route", route}, {"status", std::to_string(response.status)}})
+          .Increment();
+      respond(std::move(response));
+    };
+  }
   std::string allowed;
   std::vector<std::pair<std::string, std::string>> params;
   for (const Route& route : routes_) {

@@ -94,6 +94,35 @@ TEST(RouterTest, BraceSegmentsMatchOneSegmentAndBecomePathParams) {
   EXPECT_EQ(Answer(router, r).status, 405);
 }
 
+TEST(RouterTest, CountsAnswersByRoutePatternAndStatus) {
+  MetricsRegistry metrics;
+  Router router;
+  router.Add("POST", "/v1/workloads/{name}/suspend",
+             [](const Request&) { return Response::Json(200, "{}"); });
+  router.SetMetrics(&metrics);
+  Request r;
+  r.method = "POST";
+  r.path = "/v1/workloads/a/suspend";
+  Answer(router, r);
+  r.path = "/v1/workloads/b/suspend";
+  Answer(router, r);
+  r.method = "GET";
+  Answer(router, r);
+  r.path = "/secret-looking/path";
+  Answer(router, r);
+  std::string text = metrics.RenderPrometheus();
+  EXPECT_NE(text.find("signet_http_requests_total{method=\"POST\",route=\"/v1/workloads/{name}/"
+                      "suspend\",status=\"200\"} 2"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("route=\"/v1/workloads/{name}/suspend\",status=\"405\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("{method=\"other\",route=\"unmatched\",status=\"404\"} 1"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("secret-looking"), std::string::npos) << "a request path became a label";
+}
+
 TEST(ResponseTest, ErrorsCarryOAuthCodeStatusAndNoStore) {
   Response r = Response::Error(Status(ErrorCode::kInvalidToken, "expired", "token expired"));
   EXPECT_EQ(r.status, 401);

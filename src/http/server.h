@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/metrics.h"
 #include "common/status.h"
 
 namespace signet::http {
@@ -77,6 +78,10 @@ class Router {
   void Dispatch(const Request& request, Responder respond) const;
   // Every (method, path) pair, for documentation checks.
   std::vector<std::pair<std::string, std::string>> Routes() const;
+  // Counts every answer in signet_http_requests_total{method,route,status}, `route`
+  // being the route's pattern ("/v1/workloads/{name}/suspend") or "unmatched".
+  // `metrics` must outlive the router.
+  void SetMetrics(MetricsRegistry* metrics) { metrics_ = metrics; }
 
  private:
   struct Route {
@@ -85,6 +90,7 @@ class Router {
     AsyncHandler handler;
   };
   std::vector<Route> routes_;
+  MetricsRegistry* metrics_ = nullptr;
 };
 
 struct TlsOptions {

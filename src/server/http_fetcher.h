@@ -2,6 +2,8 @@
 // JWKS are fetched in production.
 #pragma once
 
+#include "common/metrics.h"
+
 #include "http/client.h"
 #include "trust/fetcher.h"
 
@@ -9,8 +11,9 @@ namespace signet::server {
 
 class HttpFetcher final : public trust::Fetcher {
  public:
-  // `client` must outlive this fetcher.
-  explicit HttpFetcher(http::HttpClient& client) : client_(client) {}
+  // `client` (and `metrics`, when given) must outlive this fetcher. With `metrics`,
+  // fetches count in signet_issuer_fetches_total{outcome="ok"|"error"}.
+  explicit HttpFetcher(http::HttpClient& client, MetricsRegistry* metrics = nullptr);
 
   // The body of a 200 answer; another status is temporarily_unavailable (fetch_status)
   // naming the status and the URL.
@@ -18,6 +21,8 @@ class HttpFetcher final : public trust::Fetcher {
 
  private:
   http::HttpClient& client_;
+  Counter* ok_ = nullptr;
+  Counter* failed_ = nullptr;
 };
 
 }  // namespace signet::server

@@ -123,10 +123,17 @@ Result<ExchangeRequest> ParseExchange(const http::Request& request) {
 }  // namespace
 
 void AddTokenRoutes(http::Router& router, const Broker& broker, audit::AuditLog& audit,
-                    const Clock& clock, Random& random) {
+                    const Clock& clock, Random& random, MetricsRegistry* metrics) {
+  Histogram* duration =
+      metrics == nullptr
+          ? nullptr
+          : &metrics->GetHistogram("signet_exchange_duration_seconds",
+                                   "Token exchanges, from the request to the committed answer.");
   router.AddAsync(
       "POST", std::string(kTokenPath),
-      [&broker, &audit, &clock, &random](const http::Request& request, http::Responder respond) {
+      [&broker, &audit, &clock, &random, metrics, duration](const http::Request& request,
+                                                            http::Responder respond) {
+        MonotonicTime started = clock.MonotonicNow();
         audit::Event event;
         event.time = clock.Now();
         event.request_id = random.Base64UrlId(12);
@@ -139,19 +146,31 @@ void AddTokenRoutes(http::Router& router, const Broker& broker, audit::AuditLog&
         }
         std::string request_id = event.request_id;
         SystemTime now = event.time;
-        audit.Append(
-            std::move(event), [respond = std::move(respond), credential = std::move(credential),
-                               request_id, now](const Status& committed) {
-              http::Response response =
-                  committed.ok()
-                      ? Answer(credential, now)
-                      : Answer(Status(ErrorCode::kTemporarilyUnavailable, "audit_unavailable",
-                                      "the audit trail cannot record this request "
-                                      "now; retry shortly"),
-                               now);
-              response.headers.emplace_back("X-Request-Id", request_id);
-              respond(std::move(response));
-            });
+        if (metrics != nullptr) {
+          // The reason is a stable identifier from a fixed vocabulary, never request text.
+          metrics
+              ->GetCounter(
+                  "signet_exchanges_total", "Token exchanges by decision and reason.",
+                  {{"decision", event.decision}, {"error", event.error}, {"reason", event.reason}})
+              .Increment();
+        }
+        audit.Append(std::move(event), [respond = std::move(respond),
+                                        credential = std::move(credential), request_id, now,
+                                        duration, started, &clock](const Status& committed) {
+          http::Response response =
+              committed.ok()
+                  ? Answer(credential, now)
+                  : Answer(Status(ErrorCode::kTemporarilyUnavailable, "audit_unavailable",
+                                  "the audit trail cannot record this request "
+                                  "now; retry shortly"),
+                           now);
+          response.headers.emplace_back("X-Request-Id", request_id);
+          respond(std::move(response));
+          if (duration != nullptr) {
+            duration->Observe(
+                std::chrono::duration<double>(clock.MonotonicNow() - started).count());
+          }
+        });
       });
 }
 

@@ -11,6 +11,7 @@
 
 #include "audit/audit_log.h"
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "common/random.h"
 #include "http/server.h"
 #include "server/broker.h"
@@ -19,8 +20,11 @@ namespace signet::server {
 
 inline constexpr std::string_view kTokenPath = "/oauth2/token";
 
-// `broker`, `audit`, `clock` and `random` must outlive the router's server.
+// `broker`, `audit`, `clock`, `random` and `metrics` must outlive the router's server.
+// With `metrics`, each exchange counts in signet_exchanges_total{decision,error,reason}
+// and its time, from the request to the committed answer, in
+// signet_exchange_duration_seconds.
 void AddTokenRoutes(http::Router& router, const Broker& broker, audit::AuditLog& audit,
-                    const Clock& clock, Random& random);
+                    const Clock& clock, Random& random, MetricsRegistry* metrics = nullptr);
 
 }  // namespace signet::server
