@@ -149,6 +149,18 @@ class ConnectionSlot {
   std::atomic<size_t>* open_;
 };
 
+// Counts one request from the end of its read to the end of its answer's write.
+class InFlight {
+ public:
+  explicit InFlight(std::atomic<size_t>* count) : count_(count) { ++*count_; }
+  ~InFlight() { --*count_; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  std::atomic<size_t>* count_;
+};
+
 }  // namespace
 
 struct Server::Impl {
@@ -157,6 +169,9 @@ struct Server::Impl {
   // Connections open now. Declared before `io` so that coroutine frames destroyed with
   // `io` can still release their slots.
   std::atomic<size_t> open_connections = 0;
+  // Requests read and not yet fully answered; and whether the server is draining.
+  std::atomic<size_t> in_flight = 0;
+  std::atomic<bool> draining = false;
   asio::io_context io;
   std::optional<ssl::context> tls;  // set when serving HTTPS
   tcp::acceptor acceptor{io};
@@ -187,6 +202,7 @@ struct Server::Impl {
         break;
       }
       bool keep_alive = !read_ec && parser.get().keep_alive();
+      InFlight busy(&in_flight);
       Response response;
       if (read_ec) {
         response = ParseFailure(read_ec);
@@ -203,6 +219,8 @@ struct Server::Impl {
             asio::use_awaitable, &request, stream.get_executor());
         keep_alive = keep_alive && !response.close_connection;
       }
+      // While draining, each answer is the connection's last.
+      keep_alive = keep_alive && !draining.load();
       auto message = ToBeast(std::move(response), parser.get().version(), keep_alive);
       // A deadline of its own: the read's deadline may be nearly spent, and without one
       // a client that never reads would hold the connection until the read's ran out.
@@ -237,6 +255,29 @@ struct Server::Impl {
       // a well-behaved client start afresh.
       pending->Complete(InternalError());
     }
+  }
+
+  // Stops accepting, lets the requests in flight be answered (up to drain_timeout), then
+  // stops the loop. Connections idle between requests are closed with it.
+  void BeginDrain() {
+    if (draining.exchange(true)) {
+      return;
+    }
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    asio::co_spawn(io, WaitForRequestsInFlight(), asio::detached);
+  }
+
+  asio::awaitable<void> WaitForRequestsInFlight() {
+    asio::steady_timer tick(io);
+    auto deadline = std::chrono::steady_clock::now() + options.drain_timeout;
+    // A short poll: answers complete on any thread, and waking once per answer would
+    // cost every request; a drain happens once per process.
+    while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      tick.expires_after(std::chrono::milliseconds(5));
+      co_await tick.async_wait(kNoThrow);
+    }
+    io.stop();
   }
 
   asio::awaitable<void> Accept() {
@@ -313,7 +354,7 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, Router rout
   asio::co_spawn(impl->io, impl->Accept(), asio::detached);
   impl->signals.async_wait([raw = impl.get()](const beast::error_code& error, int) {
     if (!error) {
-      raw->io.stop();
+      raw->BeginDrain();
     }
   });
   return std::unique_ptr<Server>(new Server(std::move(impl)));
@@ -333,7 +374,7 @@ void Server::Run() {
 }
 
 void Server::Stop() {
-  asio::post(impl_->io, [raw = impl_.get()] { raw->io.stop(); });
+  asio::post(impl_->io, [raw = impl_.get()] { raw->BeginDrain(); });
 }
 
 }  // namespace signet::http

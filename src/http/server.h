@@ -118,6 +118,9 @@ struct ServerOptions {
   // Threads running the I/O loop (and synchronous handlers); each connection is served
   // by one of them at a time.
   int threads = 1;
+  // On Stop() or SIGTERM/SIGINT: how long requests already read may take to be answered
+  // before the loop stops regardless.
+  std::chrono::milliseconds drain_timeout = std::chrono::seconds(10);
 };
 
 class Server {
@@ -129,6 +132,9 @@ class Server {
 
   uint16_t port() const;
   // Serves until Stop() or SIGINT/SIGTERM, on the calling thread and threads - 1 more.
+  // Either one drains: the listening socket closes at once, every request already read
+  // is answered (up to drain_timeout), each on a connection that then closes, and Run()
+  // returns.
   void Run();
   void Stop();
 

@@ -541,6 +541,33 @@ TEST(ServerTest, AcceptFailuresBackOffInsteadOfSpinning) {
   EXPECT_EQ(response->status, 200);
 }
 
+// Stop() (and SIGTERM) drains: a request already read is still answered, on a
+// connection that then closes, before Run() returns.
+TEST(ServerTest, StopAnswersTheRequestsInFlightFirst) {
+  RunningServer server;
+  ASSERT_TRUE(server.ok());
+  Fd waiting = Connect(server.port());
+  ASSERT_GE(waiting.get(), 0);
+  ASSERT_TRUE(
+      SendAll(waiting.get(), "POST /later HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"));
+  Responder respond = parked.WaitForOne();
+  ASSERT_TRUE(respond != nullptr) << "the async handler never ran";
+  auto stopped = std::async(std::launch::async, [&server] { return server.Stop(); });
+  // The drain has begun once the listening socket refuses connections.
+  bool refused = false;
+  for (int attempt = 0; attempt < 100000 && !refused; ++attempt) {
+    refused = Connect(server.port()).get() < 0;
+  }
+  ASSERT_TRUE(refused) << "still accepting after Stop()";
+  respond(Response::Json(202, R"({"late":true})"));
+  std::string buffer;
+  auto late = ReadResponse(waiting.get(), &buffer);
+  ASSERT_TRUE(late.has_value()) << "the request in flight was cut off";
+  EXPECT_EQ(late->status, 202);
+  EXPECT_TRUE(WaitClosed(waiting.get()));
+  EXPECT_TRUE(stopped.get());
+}
+
 TEST(ServerTest, StopMakesRunReturnWithConnectionsOpen) {
   RunningServer server;
   ASSERT_TRUE(server.ok());
