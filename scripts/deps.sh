@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git curl python3 nodejs wrk
+  build-essential cmake ninja-build pkg-config git curl python3 nodejs wrk prometheus
   clang clang-format lld libclang-rt-14-dev
   libssl-dev libsqlite3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev

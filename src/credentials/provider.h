@@ -22,11 +22,22 @@
 
 namespace signet::credentials {
 
+// Where a provider gets the key Signet signs with: asked once per credential, because
+// the key changes when signetd rotates its keys (the server's SigningKeyRotator). The
+// key returned is kept for the whole credential, so a rotation in between never mixes
+// keys. Returns null only when no key can sign (the provider then fails the request).
+using SigningKeySource = std::function<std::shared_ptr<const jose::SigningKey>()>;
+
+// A source that always answers `key` (tests and tools that sign with one key).
+inline SigningKeySource FixedSigningKey(std::shared_ptr<const jose::SigningKey> key) {
+  return [key = std::move(key)] { return key; };
+}
+
 // What a provider needs from the server, fixed for its lifetime.
 struct ProviderContext {
   std::string issuer;        // Signet's issuer URL (`iss` of what it signs)
   std::string trust_domain;  // SPIFFE trust domain of workload ids
-  std::shared_ptr<const jose::SigningKey> signing_key;
+  SigningKeySource signing_key;
   const Clock* clock = nullptr;
   Random* random = nullptr;
 };

@@ -108,18 +108,38 @@ boost::json::object TokenJson(const store::AdminTokenRow& row) {
           {"expires_at", Rfc3339(row.expires_at)}};
 }
 
+// A signing key as /v1/keys lists it. `state`: pending (published, signs from
+// activates_at), active (within its signing time), retired (published until
+// unpublish_at, signs no more). Unset times are null.
+boost::json::object KeyJson(const store::SigningKeyRow& row, int64_t now, bool signing) {
+  std::string_view state = row.activates_at > now        ? "pending"
+                           : store::IsActiveAt(row, now) ? "active"
+                                                         : "retired";
+  auto time = [](int64_t t) {
+    return t == 0 ? boost::json::value() : boost::json::value(Rfc3339(t));
+  };
+  return {{"kid", row.kid},
+          {"algorithm", row.algorithm},
+          {"state", state},
+          {"signing", signing},
+          {"created_at", Rfc3339(row.created_at)},
+          {"activates_at", time(row.activates_at)},
+          {"retires_at", time(row.retires_at)},
+          {"unpublish_at", time(row.unpublish_at)}};
+}
+
 }  // namespace
 
 AdminApi::AdminApi(AdminApiOptions options, AdminTokens& tokens, policy::KillSwitch& kill,
                    store::Store& store, store::SecretVault& vault, audit::AuditLog& audit,
-                   KeysSource keys, const Clock& clock, Random& random)
+                   SigningKeyRotator& signing_keys, const Clock& clock, Random& random)
     : options_(std::move(options)),
       tokens_(tokens),
       kill_(kill),
       store_(store),
       vault_(vault),
       audit_(audit),
-      keys_(std::move(keys)),
+      signing_keys_(signing_keys),
       own_tokens_([this] {
         jose::JwtValidator::Builder builder;
         builder.ExpectIssuer(options_.issuer)
@@ -165,6 +185,8 @@ void AdminApi::AddRoutes(http::Router& router) {
   router.Add("GET", "/v1/secrets", sync(&AdminApi::ListSecrets));
   router.AddAsync("PUT", "/v1/secrets/{name}", async(&AdminApi::PutSecret));
   router.AddAsync("DELETE", "/v1/secrets/{name}", async(&AdminApi::DeleteSecret));
+  router.Add("GET", "/v1/keys", sync(&AdminApi::ListKeys));
+  router.AddAsync("POST", "/v1/keys/rotate", async(&AdminApi::RotateKeys));
   router.Add("POST", "/oauth2/introspect", sync(&AdminApi::Introspect));
   router.AddAsync("POST", "/oauth2/revoke", async(&AdminApi::RevokeToken));
 }
@@ -487,8 +509,58 @@ void AdminApi::DeleteSecret(const http::Request& request, http::Responder respon
                Ok(200, boost::json::object{{"name", name}, {"deleted", true}}), std::move(respond));
 }
 
+http::Response AdminApi::ListKeys(const http::Request& request) const {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kReadConfig);
+  if (!who.ok()) {
+    return Fail(who.status());
+  }
+  std::shared_ptr<const SigningKeySnapshot> snapshot = signing_keys_.Current();
+  int64_t now = ToUnixSecondsFloor(clock_.Now());
+  boost::json::array keys;
+  for (const auto& row : snapshot->rows) {
+    if (store::IsPublishedAt(row, now)) {
+      keys.push_back(KeyJson(row, now, row.kid == snapshot->keys.current.kid()));
+    }
+  }
+  return Ok(200, boost::json::object{{"keys", std::move(keys)}});
+}
+
+void AdminApi::RotateKeys(const http::Request& request, http::Responder respond) {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kManageKeys);
+  if (!who.ok()) {
+    return respond(Fail(who.status()));
+  }
+  auto body = JsonBody(request);
+  if (!body.ok()) {
+    return respond(Fail(body.status()));
+  }
+  auto reason = StringField(*body, "reason");
+  if (!reason.ok()) {
+    return respond(Fail(reason.status()));
+  }
+  if (reason->value_or("").size() > kMaxReasonBytes) {
+    return respond(Fail(Status(ErrorCode::kInvalidRequest, "reason_too_long",
+                               "\"reason\" is limited to 1024 bytes")));
+  }
+  auto created = signing_keys_.RotateNow();
+  if (!created.ok()) {
+    http::Response response = Fail(created.status());
+    if (created.status().reason() == "signing_key_pending") {
+      response.status = 409;  // one rotation at a time: wait for the pending key to activate
+    }
+    return respond(std::move(response));
+  }
+  int64_t now = ToUnixSecondsFloor(clock_.Now());
+  std::string detail = "activates at " + Rfc3339(created->activates_at);
+  if (reason->has_value() && !(*reason)->empty()) {
+    detail += ": " + **reason;
+  }
+  RecordChange(ChangeEvent(request, *who, "rotate_signing_key", created->kid, std::move(detail)),
+               Ok(200, KeyJson(*created, now, created->activates_at <= now)), std::move(respond));
+}
+
 Result<jose::VerifiedJwt> AdminApi::VerifyOwnToken(std::string_view token) const {
-  std::shared_ptr<const jose::Jwks> keys = keys_();
+  std::shared_ptr<const jose::Jwks> keys = signing_keys_.PublishedKeys();
   return own_tokens_.Verify(token, *keys, clock_.Now());
 }
 

@@ -5,8 +5,8 @@
 //
 // Every call needs an admin token (server/admin_auth.h) whose role allows it. Every
 // change (suspend, resume, revoke, admin token created or deleted, secret written or
-// deleted) is written to the store, then to the audit trail with the token id that made
-// it, and answered once its audit record is committed.
+// deleted, signing key rotated) is written to the store, then to the audit trail with the token id
+// that made it, and answered once its audit record is committed.
 #pragma once
 
 #include <chrono>
@@ -23,6 +23,7 @@
 #include "jose/jwt.h"
 #include "policy/kill_switch.h"
 #include "server/admin_auth.h"
+#include "server/signing_key_rotator.h"
 #include "store/secrets.h"
 #include "store/store.h"
 
@@ -40,12 +41,11 @@ struct AdminApiOptions {
 
 class AdminApi {
  public:
-  // The published keys, read per request (they change when keys rotate).
-  using KeysSource = std::function<std::shared_ptr<const jose::Jwks>()>;
-
+  // `signing_keys` gives the published keys (read per request: they change when keys
+  // rotate) for introspection and revocation, and serves /v1/keys.
   AdminApi(AdminApiOptions options, AdminTokens& tokens, policy::KillSwitch& kill,
-           store::Store& store, store::SecretVault& vault, audit::AuditLog& audit, KeysSource keys,
-           const Clock& clock, Random& random);
+           store::Store& store, store::SecretVault& vault, audit::AuditLog& audit,
+           SigningKeyRotator& signing_keys, const Clock& clock, Random& random);
 
   void AddRoutes(http::Router& router);
 
@@ -72,6 +72,8 @@ class AdminApi {
   http::Response ListSecrets(const http::Request& request) const;
   void PutSecret(const http::Request& request, http::Responder respond);
   void DeleteSecret(const http::Request& request, http::Responder respond);
+  http::Response ListKeys(const http::Request& request) const;
+  void RotateKeys(const http::Request& request, http::Responder respond);
   http::Response Introspect(const http::Request& request) const;
   void RevokeToken(const http::Request& request, http::Responder respond);
 
@@ -81,7 +83,7 @@ class AdminApi {
   store::Store& store_;
   store::SecretVault& vault_;
   audit::AuditLog& audit_;
-  KeysSource keys_;
+  SigningKeyRotator& signing_keys_;
   jose::JwtVerifier own_tokens_;
   const Clock& clock_;
   Random& random_;

@@ -3,7 +3,7 @@
 // A token is "signet_admin.<id>.<secret>": the id names it in listings and the audit
 // trail; only the SHA-256 of the secret is stored, so a copy of the database lets no one
 // call the API. Three roles:
-//   admin     everything;
+//   admin     everything (only admin manages tokens, secrets and signing keys);
 //   operator  read config, suspend and resume workloads, revoke tokens, read the audit;
 //   auditor   read config and the audit trail only.
 // Every token expires. On start-up, when no unexpired admin-role token exists (a new
@@ -35,6 +35,7 @@ enum class Permission {
   kManageTokens,
   kManageSecrets,
   kIntrospect,  // RFC 7662 introspection of Signet's tokens
+  kManageKeys,  // rotate Signet's signing keys (admin only)
 };
 
 std::string_view RoleName(Role role);

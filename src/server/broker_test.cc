@@ -53,9 +53,10 @@ policies:
     auto config = ParseConfig(yaml);
     EXPECT_THAT(config, IsOk());
     auto signet_key = jose::SigningKey::Generate(jose::Algorithm::kES256, "signet").value();
-    credentials::ProviderContext context{"https://signet.test", "test.signet",
-                                         std::make_shared<const jose::SigningKey>(signet_key),
-                                         &clock_, &random_};
+    credentials::ProviderContext context{
+        "https://signet.test", "test.signet",
+        credentials::FixedSigningKey(std::make_shared<const jose::SigningKey>(signet_key)), &clock_,
+        &random_};
     auto broker = Broker::Create(*config, fetcher_, context, kill_switch_, nullptr);
     EXPECT_THAT(broker, IsOk());
     broker_ = std::move(broker).value();

@@ -100,6 +100,19 @@ class Parser {
     return *d;
   }
 
+  // Like Duration, but 0 is allowed (a setting that 0 turns off).
+  Result<std::chrono::seconds> DurationOrZero(const YAML::Node& node,
+                                              std::string_view field) const {
+    std::optional<std::chrono::seconds> d;
+    if (node.IsScalar()) {
+      d = ParseDuration(node.Scalar());
+    }
+    if (!d) {
+      return Error(node, field, "must be 0 or a duration such as 90s, 15m, 1h or 30d");
+    }
+    return *d;
+  }
+
   Result<bool> Bool(const YAML::Node& node, std::string_view field) const {
     bool value = false;
     if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
@@ -182,7 +195,8 @@ Status ParseServer(const Parser& p, const YAML::Node& node, ServerConfig* config
 }
 
 Status ParseSigning(const Parser& p, const YAML::Node& node, ServerConfig* config) {
-  SIGNET_RETURN_IF_ERROR(p.CheckKeys(node, "signing", {"algorithm"}));
+  SIGNET_RETURN_IF_ERROR(
+      p.CheckKeys(node, "signing", {"algorithm", "prepublish", "rotate_every", "check_every"}));
   if (node["algorithm"]) {
     SIGNET_ASSIGN_OR_RETURN(std::string name, p.String(node["algorithm"], "signing.algorithm"));
     Result<jose::Algorithm> alg = jose::ParseAlgorithm(name);
@@ -192,6 +206,30 @@ Status ParseSigning(const Parser& p, const YAML::Node& node, ServerConfig* confi
                      "must be ES256, EdDSA or RS256, not \"" + name + "\"");
     }
     config->signing_algorithm = *alg;
+  }
+  store::RotationSettings& rotation = config->key_rotation;
+  if (node["prepublish"]) {
+    SIGNET_ASSIGN_OR_RETURN(rotation.prepublish,
+                            p.Duration(node["prepublish"], "signing.prepublish"));
+  }
+  if (node["rotate_every"]) {
+    SIGNET_ASSIGN_OR_RETURN(rotation.rotate_every,
+                            p.DurationOrZero(node["rotate_every"], "signing.rotate_every"));
+  }
+  if (node["check_every"]) {
+    SIGNET_ASSIGN_OR_RETURN(config->key_check_every,
+                            p.Duration(node["check_every"], "signing.check_every"));
+  }
+  if (rotation.rotate_every.count() != 0 && rotation.rotate_every < rotation.prepublish) {
+    return p.Error(node["rotate_every"] ? node["rotate_every"] : node, "signing.rotate_every",
+                   "must be 0 (no automatic rotation) or at least signing.prepublish (" +
+                       std::to_string(rotation.prepublish.count()) + "s)");
+  }
+  // Other replicas see a rotation within check_every; they must before the key signs.
+  if (config->key_check_every > rotation.prepublish) {
+    return p.Error(node["check_every"] ? node["check_every"] : node, "signing.check_every",
+                   "must not be longer than signing.prepublish (" +
+                       std::to_string(rotation.prepublish.count()) + "s)");
   }
   return Status::Ok();
 }
@@ -504,6 +542,16 @@ Result<ServerConfig> Parse(const Parser& p, const YAML::Node& root) {
         config.policies.push_back(std::move(rule));
         return Status::Ok();
       }));
+  // A retired signing key stays published as long as a token it signed can live.
+  std::optional<std::chrono::seconds> longest;
+  for (const policy::PolicyRule& rule : config.policies) {
+    if (rule.effect == policy::PolicyRule::Effect::kAllow) {
+      longest = std::max(longest.value_or(rule.max_ttl), rule.max_ttl);
+    }
+  }
+  if (longest) {
+    config.key_rotation.max_token_lifetime = *longest;
+  }
   return config;
 }
 

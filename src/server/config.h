@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "jose/algorithm.h"
 #include "policy/policy.h"
+#include "store/key_ring.h"
 #include "trust/identity.h"
 #include "trust/issuer.h"
 
@@ -47,6 +48,11 @@ struct ServerConfig {
   int threads = 1;
   std::optional<TlsConfig> tls;
   jose::Algorithm signing_algorithm = jose::Algorithm::kES256;
+  // signing.prepublish and signing.rotate_every; max_token_lifetime is the largest
+  // max_ttl of the allow policies (1h, the default max_ttl, when there is none).
+  store::RotationSettings key_rotation;
+  // signing.check_every: how often signetd re-reads and maintains its signing keys.
+  std::chrono::seconds key_check_every{60};
   // Whether each audit commit waits for fsync (true) or only for the write to reach the
   // OS (false: survives a crash of signetd, not of the machine).
   bool audit_fsync = true;

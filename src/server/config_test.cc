@@ -83,6 +83,60 @@ TEST(ConfigTest, SigningAlgorithmMustBeOneSignetSignsWith) {
               FailsWith("config_invalid"));
 }
 
+TEST(ConfigTest, SigningKeyRotationSettings) {
+  auto defaults = ParseConfig("server:\n  issuer: https://a.example\n");
+  ASSERT_THAT(defaults, IsOk());
+  EXPECT_EQ(defaults->key_rotation.prepublish, std::chrono::hours(24));
+  EXPECT_EQ(defaults->key_rotation.rotate_every, std::chrono::hours(30 * 24));
+  EXPECT_EQ(defaults->key_rotation.max_token_lifetime, std::chrono::hours(1));
+  EXPECT_EQ(defaults->key_check_every, std::chrono::seconds(60));
+
+  auto config = ParseConfig(R"(server:
+  issuer: https://a.example
+signing:
+  algorithm: EdDSA
+  prepublish: 2h
+  rotate_every: 7d
+  check_every: 30s
+issuers:
+  - {name: idp, issuer: https://idp.example, audiences: [signet], jwks: '{"keys":[]}'}
+workloads:
+  - name: a
+    identities:
+      - issuer: idp
+        claims: {sub: a}
+destinations:
+  - {name: d, kind: signet-jwt, audience: https://d.example}
+policies:
+  - {name: short, workloads: [a], destinations: [d], max_ttl: 5m}
+  - {name: long, workloads: [a], destinations: [d], max_ttl: 2h}
+  - {name: no, effect: deny, workloads: [a], destinations: [d]}
+)");
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->key_rotation.prepublish, std::chrono::hours(2));
+  EXPECT_EQ(config->key_rotation.rotate_every, std::chrono::hours(7 * 24));
+  EXPECT_EQ(config->key_check_every, std::chrono::seconds(30));
+  // The longest token any allow policy lets Signet sign.
+  EXPECT_EQ(config->key_rotation.max_token_lifetime, std::chrono::hours(2));
+
+  auto off = ParseConfig("server:\n  issuer: https://a.example\nsigning:\n  rotate_every: 0\n");
+  ASSERT_THAT(off, IsOk());
+  EXPECT_EQ(off->key_rotation.rotate_every, std::chrono::seconds(0));
+
+  auto message = [](std::string_view signing) {
+    auto parsed =
+        ParseConfig("server:\n  issuer: https://a.example\nsigning:\n" + std::string(signing));
+    EXPECT_THAT(parsed, FailsWith("config_invalid"));
+    return parsed.ok() ? std::string() : parsed.status().message();
+  };
+  EXPECT_NE(message("  rotate_every: 1h\n").find("signing.rotate_every"), std::string::npos);
+  EXPECT_NE(message("  prepublish: 0\n").find("signing.prepublish"), std::string::npos);
+  EXPECT_NE(message("  prepublish: 30s\n").find("signing.check_every"), std::string::npos);
+  EXPECT_NE(message("  check_every: 0s\n").find("signing.check_every"), std::string::npos);
+  EXPECT_NE(message("  rotate_every: soon\n").find("signing.rotate_every"), std::string::npos);
+  EXPECT_NE(message("  margin: 1h\n").find("signing.margin"), std::string::npos);
+}
+
 constexpr std::string_view kBroker = R"(server:
   issuer: https://signet.example.com
   trust_domain: prod.example.com

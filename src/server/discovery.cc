@@ -4,9 +4,12 @@
 #include <set>
 
 namespace signet::server {
+namespace {
 
-void AddDiscoveryRoutes(http::Router& router, const std::string& issuer,
-                        std::string_view token_path, const jose::Jwks& signing_keys) {
+// The discovery document for the keys published now: its
+// id_token_signing_alg_values_supported follows the keys.
+std::string DiscoveryDocument(const std::string& issuer, std::string_view token_path,
+                              const jose::Jwks& signing_keys) {
   std::set<std::string> algorithms;
   for (const jose::Jwk& key : signing_keys.keys()) {
     if (key.algorithm()) {
@@ -23,7 +26,7 @@ void AddDiscoveryRoutes(http::Router& router, const std::string& issuer,
   // never through an authorization redirect, so the closest honest response type is
   // "id_token"; "sub" is the same value for every relying party. RFC 8414 clients read
   // the same document at /.well-known/oauth-authorization-server.
-  std::string document = boost::json::serialize(boost::json::object{
+  return boost::json::serialize(boost::json::object{
       {"issuer", issuer},
       {"jwks_uri", issuer + "/.well-known/jwks.json"},
       {"token_endpoint", issuer + std::string(token_path)},
@@ -35,24 +38,30 @@ void AddDiscoveryRoutes(http::Router& router, const std::string& issuer,
       {"subject_types_supported", boost::json::array{"public"}},
       {"id_token_signing_alg_values_supported", algs},
   });
-  std::string jwks = signing_keys.ToJson();
+}
 
-  auto cached = [](std::string body) {
-    http::Response r = http::Response::Json(200, std::move(body));
-    r.headers.emplace_back("Cache-Control", "public, max-age=300");
-    return r;
-  };
+http::Response Cached(std::string body) {
+  http::Response r = http::Response::Json(200, std::move(body));
+  r.headers.emplace_back("Cache-Control", "public, max-age=300");
+  return r;
+}
+
+}  // namespace
+
+void AddDiscoveryRoutes(http::Router& router, const std::string& issuer,
+                        std::string_view token_path, JwksSource signing_keys) {
   for (const char* path :
        {"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"}) {
-    router.Add("GET", path, [cached, document](const http::Request&) { return cached(document); });
+    router.Add("GET", path,
+               [issuer, token_path = std::string(token_path), signing_keys](const http::Request&) {
+                 return Cached(DiscoveryDocument(issuer, token_path, *signing_keys()));
+               });
   }
-  router.Add("GET", "/.well-known/jwks.json", [cached, jwks](const http::Request&) {
-    http::Response r = cached(jwks);
+  router.Add("GET", "/.well-known/jwks.json", [signing_keys](const http::Request&) {
+    http::Response r = Cached(signing_keys()->ToJson());
     r.content_type = "application/jwk-set+json";
     return r;
   });
-  router.Add("GET", "/healthz",
-             [](const http::Request&) { return http::Response::Json(200, R"({"status":"ok"})"); });
 }
 
 }  // namespace signet::server

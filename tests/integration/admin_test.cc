@@ -328,6 +328,35 @@ TEST_F(AdminTest, SecretValuesNeverAppearInAnswersAuditOrLogs) {
       << "the value is stored in clear";
 }
 
+// /metrics passes Prometheus' own linter and counts what happened: exchanges by outcome,
+// audit commits, admin calls by route pattern, and exchange latency.
+TEST_F(AdminTest, MetricsPassPromtoolAndCountOutcomes) {
+  int status = 0;
+  Exchange("system:serviceaccount:billing:api", &status);
+  Exchange("system:serviceaccount:nobody:here", &status);
+  Call("GET", "/v1/workloads", admin_token_);
+  testing::HttpAnswer metrics = testing::Curl(signetd_->base_url + "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+  std::ofstream(dir_->path() + "/metrics.txt") << metrics.body;
+  int code = -1;
+  std::string lint =
+      testing::RunCommand("promtool check metrics < " + dir_->path() + "/metrics.txt 2>&1", &code);
+  EXPECT_EQ(code, 0) << lint;
+  for (const char* expected : {
+           "signet_exchanges_total{decision=\"allow\",error=\"\",reason=\"\"}",
+           "signet_exchanges_total{decision=\"deny\",error=\"invalid_request\","
+           "reason=\"no_workload_match\"}",
+           "signet_audit_commits_total{outcome=\"ok\"}",
+           "signet_audit_records_total ",
+           "signet_exchange_duration_seconds_bucket{le=\"0.001\"}",
+           "signet_http_requests_total{method=\"GET\",route=\"/v1/workloads\",status=\"200\"}",
+           "signet_issuer_fetches_total{outcome=\"ok\"}",
+       }) {
+    EXPECT_NE(metrics.body.find(expected), std::string::npos) << expected << "\n" << metrics.body;
+  }
+}
+
 // Kill switches live in the store: a restart keeps them. (Last: it restarts signetd.)
 TEST_F(AdminTest, ZzRestartKeepsSuspensionsAndTokens) {
   ASSERT_EQ(Call("POST", "/v1/workloads/billing-api/suspend", admin_token_,

@@ -1,5 +1,6 @@
 // signetd: the Signet broker. The composition root: it reads the configuration, builds
 // the real implementations and wires them to the HTTP front. Nothing else lives here.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include "audit/audit_log.h"
 #include "common/clock.h"
@@ -21,6 +23,7 @@
 #include "server/config.h"
 #include "server/discovery.h"
 #include "server/http_fetcher.h"
+#include "server/signing_key_rotator.h"
 #include "server/token_endpoint.h"
 #include "store/master_key.h"
 #include "store/secrets.h"
@@ -142,6 +145,139 @@ void AddHealthRoutes(signet::http::Router& router, signet::store::Store& store) 
   });
 }
 
+// signetd's parts over one store, and the routes that serve them. Built the same way to
+// serve and to list the routes (--print-routes), so the listing is the served API.
+class Signetd {
+ public:
+  static signet::Result<std::unique_ptr<Signetd>> Create(const signet::server::ServerConfig& config,
+                                                         signet::store::Store& store,
+                                                         const signet::Secret& master_key,
+                                                         const signet::Clock& clock,
+                                                         signet::Random& random) {
+    std::unique_ptr<Signetd> d(new Signetd(config, store, master_key, clock, random));
+    signet::server::SigningKeyRotatorOptions rotation;
+    rotation.algorithm = config.signing_algorithm;
+    rotation.settings = config.key_rotation;
+    rotation.check_every = config.key_check_every;
+    rotation.on_error = [](const signet::Status& status) {
+      spdlog::error("signing keys: {} (still serving the keys loaded before)", status.ToString());
+    };
+    SIGNET_ASSIGN_OR_RETURN(d->rotator_, signet::server::SigningKeyRotator::Create(
+                                             store, master_key, rotation, random, clock));
+    signet::audit::AuditLogOptions audit_options;
+    audit_options.metrics = &d->metrics_;
+    SIGNET_ASSIGN_OR_RETURN(d->audit_, signet::audit::AuditLog::Open(store, audit_options));
+    SIGNET_RETURN_IF_ERROR(LoadKillSwitch(store, clock, d->kill_switch_));
+
+    signet::credentials::ProviderContext context;
+    context.issuer = config.issuer;
+    context.trust_domain = config.trust_domain;
+    // Per credential: the key of the moment, as the rotator has it.
+    context.signing_key = [rotator = d->rotator_.get()] { return rotator->SigningKey(); };
+    context.clock = &clock;
+    context.random = &random;
+    std::vector<std::string> warnings;
+    SIGNET_ASSIGN_OR_RETURN(d->broker_, signet::server::Broker::Create(config, d->fetcher_, context,
+                                                                       d->kill_switch_, &warnings));
+    for (const auto& warning : warnings) {
+      spdlog::warn("{}", warning);
+    }
+    d->admin_ = std::make_unique<signet::server::AdminApi>(AdminOptions(config), d->admin_tokens_,
+                                                           d->kill_switch_, store, d->vault_,
+                                                           *d->audit_, *d->rotator_, clock, random);
+    return d;
+  }
+
+  // The routes, as signetd serves them.
+  signet::http::Router Router() {
+    signet::http::Router router;
+    signet::server::AddDiscoveryRoutes(
+        router, config_.issuer, signet::server::kTokenPath,
+        [rotator = rotator_.get()] { return rotator->PublishedKeys(); });
+    signet::server::AddTokenRoutes(router, *broker_, *audit_, clock_, random_, &metrics_);
+    admin_->AddRoutes(router);
+    AddHealthRoutes(router, store_);
+    // Unauthenticated, as Prometheus scrapes: counts and latencies only, never a name a
+    // request chose.
+    router.Add("GET", "/metrics", [this](const signet::http::Request&) {
+      signet::http::Response response;
+      response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      response.body = metrics_.RenderPrometheus();
+      return response;
+    });
+    router.SetMetrics(&metrics_);
+    return router;
+  }
+
+  signet::server::SigningKeyRotator& rotator() { return *rotator_; }
+  signet::server::AdminTokens& admin_tokens() { return admin_tokens_; }
+  signet::audit::AuditLog& audit() { return *audit_; }
+  signet::server::Broker& broker() { return *broker_; }
+
+ private:
+  Signetd(const signet::server::ServerConfig& config, signet::store::Store& store,
+          const signet::Secret& master_key, const signet::Clock& clock, signet::Random& random)
+      : config_(config),
+        store_(store),
+        clock_(clock),
+        random_(random),
+        admin_tokens_(store, clock, random),
+        vault_(store, master_key, random, clock),
+        http_client_(signet::http::MakeHttpClient({})),
+        fetcher_(*http_client_, &metrics_) {}
+
+  const signet::server::ServerConfig& config_;
+  signet::store::Store& store_;
+  const signet::Clock& clock_;
+  signet::Random& random_;
+  // First: every part below may count into it.
+  signet::MetricsRegistry metrics_;
+  signet::server::AdminTokens admin_tokens_;
+  signet::store::SecretVault vault_;
+  std::unique_ptr<signet::http::HttpClient> http_client_;
+  signet::server::HttpFetcher fetcher_;
+  signet::policy::KillSwitch kill_switch_;
+  std::unique_ptr<signet::server::SigningKeyRotator> rotator_;
+  std::unique_ptr<signet::audit::AuditLog> audit_;
+  std::unique_ptr<signet::server::Broker> broker_;
+  std::unique_ptr<signet::server::AdminApi> admin_;
+};
+
+// --print-routes: builds signetd as it serves, over a scratch store in a temporary
+// directory (the configured data_dir is not touched), and prints "METHOD PATH" per route.
+int PrintRoutes(const signet::server::ServerConfig& config) {
+  // stdout is the listing: warnings and errors go to stderr.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("signetd"));
+  std::error_code ec;
+  std::filesystem::path scratch = std::filesystem::temp_directory_path(ec) /
+                                  ("signetd-routes-" + signet::Random::Secure().Base64UrlId(9));
+  if (ec || !std::filesystem::create_directory(scratch, ec) || ec) {
+    return Fail(signet::Status(signet::ErrorCode::kServerError, "scratch_dir_unwritable",
+                               "cannot create a temporary directory: " + ec.message()));
+  }
+  int code = 0;
+  {
+    const signet::Clock& clock = signet::Clock::Real();
+    signet::Random& random = signet::Random::Secure();
+    std::string key_bytes(32, '\0');
+    random.Fill({reinterpret_cast<uint8_t*>(key_bytes.data()), key_bytes.size()});
+    signet::Secret master_key(std::move(key_bytes));
+    auto store = signet::store::OpenSqliteStore((scratch / "signet.db").string());
+    auto signetd = store.ok() ? Signetd::Create(config, **store, master_key, clock, random)
+                              : signet::Result<std::unique_ptr<Signetd>>(store.status());
+    if (!signetd.ok()) {
+      code = Fail(signetd.status());
+    } else {
+      for (const auto& [method, path] : (*signetd)->Router().Routes()) {
+        std::cout << method << " " << path << "\n";
+      }
+      std::cout.flush();
+    }
+  }
+  std::filesystem::remove_all(scratch, ec);
+  return code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -153,12 +289,16 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::string listen;
   std::string ready_file;
+  bool print_routes = false;
   app.add_option("-c,--config", config_path, "YAML configuration file (see docs/config.md)")
       ->required()
       ->check(CLI::ExistingFile);
   app.add_option("--listen", listen, "host:port to listen on; overrides server.listen");
   app.add_option("--ready-file", ready_file,
                  "write the bound port to this file once listening (for scripts and tests)");
+  app.add_flag("--print-routes", print_routes,
+               "print the HTTP routes this configuration serves, one \"METHOD PATH\" a line, "
+               "and exit without listening (the data directory is not touched)");
   CLI11_PARSE(app, argc, argv);
 
   auto config = signet::server::LoadConfigFile(config_path);
@@ -171,6 +311,9 @@ int main(int argc, char** argv) {
         !s.ok()) {
       return Fail(s);
     }
+  }
+  if (print_routes) {
+    return PrintRoutes(*config);
   }
   if (auto s = PrepareDataDir(config->data_dir); !s.ok()) {
     return Fail(s);
@@ -195,57 +338,21 @@ int main(int argc, char** argv) {
   if (auto s = signet::store::VerifyMasterKey(**store, *master_key, random); !s.ok()) {
     return Fail(s);
   }
-  auto keys = signet::store::LoadOrCreateSigningKeys(**store, *master_key,
-                                                     config->signing_algorithm, random, clock);
-  if (!keys.ok()) {
-    return Fail(keys.status());
+  auto signetd = Signetd::Create(*config, **store, *master_key, clock, random);
+  if (!signetd.ok()) {
+    return Fail(signetd.status());
   }
-  auto audit = signet::audit::AuditLog::Open(**store);
-  if (!audit.ok()) {
-    return Fail(audit.status());
-  }
-  signet::policy::KillSwitch kill_switch;
-  if (auto s = LoadKillSwitch(**store, clock, kill_switch); !s.ok()) {
+  if (auto s = EnsureBootstrapToken((*signetd)->admin_tokens(), (*signetd)->audit(),
+                                    config->data_dir, clock);
+      !s.ok()) {
     return Fail(s);
-  }
-  signet::server::AdminTokens admin_tokens(**store, clock, random);
-  if (auto s = EnsureBootstrapToken(admin_tokens, **audit, config->data_dir, clock); !s.ok()) {
-    return Fail(s);
-  }
-  signet::store::SecretVault vault(**store, *master_key, random, clock);
-
-  auto http_client = signet::http::MakeHttpClient({});
-  signet::server::HttpFetcher fetcher(*http_client);
-  signet::credentials::ProviderContext context;
-  context.issuer = config->issuer;
-  context.trust_domain = config->trust_domain;
-  context.signing_key = std::make_shared<const signet::jose::SigningKey>(keys->current);
-  context.clock = &clock;
-  context.random = &random;
-  std::vector<std::string> warnings;
-  auto broker = signet::server::Broker::Create(*config, fetcher, context, kill_switch, &warnings);
-  if (!broker.ok()) {
-    return Fail(broker.status());
-  }
-  for (const auto& warning : warnings) {
-    spdlog::warn("{}", warning);
   }
   // An issuer that is down at start-up must not keep the others from being served: its
   // keys are fetched again on its first token.
-  if (auto s = (*broker)->RefreshIssuerKeys(); !s.ok()) {
+  if (auto s = (*signetd)->broker().RefreshIssuerKeys(); !s.ok()) {
     spdlog::warn("issuer keys: {}", s.ToString());
   }
 
-  signet::http::Router router;
-  signet::server::AddDiscoveryRoutes(router, config->issuer, signet::server::kTokenPath,
-                                     keys->published);
-  signet::server::AddTokenRoutes(router, **broker, **audit, clock, random);
-  auto published = std::make_shared<const signet::jose::Jwks>(keys->published);
-  signet::server::AdminApi admin(
-      AdminOptions(*config), admin_tokens, kill_switch, **store, vault, **audit,
-      [published] { return published; }, clock, random);
-  admin.AddRoutes(router);
-  AddHealthRoutes(router, **store);
   signet::http::ServerOptions options;
   options.address = config->listen_address;
   options.port = config->listen_port;
@@ -253,21 +360,24 @@ int main(int argc, char** argv) {
   if (config->tls) {
     options.tls = signet::http::TlsOptions{config->tls->cert_file, config->tls->key_file};
   }
-  auto server = signet::http::Server::Start(options, std::move(router));
+  auto server = signet::http::Server::Start(options, (*signetd)->Router());
   if (!server.ok()) {
     return Fail(server.status());
   }
+  // Keys rotate, and other replicas' rotations are picked up, while signetd serves.
+  (*signetd)->rotator().Start();
   uint16_t port = (*server)->port();
   spdlog::info(
       "signetd listening on {}://{}:{} issuer={} kid={} issuers={} workloads={} "
       "destinations={} policies={}",
       config->tls ? "https" : "http", config->listen_address, port, config->issuer,
-      keys->current.kid(), config->issuers.size(), config->workloads.size(),
+      (*signetd)->rotator().SigningKey()->kid(), config->issuers.size(), config->workloads.size(),
       config->destinations.size(), config->policies.size());
   if (!ready_file.empty()) {
     std::ofstream(ready_file) << port << "\n";
   }
   (*server)->Run();
+  (*signetd)->rotator().Stop();
   spdlog::info("signetd stopped");
   return 0;
 }

@@ -54,8 +54,13 @@ class SignetJwtProvider final : public CredentialProvider {
       }
       claims["scope"] = scope;
     }
-    SIGNET_ASSIGN_OR_RETURN(credential.access_token,
-                            jose::SignJwt(*context_.signing_key, claims, "at+jwt"));
+    // The key of this moment, held until the token is signed (keys rotate meanwhile).
+    std::shared_ptr<const jose::SigningKey> key = context_.signing_key();
+    if (!key) {
+      return Status(ErrorCode::kServerError, "signing_key_missing",
+                    "Signet has no signing key to sign with");
+    }
+    SIGNET_ASSIGN_OR_RETURN(credential.access_token, jose::SignJwt(*key, claims, "at+jwt"));
     return credential;
   }
 

@@ -17,7 +17,8 @@ class SignetJwtProviderTest : public ::testing::Test {
     auto key = jose::SigningKey::Generate(jose::Algorithm::kES256, "k1");
     context_.issuer = "https://signet.example.com";
     context_.trust_domain = "example.com";
-    context_.signing_key = std::make_shared<const jose::SigningKey>(std::move(key).value());
+    key_ = std::make_shared<const jose::SigningKey>(std::move(key).value());
+    context_.signing_key = FixedSigningKey(key_);
     context_.clock = &clock_;
     context_.random = &random_;
   }
@@ -31,12 +32,13 @@ class SignetJwtProviderTest : public ::testing::Test {
                          .RequireIssuedAt()
                          .Build();
     EXPECT_THAT(validator, IsOk());
-    jose::Jwks keys({context_.signing_key->public_jwk()});
+    jose::Jwks keys({key_->public_jwk()});
     return jose::JwtVerifier(*validator).Verify(token, keys, clock_.Now());
   }
 
   SimulatedClock clock_{FromUnixSeconds(1'800'000'000) + std::chrono::milliseconds(700)};
   SeededRandom random_{7};
+  std::shared_ptr<const jose::SigningKey> key_;
   ProviderContext context_;
   Destination destination_{"orders", "signet-jwt", "https://orders.internal"};
 };
@@ -97,6 +99,26 @@ TEST_F(SignetJwtProviderTest, IssuesTheRequestedTokenTypeItSupports) {
   EXPECT_EQ(jwt->issued_token_type, kJwtTokenType);
   request.requested_token_type = "urn:ietf:params:oauth:token-type:saml2";
   EXPECT_THAT((*provider)->Issue(request), FailsWith("requested_token_type_unsupported"));
+}
+
+TEST_F(SignetJwtProviderTest, SignsEachCredentialWithTheKeyOfTheMoment) {
+  auto next = jose::SigningKey::Generate(jose::Algorithm::kES256, "k2");
+  ASSERT_THAT(next, IsOk());
+  auto rotated = std::make_shared<const jose::SigningKey>(std::move(next).value());
+  std::shared_ptr<const jose::SigningKey> current = key_;
+  context_.signing_key = [&current] { return current; };
+  auto provider = CreateProvider(destination_, context_);
+  ASSERT_THAT(provider, IsOk());
+  IssueRequest request{"billing", {}, std::chrono::seconds(60), std::nullopt, "iss", "sub"};
+  auto before = (*provider)->Issue(request);
+  current = rotated;  // the keys rotate
+  auto after = (*provider)->Issue(request);
+  ASSERT_THAT(before, IsOk());
+  ASSERT_THAT(after, IsOk());
+  EXPECT_THAT(VerifyAsResourceServer(before->access_token), IsOk());
+  EXPECT_THAT(VerifyAsResourceServer(after->access_token), FailsWith("kid_unknown"));
+  current = nullptr;  // no key signs: nothing is issued
+  EXPECT_THAT((*provider)->Issue(request), FailsWith("signing_key_missing"));
 }
 
 TEST(ProviderRegistryTest, UnknownKindNamesTheKnownOnes) {
