@@ -41,19 +41,6 @@ constexpr size_t MemberCount(int version) {
   return std::size(kStringMembers) + (version >= 2 ? std::size(kVersion2Members) : 0) + 3;
 }
 
-std::string FormatTime(SystemTime t) {
-  auto secs = std::chrono::floor<seconds>(t);
-  auto day = std::chrono::floor<days>(secs);
-  std::chrono::year_month_day ymd(day);
-  std::chrono::hh_mm_ss hms(secs - day);
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
-
 // Exactly "YYYY-MM-DDTHH:MM:SSZ", a real date and time of day, in 1970..2261.
 std::optional<SystemTime> ParseTime(std::string_view text) {
   static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
@@ -182,7 +169,7 @@ Result<SystemTime> TimeMember(const boost::json::object& obj, std::string_view n
 std::string SerializeEvent(const Event& event) {
   std::string out = "{\"v\":" + std::to_string(event.version);
   out += ",\"time\":";
-  AppendString(out, FormatTime(event.time));
+  AppendString(out, FormatUtcSeconds(event.time));
   auto append_members =
       [&](std::span<const std::pair<std::string_view, std::string Event::*>> members) {
         for (const auto& [name, member] : members) {
@@ -198,7 +185,7 @@ std::string SerializeEvent(const Event& event) {
   }
   out += ",\"expires_at\":";
   if (event.expires_at) {
-    AppendString(out, FormatTime(*event.expires_at));
+    AppendString(out, FormatUtcSeconds(*event.expires_at));
   } else {
     out += "null";
   }

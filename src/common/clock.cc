@@ -1,5 +1,7 @@
 #include "common/clock.h"
 
+#include <cstdio>
+
 namespace signet {
 namespace {
 
@@ -48,5 +50,18 @@ void SimulatedClock::Advance(std::chrono::nanoseconds d) {
 }
 
 void SimulatedClock::SetWallTime(SystemTime t) { wall_ns_ = SinceEpochNs(t); }
+
+std::string FormatUtcSeconds(SystemTime t) {
+  auto secs = std::chrono::floor<std::chrono::seconds>(t);
+  auto day = std::chrono::floor<std::chrono::days>(secs);
+  std::chrono::year_month_day ymd(day);
+  std::chrono::hh_mm_ss hms(secs - day);
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return buf;
+}
 
 }  // namespace signet

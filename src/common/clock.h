@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace signet {
 
@@ -32,6 +33,8 @@ double ToUnixSeconds(SystemTime t);
 // Whole seconds since the epoch, rounded down: a JWT NumericDate as issuers write it.
 int64_t ToUnixSecondsFloor(SystemTime t);
 SystemTime FromUnixSeconds(int64_t seconds);
+// "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339, UTC, whole seconds: sub-second parts are dropped).
+std::string FormatUtcSeconds(SystemTime t);
 
 // A clock that moves only when told to. Both times start at the given wall time and
 // advance together.

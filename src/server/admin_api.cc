@@ -29,17 +29,19 @@ http::Response Ok(int status, const boost::json::value& body) {
 }
 
 std::string Rfc3339(int64_t unix_seconds) {
-  // The audit record format's time: "YYYY-MM-DDTHH:MM:SSZ".
-  std::chrono::sys_seconds t{std::chrono::seconds(unix_seconds)};
-  auto day = std::chrono::floor<std::chrono::days>(t);
-  std::chrono::year_month_day ymd(day);
-  std::chrono::hh_mm_ss hms(t - day);
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
+  return FormatUtcSeconds(FromUnixSeconds(unix_seconds));
+}
+
+// The form parameter `token` (introspection, revocation), required.
+Result<std::string> FormToken(const http::Request& request, std::string_view purpose) {
+  SIGNET_ASSIGN_OR_RETURN(auto form, http::ParseForm(request.body));
+  for (auto& [key, value] : form) {
+    if (key == "token" && !value.empty()) {
+      return std::move(value);
+    }
+  }
+  return Status(ErrorCode::kInvalidRequest, "token_missing",
+                "send the token to " + std::string(purpose) + " as the form parameter token");
 }
 
 // The request's JSON object body; an empty body is an empty object.
@@ -569,23 +571,13 @@ http::Response AdminApi::Introspect(const http::Request& request) const {
   if (!who.ok()) {
     return Fail(who.status());
   }
-  auto form = http::ParseForm(request.body);
-  if (!form.ok()) {
-    return Fail(form.status());
-  }
-  std::string token;
-  for (const auto& [key, value] : *form) {
-    if (key == "token") {
-      token = value;
-    }
-  }
-  if (token.empty()) {
-    return Fail(Status(ErrorCode::kInvalidRequest, "token_missing",
-                       "send the token to introspect as the form parameter token"));
+  auto token = FormToken(request, "introspect");
+  if (!token.ok()) {
+    return Fail(token.status());
   }
   // RFC 7662 §2.2: whatever is wrong with the token, the answer is just inactive.
   boost::json::object inactive{{"active", false}};
-  auto jwt = VerifyOwnToken(token);
+  auto jwt = VerifyOwnToken(*token);
   if (!jwt.ok() || !jwt->jwt_id() || kill_.IsRevoked(*jwt->jwt_id())) {
     return Ok(200, inactive);
   }
@@ -620,21 +612,11 @@ void AdminApi::RevokeToken(const http::Request& request, http::Responder respond
   if (!who.ok()) {
     return respond(Fail(who.status()));
   }
-  auto form = http::ParseForm(request.body);
-  if (!form.ok()) {
-    return respond(Fail(form.status()));
+  auto token = FormToken(request, "revoke");
+  if (!token.ok()) {
+    return respond(Fail(token.status()));
   }
-  std::string token;
-  for (const auto& [key, value] : *form) {
-    if (key == "token") {
-      token = value;
-    }
-  }
-  if (token.empty()) {
-    return respond(Fail(Status(ErrorCode::kInvalidRequest, "token_missing",
-                               "send the token to revoke as the form parameter token")));
-  }
-  auto jwt = VerifyOwnToken(token);
+  auto jwt = VerifyOwnToken(*token);
   if (!jwt.ok() || !jwt->jwt_id()) {
     // RFC 7009 §2.2: an invalid or unknown token is answered 200 all the same.
     return respond(Ok(200, boost::json::object{}));
