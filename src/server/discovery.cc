@@ -34,6 +34,10 @@ std::string DiscoveryDocument(const std::string& issuer, std::string_view token_
        boost::json::array{"urn:ietf:params:oauth:grant-type:token-exchange"}},
       // Workloads authenticate with the subject token itself, not as OAuth clients.
       {"token_endpoint_auth_methods_supported", boost::json::array{"none"}},
+      // RFC 8414 §2: where resource servers check and revoke Signet's tokens (with an
+      // admin token as a bearer credential, docs/api.md).
+      {"introspection_endpoint", issuer + "/oauth2/introspect"},
+      {"revocation_endpoint", issuer + "/oauth2/revoke"},
       {"response_types_supported", boost::json::array{"id_token"}},
       {"subject_types_supported", boost::json::array{"public"}},
       {"id_token_signing_alg_values_supported", algs},

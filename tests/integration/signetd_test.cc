@@ -65,6 +65,9 @@ TEST_F(SignetdTest, PublishesDiscoveryAndAPublicOnlyJwks) {
   EXPECT_EQ(boost::json::serialize(discovery->at("id_token_signing_alg_values_supported")),
             R"(["EdDSA"])");
   EXPECT_EQ(discovery->at("token_endpoint").as_string(), "https://signet.test/oauth2/token");
+  EXPECT_EQ(discovery->at("introspection_endpoint").as_string(),
+            "https://signet.test/oauth2/introspect");
+  EXPECT_EQ(discovery->at("revocation_endpoint").as_string(), "https://signet.test/oauth2/revoke");
   EXPECT_EQ(boost::json::serialize(discovery->at("grant_types_supported")),
             R"(["urn:ietf:params:oauth:grant-type:token-exchange"])");
   // RFC 8414 clients find the same metadata at their own well-known path.
