@@ -10,6 +10,14 @@
 #include "audit/chain.h"
 
 namespace signet::audit {
+namespace {
+
+// How often one batch is re-chained after other writers appended first. Each retry
+// follows a commit that succeeded elsewhere, so running out needs that many replicas
+// committing in the gap of every attempt.
+constexpr int kChainAttempts = 32;
+
+}  // namespace
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(store::Store& store, Options options) {
   if (options.max_batch == 0) {
@@ -97,35 +105,44 @@ void AuditLog::WriterLoop() {
 }
 
 void AuditLog::Commit(std::vector<Pending>& batch) {
+  std::vector<store::AuditRow> rows;
+  rows.reserve(batch.size());
+  for (Pending& pending : batch) {
+    rows.push_back(store::AuditRow{0, std::move(pending.record), "", ""});
+  }
   Status status;
-  if (reread_head_) {
-    // The failed commit may have landed after all (a lost connection), or another writer
-    // may have appended: chain onto what the store holds.
-    auto head = store_.LastAudit();
-    if (head.ok()) {
+  // Other replicas on the same store append to the same chain: when one got in first
+  // (audit_chain_conflict), chain the batch onto the new head and try again.
+  for (int attempt = 0; attempt < kChainAttempts; ++attempt) {
+    if (reread_head_) {
+      // The failed commit may have landed after all (a lost connection), or another
+      // writer may have appended: chain onto what the store holds.
+      auto head = store_.LastAudit();
+      if (!head.ok()) {
+        status = head.status();
+        break;
+      }
       head_seq_ = *head ? (*head)->seq : 0;
       head_hash_ = *head ? (*head)->hash : std::string(store::kGenesisHash);
       reread_head_ = false;
-    } else {
-      status = head.status();
     }
-  }
-  if (status.ok()) {
-    std::vector<store::AuditRow> rows;
-    rows.reserve(batch.size());
     int64_t seq = head_seq_;
     std::string prev = head_hash_;
-    for (Pending& pending : batch) {
-      std::string hash = ChainHash(prev, pending.record);
-      rows.push_back(store::AuditRow{++seq, std::move(pending.record), prev, hash});
-      prev = std::move(hash);
+    for (store::AuditRow& row : rows) {
+      row.seq = ++seq;
+      row.prev_hash = prev;
+      row.hash = ChainHash(prev, row.record);
+      prev = row.hash;
     }
     status = store_.AppendAudit(rows);
     if (status.ok()) {
       head_seq_ = seq;
       head_hash_ = std::move(prev);
-    } else {
-      reread_head_ = true;
+      break;
+    }
+    reread_head_ = true;
+    if (status.reason() != "audit_chain_conflict") {
+      break;
     }
   }
   if (Counter* outcome = status.ok() ? commits_ok_ : commits_failed_) {

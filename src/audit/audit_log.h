@@ -8,9 +8,11 @@
 // Durability::kFsync) per batch, not per request. A request handler answers from its
 // callback, so no response is sent before its event is durable.
 //
-// When a commit fails, every callback of that batch gets the error and the head is
-// re-read from the store before the next batch, so later events chain onto what was
-// really committed.
+// Several processes may append to one store's chain (replicas of signetd): when another
+// appended first (audit_chain_conflict), the batch is chained onto the new head and
+// committed again. When a commit fails otherwise, every callback of that batch gets the
+// error and the head is re-read from the store before the next batch, so later events
+// chain onto what was really committed.
 //
 // Thread safety: Append and AppendAndWait may be called from any number of threads.
 #pragma once

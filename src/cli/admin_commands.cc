@@ -1,5 +1,6 @@
 #include "cli/admin_commands.h"
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <cctype>
@@ -267,6 +268,172 @@ int AdminCommands::DeleteSecret(const std::string& name) {
     return 1;
   }
   out_ << "secret " << name << " deleted\n";
+  return 0;
+}
+
+namespace {
+
+// One document per file, named by its path so that errors name the file.
+Result<boost::json::array> ReadConfigDocuments(const std::vector<std::string>& paths) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      std::vector<std::filesystem::path> found;
+      for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+        std::string ext = entry.path().extension().string();
+        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+          found.push_back(entry.path());
+        }
+      }
+      if (found.empty()) {
+        return Status(ErrorCode::kInvalidRequest, "config_files_missing",
+                      "no .yaml or .yml files in " + path);
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.emplace_back(path);
+    }
+  }
+  boost::json::array documents;
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      return Status(ErrorCode::kInvalidRequest, "config_files_missing",
+                    "cannot read " + file.string());
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    documents.push_back(boost::json::object{{"source", file.string()}, {"text", text.str()}});
+  }
+  return documents;
+}
+
+}  // namespace
+
+int AdminCommands::ApplyConfig(const std::vector<std::string>& paths, const std::string& comment,
+                               bool dry_run) {
+  auto documents = ReadConfigDocuments(paths);
+  if (!documents.ok()) {
+    err_ << "signet: " << documents.status().message() << "\n";
+    return 1;
+  }
+  boost::json::object body{{"documents", std::move(*documents)}};
+  if (!comment.empty()) {
+    body["comment"] = comment;
+  }
+  auto answer = Call("POST", dry_run ? "/v1/config/diff" : "/v1/config",
+                     boost::json::serialize(body), "application/json");
+  if (!answer) {
+    return 1;
+  }
+  boost::json::object result = Parse(*answer);
+  out_ << Str(result, "diff");
+  bool changed = result["changed"].is_bool() && result["changed"].as_bool();
+  if (!changed) {
+    err_ << "config version " << Str(result, "version_before") << " in force already says this\n";
+  } else if (dry_run) {
+    err_ << "against config version " << Str(result, "version_before")
+         << "; `signet apply` with the same files makes this change\n";
+  } else {
+    err_ << "applied as config version " << Str(result, "version_after") << " (was "
+         << Str(result, "version_before") << ")\n";
+  }
+  return 0;
+}
+
+int AdminCommands::ExportConfig() {
+  auto answer = Call("GET", "/v1/config", "", "");
+  if (!answer) {
+    return 1;
+  }
+  boost::json::object config = Parse(*answer);
+  out_ << "# Signet access configuration, version " << Str(config, "version")
+       << " (signet export)\n"
+       << Str(config, "document");
+  return 0;
+}
+
+int AdminCommands::ConfigHistory() {
+  auto answer = Call("GET", "/v1/config/versions", "", "");
+  if (!answer) {
+    return 1;
+  }
+  boost::json::object listing = Parse(*answer);
+  std::string in_force = Str(listing, "in_force");
+  for (const auto& v : listing["versions"].as_array()) {
+    const auto& version = v.as_object();
+    std::string number = Str(version, "version");
+    out_ << (number == in_force ? "* " : "  ") << number << "  " << Str(version, "created_at")
+         << "  " << Str(version, "actor") << "  " << Str(version, "origin");
+    if (version.contains("rollback_of")) {
+      out_ << " of " << Str(version, "rollback_of");
+    }
+    std::string note = Str(version, "comment");
+    out_ << (note.empty() ? "" : "  " + note) << "\n";
+  }
+  return 0;
+}
+
+int AdminCommands::Rollback(int64_t to, const std::string& comment) {
+  boost::json::object body{{"to", to}};
+  if (!comment.empty()) {
+    body["comment"] = comment;
+  }
+  auto answer =
+      Call("POST", "/v1/config/rollback", boost::json::serialize(body), "application/json");
+  if (!answer) {
+    return 1;
+  }
+  boost::json::object result = Parse(*answer);
+  out_ << Str(result, "diff");
+  if (result["changed"].is_bool() && result["changed"].as_bool()) {
+    err_ << "version " << to << " restored as config version " << Str(result, "version_after")
+         << "\n";
+  } else {
+    err_ << "config version " << Str(result, "version_before") << " in force already says what "
+         << "version " << to << " says\n";
+  }
+  return 0;
+}
+
+namespace {
+
+void PrintKey(const boost::json::object& key, std::ostream& out) {
+  out << Str(key, "kid") << "  " << Str(key, "algorithm") << "  " << Str(key, "state")
+      << (key.contains("signing") && key.at("signing").is_bool() && key.at("signing").as_bool()
+              ? " (signing)"
+              : "")
+      << "  activates " << Str(key, "activates_at");
+  if (std::string unpublish = Str(key, "unpublish_at"); unpublish != "null") {
+    out << "  unpublished " << unpublish;
+  }
+  out << "\n";
+}
+
+}  // namespace
+
+int AdminCommands::ListKeys() {
+  auto answer = Call("GET", "/v1/keys", "", "");
+  if (!answer) {
+    return 1;
+  }
+  boost::json::object listing = Parse(*answer);
+  for (const auto& key : listing["keys"].as_array()) {
+    PrintKey(key.as_object(), out_);
+  }
+  return 0;
+}
+
+int AdminCommands::RotateKeys(const std::string& reason) {
+  std::string body = JsonBody({{"reason", reason}});
+  auto answer = Call("POST", "/v1/keys/rotate", body == "{}" ? "" : body, "application/json");
+  if (!answer) {
+    return 1;
+  }
+  err_ << "new signing key, published now and signing from its activation time:\n";
+  PrintKey(Parse(*answer), out_);
   return 0;
 }
 

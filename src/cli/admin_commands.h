@@ -1,5 +1,6 @@
 // The CLI's admin commands: `signet admin token ...`, `signet suspend|resume workload`,
-// `signet revoke`, `signet workloads`, `signet secret ...`. Each is one call to signetd's
+// `signet revoke`, `signet workloads`, `signet secret ...`, `signet apply|diff|export|
+// history|rollback`, `signet keys list|rotate`. Each is one call to signetd's
 // admin API (docs/api.md) with an admin token, printed for a human; errors print the
 // server's error_description. `signet secret rotate-master` works on the data directory
 // instead, with signetd stopped.
@@ -8,6 +9,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/secret.h"
 #include "common/status.h"
@@ -46,6 +48,18 @@ class AdminCommands {
   int PutSecret(const std::string& name, const std::string& file, std::istream& in);
   int ListSecrets();
   int DeleteSecret(const std::string& name);
+  // `signet apply -f PATH...` and `signet diff -f PATH...`: the YAML files named, and the
+  // *.yaml and *.yml files of directories named (in name order), sent as one
+  // configuration; prints the difference from the version in force and, unless
+  // `dry_run`, applies it as a new version.
+  int ApplyConfig(const std::vector<std::string>& paths, const std::string& comment, bool dry_run);
+  // `signet export`: the version in force as YAML, which `signet apply` takes back as is.
+  int ExportConfig();
+  int ConfigHistory();
+  int Rollback(int64_t to, const std::string& comment);
+  // `signet keys list` and `signet keys rotate`: Signet's signing keys.
+  int ListKeys();
+  int RotateKeys(const std::string& reason);
 
  private:
   // The answer's JSON object, or nullopt after printing the error.

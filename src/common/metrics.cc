@@ -46,7 +46,7 @@ std::string Number(double value) {
     return "+Inf";
   }
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.6g", value);
+  std::snprintf(buf, sizeof(buf), "%.15g", value);
   return buf;
 }
 

@@ -43,6 +43,19 @@ TEST(MetricsTest, HistogramsAreCumulativeWithSumAndCount) {
             "signet_exchange_duration_seconds_count{route=\"token\"} 4\n");
 }
 
+// Rates come from differences of _sum between scrapes: a sum rounded to a few digits
+// would freeze once it grows large.
+TEST(MetricsTest, HistogramSumKeepsItsPrecisionWhenLarge) {
+  MetricsRegistry registry;
+  Histogram& latency =
+      registry.GetHistogram("signet_exchange_duration_seconds", "latency", {}, {0.001});
+  latency.Observe(1234567.25);
+  latency.Observe(0.5);
+  EXPECT_NE(registry.RenderPrometheus().find("signet_exchange_duration_seconds_sum 1234567.75\n"),
+            std::string::npos)
+      << registry.RenderPrometheus();
+}
+
 TEST(MetricsTest, LabelValuesAreEscaped) {
   MetricsRegistry registry;
   registry.GetCounter("c", "h", {{"reason", "a\"b\\c\nd"}}).Increment();

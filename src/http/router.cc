@@ -123,16 +123,24 @@ void Router::AddAsync(std::string method, std::string path, AsyncHandler handler
 
 void Router::Dispatch(const Request& request, Responder respond) const {
   if (metrics_ != nullptr) {
-    // The route's pattern, not the request's path: a label from a fixed set.
+    // Labels from a fixed set: the route's pattern, not the request's path, and the
+    // method only when a route serves it (a client can send any method name).
     std::vector<std::pair<std::string, std::string>> unused;
     std::string route = "unmatched";
+    std::string method = "other";
     for (const Route& r : routes_) {
-      if (MatchPath(r.path, request.path, &unused)) {
+      if (!MatchPath(r.path, request.path, &unused)) {
+        continue;
+      }
+      if (r.method == request.method) {
         route = r.path;
+        method = r.method;
         break;
       }
+      if (route == "unmatched") {
+        route = r.path;
+      }
     }
-    std::string method = route == "unmatched" ? "other" : request.method;
     respond = [metrics = metrics_, method = std::move(method), route = std::move(route),
                respond = std::move(respond)](Response response) {
       metrics

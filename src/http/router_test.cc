@@ -108,6 +108,8 @@ TEST(RouterTest, CountsAnswersByRoutePatternAndStatus) {
   Answer(router, r);
   r.method = "GET";
   Answer(router, r);
+  r.method = "X-MADE-UP-METHOD";
+  Answer(router, r);
   r.path = "/secret-looking/path";
   Answer(router, r);
   std::string text = metrics.RenderPrometheus();
@@ -115,9 +117,10 @@ TEST(RouterTest, CountsAnswersByRoutePatternAndStatus) {
                       "suspend\",status=\"200\"} 2"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("route=\"/v1/workloads/{name}/suspend\",status=\"405\"} 1"),
+  EXPECT_NE(text.find("{method=\"other\",route=\"/v1/workloads/{name}/suspend\",status=\"405\"} 2"),
             std::string::npos)
       << text;
+  EXPECT_EQ(text.find("MADE-UP"), std::string::npos) << "a method no route serves became a label";
   EXPECT_NE(text.find("{method=\"other\",route=\"unmatched\",status=\"404\"} 1"), std::string::npos)
       << text;
   EXPECT_EQ(text.find("secret-looking"), std::string::npos) << "a request path became a label";

@@ -71,17 +71,25 @@ Result<std::optional<std::string>> StringField(const boost::json::object& body,
   return std::optional<std::string>(std::string(value->get_string()));
 }
 
+// A note for the audit trail ("reason", "comment"): empty when absent, at most
+// kMaxReasonBytes.
+Result<std::string> OptionalReason(const boost::json::object& body,
+                                   std::string_view name = "reason") {
+  SIGNET_ASSIGN_OR_RETURN(std::optional<std::string> reason, StringField(body, name));
+  if (reason && reason->size() > kMaxReasonBytes) {
+    return Status(ErrorCode::kInvalidRequest, "reason_too_long",
+                  "\"" + std::string(name) + "\" is limited to 1024 bytes");
+  }
+  return reason.value_or("");
+}
+
 Result<std::string> RequiredReason(const boost::json::object& body) {
-  SIGNET_ASSIGN_OR_RETURN(std::optional<std::string> reason, StringField(body, "reason"));
-  if (!reason || reason->empty()) {
+  SIGNET_ASSIGN_OR_RETURN(std::string reason, OptionalReason(body));
+  if (reason.empty()) {
     return Status(ErrorCode::kInvalidRequest, "reason_missing",
                   "say why in \"reason\": it goes into the audit trail");
   }
-  if (reason->size() > kMaxReasonBytes) {
-    return Status(ErrorCode::kInvalidRequest, "reason_too_long",
-                  "\"reason\" is limited to 1024 bytes");
-  }
-  return *reason;
+  return reason;
 }
 
 // A query parameter as a non-negative integer, `fallback` when absent.
@@ -130,39 +138,85 @@ boost::json::object KeyJson(const store::SigningKeyRow& row, int64_t now, bool s
           {"unpublish_at", time(row.unpublish_at)}};
 }
 
+// {"documents": [{"source": "team-a.yaml", "text": "<YAML>"}, ...]}: what `signet apply`
+// and `signet diff` send, one entry per file, so that errors name the file.
+Result<std::vector<ConfigDocument>> ConfigDocuments(const boost::json::object& body) {
+  const boost::json::value* documents = body.if_contains("documents");
+  if (documents == nullptr || !documents->is_array()) {
+    return Status(ErrorCode::kInvalidRequest, "body_invalid",
+                  "send the configuration as \"documents\": [{\"source\", \"text\"}, ...]");
+  }
+  std::vector<ConfigDocument> out;
+  for (const boost::json::value& entry : documents->get_array()) {
+    const boost::json::object* document = entry.if_object();
+    const boost::json::value* source = document ? document->if_contains("source") : nullptr;
+    const boost::json::value* text = document ? document->if_contains("text") : nullptr;
+    if (source == nullptr || !source->is_string() || source->get_string().empty() ||
+        source->get_string().size() > 1024 || text == nullptr || !text->is_string()) {
+      return Status(ErrorCode::kInvalidRequest, "body_invalid",
+                    "each document needs a \"source\" (a file name, up to 1024 bytes) and a "
+                    "\"text\" (its YAML)");
+    }
+    out.push_back({std::string(source->get_string()), std::string(text->get_string())});
+  }
+  return out;
+}
+
+// A configuration refused at apply time is the caller's mistake: 400, not 500; a version
+// that landed meanwhile is 409, so automation can tell "re-plan" from "fix the file".
+http::Response ConfigFailure(const Status& status) {
+  http::Response response =
+      Fail(status.code() == ErrorCode::kInvalidConfig
+               ? Status(ErrorCode::kInvalidRequest, status.reason(), status.message())
+               : status);
+  if (status.reason() == "config_version_conflict") {
+    response.status = 409;
+  }
+  return response;
+}
+
+boost::json::object ChangeJson(const ConfigChangeResult& result) {
+  boost::json::array changes;
+  for (const ConfigChange& change : result.changes) {
+    boost::json::array lines;
+    for (const auto& line : change.lines) {
+      lines.emplace_back(line);
+    }
+    std::string_view kind = change.kind == ConfigChange::Kind::kAdded     ? "added"
+                            : change.kind == ConfigChange::Kind::kRemoved ? "removed"
+                                                                          : "changed";
+    changes.push_back(
+        boost::json::object{{"object", change.object}, {"change", kind}, {"lines", lines}});
+  }
+  return {{"version_before", result.version_before},
+          {"version_after", result.version_after},
+          {"changed", !result.changes.empty()},
+          {"changes", std::move(changes)},
+          {"diff", FormatConfigDiff(result.changes)}};
+}
+
+boost::json::object VersionJson(const store::ConfigVersionRow& row) {
+  boost::json::object out{{"version", row.version}, {"created_at", Rfc3339(row.created_at)},
+                          {"actor", row.actor},     {"origin", row.origin},
+                          {"comment", row.comment}, {"digest", row.digest}};
+  if (row.origin == "rollback") {
+    out["rollback_of"] = row.rollback_of;
+  }
+  return out;
+}
+
 }  // namespace
 
-AdminApi::AdminApi(AdminApiOptions options, AdminTokens& tokens, policy::KillSwitch& kill,
+AdminApi::AdminApi(AdminTokens& tokens, DurableKillSwitch& kill, ConfigSync& config,
                    store::Store& store, store::SecretVault& vault, audit::AuditLog& audit,
                    SigningKeyRotator& signing_keys, const Clock& clock, Random& random)
-    : options_(std::move(options)),
-      tokens_(tokens),
+    : tokens_(tokens),
       kill_(kill),
+      config_(config),
       store_(store),
       vault_(vault),
       audit_(audit),
       signing_keys_(signing_keys),
-      own_tokens_([this] {
-        jose::JwtValidator::Builder builder;
-        builder.ExpectIssuer(options_.issuer)
-            .ExpectType("at+jwt")
-            .AllowAlgorithms(
-                {jose::Algorithm::kES256, jose::Algorithm::kEdDSA, jose::Algorithm::kRS256})
-            .SetMaxLifetime(std::max(options_.max_token_lifetime, std::chrono::seconds(1)));
-        for (const auto& audience : options_.audiences) {
-          builder.ExpectAudience(audience);
-        }
-        // With no destination there is no audience: a placeholder no token carries keeps
-        // the builder (which requires one) satisfied and every token inactive.
-        if (options_.audiences.empty()) {
-          builder.ExpectAudience("urn:signet:no-destination");
-        }
-        auto validator = builder.Build();
-        if (!validator.ok()) {
-          throw std::runtime_error("admin api: " + validator.status().ToString());
-        }
-        return jose::JwtVerifier(std::move(validator).value());
-      }()),
       clock_(clock),
       random_(random) {}
 
@@ -189,6 +243,11 @@ void AdminApi::AddRoutes(http::Router& router) {
   router.AddAsync("DELETE", "/v1/secrets/{name}", async(&AdminApi::DeleteSecret));
   router.Add("GET", "/v1/keys", sync(&AdminApi::ListKeys));
   router.AddAsync("POST", "/v1/keys/rotate", async(&AdminApi::RotateKeys));
+  router.Add("GET", "/v1/config", sync(&AdminApi::GetConfig));
+  router.AddAsync("POST", "/v1/config", async(&AdminApi::ApplyConfig));
+  router.Add("POST", "/v1/config/diff", sync(&AdminApi::DiffConfig));
+  router.Add("GET", "/v1/config/versions", sync(&AdminApi::ListConfigVersions));
+  router.AddAsync("POST", "/v1/config/rollback", async(&AdminApi::RollbackConfig));
   router.Add("POST", "/oauth2/introspect", sync(&AdminApi::Introspect));
   router.AddAsync("POST", "/oauth2/revoke", async(&AdminApi::RevokeToken));
 }
@@ -237,9 +296,9 @@ http::Response AdminApi::ListWorkloads(const http::Request& request) const {
     return Fail(who.status());
   }
   boost::json::array workloads;
-  for (const auto& name : options_.workloads) {
+  for (const auto& name : config_.Current()->workloads) {
     boost::json::object entry{{"name", name}, {"suspended", false}};
-    if (std::optional<policy::Suspension> s = kill_.SuspensionOf(name)) {
+    if (std::optional<policy::Suspension> s = kill_.state().SuspensionOf(name)) {
       entry["suspended"] = true;
       entry["reason"] = s->reason;
       entry["suspended_by"] = s->actor;
@@ -256,7 +315,7 @@ void AdminApi::Suspend(const http::Request& request, http::Responder respond) {
     return respond(Fail(who.status()));
   }
   std::string workload(request.PathParam("name"));
-  if (!options_.workloads.contains(workload)) {
+  if (!config_.Current()->workloads.contains(workload)) {
     return respond(Fail(Status(ErrorCode::kInvalidRequest, "workload_unknown",
                                "no workload is named \"" + workload.substr(0, 100) + "\"")));
   }
@@ -267,12 +326,10 @@ void AdminApi::Suspend(const http::Request& request, http::Responder respond) {
     return respond(Fail(reason.status()));
   }
   SystemTime now = clock_.Now();
-  // The store first: a restart must come back with the workload still suspended.
-  if (Status s = store_.PutSuspension({workload, *reason, who->token_id, ToUnixSecondsFloor(now)});
+  if (Status s = kill_.Suspend({workload, *reason, who->token_id, ToUnixSecondsFloor(now)});
       !s.ok()) {
     return respond(Fail(s));
   }
-  kill_.Suspend(workload, {*reason, who->token_id, now});
   RecordChange(ChangeEvent(request, *who, "suspend_workload", workload, *reason),
                Ok(200, boost::json::object{{"workload", workload}, {"suspended", true}}),
                std::move(respond));
@@ -284,7 +341,7 @@ void AdminApi::Resume(const http::Request& request, http::Responder respond) {
     return respond(Fail(who.status()));
   }
   std::string workload(request.PathParam("name"));
-  if (!options_.workloads.contains(workload)) {
+  if (!config_.Current()->workloads.contains(workload)) {
     return respond(Fail(Status(ErrorCode::kInvalidRequest, "workload_unknown",
                                "no workload is named \"" + workload.substr(0, 100) + "\"")));
   }
@@ -292,20 +349,19 @@ void AdminApi::Resume(const http::Request& request, http::Responder respond) {
   if (!body.ok()) {
     return respond(Fail(body.status()));
   }
-  auto reason = StringField(*body, "reason");
+  auto reason = OptionalReason(*body);
   if (!reason.ok()) {
     return respond(Fail(reason.status()));
   }
-  auto removed = store_.DeleteSuspension(workload);
+  auto removed = kill_.Resume(workload);
   if (!removed.ok()) {
     return respond(Fail(removed.status()));
   }
-  kill_.Resume(workload);
   if (!*removed) {
     // Nothing changed: nothing to record.
     return respond(Ok(200, boost::json::object{{"workload", workload}, {"suspended", false}}));
   }
-  RecordChange(ChangeEvent(request, *who, "resume_workload", workload, reason->value_or("")),
+  RecordChange(ChangeEvent(request, *who, "resume_workload", workload, *reason),
                Ok(200, boost::json::object{{"workload", workload}, {"suspended", false}}),
                std::move(respond));
 }
@@ -315,10 +371,9 @@ void AdminApi::Revoke(const http::Request& request, const Principal& who, std::s
   SystemTime now = clock_.Now();
   store::RevocationRow row{jti, reason, who.token_id, ToUnixSecondsFloor(now),
                            ToUnixSecondsFloor(expires_at)};
-  if (Status s = store_.PutRevocation(row); !s.ok()) {
+  if (Status s = kill_.Revoke(row); !s.ok()) {
     return respond(Fail(s));
   }
-  kill_.Revoke({jti, expires_at}, now);
   RecordChange(ChangeEvent(request, who, "revoke_token", jti, std::move(reason)),
                Ok(200, boost::json::object{{"jti", jti}, {"revoked", true}}), std::move(respond));
 }
@@ -345,7 +400,7 @@ void AdminApi::RevokeByJti(const http::Request& request, http::Responder respond
   }
   // The token's own exp is not known from its jti: keep the row as long as any token
   // Signet issues can live.
-  Revoke(request, *who, **jti, clock_.Now() + options_.max_token_lifetime, *reason,
+  Revoke(request, *who, **jti, clock_.Now() + config_.LongestTokenLifetime(), *reason,
          std::move(respond));
 }
 
@@ -536,13 +591,9 @@ void AdminApi::RotateKeys(const http::Request& request, http::Responder respond)
   if (!body.ok()) {
     return respond(Fail(body.status()));
   }
-  auto reason = StringField(*body, "reason");
+  auto reason = OptionalReason(*body);
   if (!reason.ok()) {
     return respond(Fail(reason.status()));
-  }
-  if (reason->value_or("").size() > kMaxReasonBytes) {
-    return respond(Fail(Status(ErrorCode::kInvalidRequest, "reason_too_long",
-                               "\"reason\" is limited to 1024 bytes")));
   }
   auto created = signing_keys_.RotateNow();
   if (!created.ok()) {
@@ -554,8 +605,8 @@ void AdminApi::RotateKeys(const http::Request& request, http::Responder respond)
   }
   int64_t now = ToUnixSecondsFloor(clock_.Now());
   std::string detail = "activates at " + Rfc3339(created->activates_at);
-  if (reason->has_value() && !(*reason)->empty()) {
-    detail += ": " + **reason;
+  if (!reason->empty()) {
+    detail += ": " + *reason;
   }
   RecordChange(ChangeEvent(request, *who, "rotate_signing_key", created->kid, std::move(detail)),
                Ok(200, KeyJson(*created, now, created->activates_at <= now)), std::move(respond));
@@ -563,7 +614,132 @@ void AdminApi::RotateKeys(const http::Request& request, http::Responder respond)
 
 Result<jose::VerifiedJwt> AdminApi::VerifyOwnToken(std::string_view token) const {
   std::shared_ptr<const jose::Jwks> keys = signing_keys_.PublishedKeys();
-  return own_tokens_.Verify(token, *keys, clock_.Now());
+  return config_.Current()->own_tokens->Verify(token, *keys, clock_.Now());
+}
+
+http::Response AdminApi::GetConfig(const http::Request& request) const {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kReadConfig);
+  if (!who.ok()) {
+    return Fail(who.status());
+  }
+  std::shared_ptr<const AccessSnapshot> current = config_.Current();
+  return Ok(200, boost::json::object{{"version", current->version},
+                                     {"document", current->config.canonical}});
+}
+
+http::Response AdminApi::ListConfigVersions(const http::Request& request) const {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kReadConfig);
+  if (!who.ok()) {
+    return Fail(who.status());
+  }
+  auto rows = store_.ListConfigVersions();
+  if (!rows.ok()) {
+    return Fail(rows.status());
+  }
+  boost::json::array versions;
+  for (const auto& row : *rows) {
+    versions.push_back(VersionJson(row));
+  }
+  return Ok(200, boost::json::object{{"in_force", config_.Current()->version},
+                                     {"versions", std::move(versions)}});
+}
+
+http::Response AdminApi::DiffConfig(const http::Request& request) const {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kReadConfig);
+  if (!who.ok()) {
+    return Fail(who.status());
+  }
+  auto body = JsonBody(request);
+  auto documents =
+      body.ok() ? ConfigDocuments(*body) : Result<std::vector<ConfigDocument>>(body.status());
+  if (!documents.ok()) {
+    return Fail(documents.status());
+  }
+  auto result = config_.Apply(*documents, who->token_id, "", std::nullopt, /*dry_run=*/true);
+  if (!result.ok()) {
+    return ConfigFailure(result.status());
+  }
+  return Ok(200, ChangeJson(*result));
+}
+
+void AdminApi::ApplyConfig(const http::Request& request, http::Responder respond) {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kApplyConfig);
+  if (!who.ok()) {
+    return respond(Fail(who.status()));
+  }
+  auto body = JsonBody(request);
+  auto documents =
+      body.ok() ? ConfigDocuments(*body) : Result<std::vector<ConfigDocument>>(body.status());
+  if (!documents.ok()) {
+    return respond(Fail(documents.status()));
+  }
+  auto comment = OptionalReason(*body, "comment");
+  if (!comment.ok()) {
+    return respond(Fail(comment.status()));
+  }
+  std::optional<int64_t> expected;
+  if (const boost::json::value* v = body->if_contains("expected_version")) {
+    if (!v->is_int64() || v->get_int64() < 0) {
+      return respond(Fail(Status(ErrorCode::kInvalidRequest, "body_invalid",
+                                 "\"expected_version\" must be a version number")));
+    }
+    expected = v->get_int64();
+  }
+  auto result = config_.Apply(*documents, who->token_id, *comment, expected, /*dry_run=*/false);
+  if (!result.ok()) {
+    return respond(ConfigFailure(result.status()));
+  }
+  if (result->changes.empty()) {
+    return respond(Ok(200, ChangeJson(*result)));  // nothing changed: nothing to record
+  }
+  std::string detail = SummarizeConfigDiff(result->changes);
+  if (!comment->empty()) {
+    detail += ": " + *comment;
+  }
+  RecordConfigChange(request, *who, "apply_config", std::move(detail), *result, std::move(respond));
+}
+
+void AdminApi::RollbackConfig(const http::Request& request, http::Responder respond) {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kApplyConfig);
+  if (!who.ok()) {
+    return respond(Fail(who.status()));
+  }
+  auto body = JsonBody(request);
+  if (!body.ok()) {
+    return respond(Fail(body.status()));
+  }
+  const boost::json::value* to = body->if_contains("to");
+  if (to == nullptr || !to->is_int64() || to->get_int64() < 1) {
+    return respond(Fail(Status(ErrorCode::kInvalidRequest, "body_invalid",
+                               "name the version to roll back to as \"to\": a number from 1")));
+  }
+  auto comment = OptionalReason(*body, "comment");
+  if (!comment.ok()) {
+    return respond(Fail(comment.status()));
+  }
+  auto result = config_.Rollback(to->get_int64(), who->token_id, *comment);
+  if (!result.ok()) {
+    return respond(ConfigFailure(result.status()));
+  }
+  if (result->changes.empty()) {
+    return respond(Ok(200, ChangeJson(*result)));
+  }
+  std::string detail =
+      "to version " + std::to_string(to->get_int64()) + ": " + SummarizeConfigDiff(result->changes);
+  if (!comment->empty()) {
+    detail += ": " + *comment;
+  }
+  RecordConfigChange(request, *who, "rollback_config", std::move(detail), *result,
+                     std::move(respond));
+}
+
+void AdminApi::RecordConfigChange(const http::Request& request, const Principal& who,
+                                  std::string action, std::string detail,
+                                  const ConfigChangeResult& result, http::Responder respond) {
+  audit::Event event = ChangeEvent(request, who, std::move(action), "", std::move(detail));
+  event.config_before = std::to_string(result.version_before);
+  event.config_after = std::to_string(result.version_after);
+  RecordChange(std::move(event), Ok(200, ChangeJson(result)), std::move(respond));
 }
 
 http::Response AdminApi::Introspect(const http::Request& request) const {
@@ -578,12 +754,15 @@ http::Response AdminApi::Introspect(const http::Request& request) const {
   // RFC 7662 §2.2: whatever is wrong with the token, the answer is just inactive.
   boost::json::object inactive{{"active", false}};
   auto jwt = VerifyOwnToken(*token);
-  if (!jwt.ok() || !jwt->jwt_id() || kill_.IsRevoked(*jwt->jwt_id())) {
+  // Strictly at exp, without the verifier's leeway: the kill switch forgets a revocation
+  // once its token expires, and a revoked token must not come back to life.
+  if (!jwt.ok() || !jwt->jwt_id() || jwt->expires_at() <= clock_.Now() ||
+      kill_.state().IsRevoked(*jwt->jwt_id())) {
     return Ok(200, inactive);
   }
   const boost::json::value* client = jwt->claims().if_contains("client_id");
   if (client == nullptr || !client->is_string() ||
-      kill_.IsSuspended(std::string_view(client->get_string()))) {
+      kill_.state().IsSuspended(std::string_view(client->get_string()))) {
     return Ok(200, inactive);
   }
   boost::json::object active{{"active", true},

@@ -21,31 +21,24 @@
 #include "http/server.h"
 #include "jose/jwk.h"
 #include "jose/jwt.h"
-#include "policy/kill_switch.h"
 #include "server/admin_auth.h"
+#include "server/config_sync.h"
+#include "server/durable_kill_switch.h"
 #include "server/signing_key_rotator.h"
 #include "store/secrets.h"
 #include "store/store.h"
 
 namespace signet::server {
 
-struct AdminApiOptions {
-  std::set<std::string> workloads;  // configured workload names
-  // The longest lifetime of a token Signet issues: a revocation by jti alone is kept
-  // this long, after which the token has expired anyway.
-  std::chrono::seconds max_token_lifetime{3600};
-  // How introspection and revocation recognise Signet's own tokens.
-  std::string issuer;
-  std::set<std::string> audiences;  // every destination's audience
-};
-
 class AdminApi {
  public:
   // `signing_keys` gives the published keys (read per request: they change when keys
   // rotate) for introspection and revocation, and serves /v1/keys.
-  AdminApi(AdminApiOptions options, AdminTokens& tokens, policy::KillSwitch& kill,
-           store::Store& store, store::SecretVault& vault, audit::AuditLog& audit,
-           SigningKeyRotator& signing_keys, const Clock& clock, Random& random);
+  // Workload names, and what introspection accepts as Signet's tokens, come from the
+  // access configuration in force (`config`), read per request.
+  AdminApi(AdminTokens& tokens, DurableKillSwitch& kill, ConfigSync& config, store::Store& store,
+           store::SecretVault& vault, audit::AuditLog& audit, SigningKeyRotator& signing_keys,
+           const Clock& clock, Random& random);
 
   void AddRoutes(http::Router& router);
 
@@ -74,17 +67,25 @@ class AdminApi {
   void DeleteSecret(const http::Request& request, http::Responder respond);
   http::Response ListKeys(const http::Request& request) const;
   void RotateKeys(const http::Request& request, http::Responder respond);
+  http::Response GetConfig(const http::Request& request) const;
+  http::Response ListConfigVersions(const http::Request& request) const;
+  http::Response DiffConfig(const http::Request& request) const;
+  void ApplyConfig(const http::Request& request, http::Responder respond);
+  void RollbackConfig(const http::Request& request, http::Responder respond);
+  // Records an apply or rollback that changed something, and answers with `result`.
+  void RecordConfigChange(const http::Request& request, const Principal& who, std::string action,
+                          std::string detail, const ConfigChangeResult& result,
+                          http::Responder respond);
   http::Response Introspect(const http::Request& request) const;
   void RevokeToken(const http::Request& request, http::Responder respond);
 
-  const AdminApiOptions options_;
   AdminTokens& tokens_;
-  policy::KillSwitch& kill_;
+  DurableKillSwitch& kill_;
+  ConfigSync& config_;
   store::Store& store_;
   store::SecretVault& vault_;
   audit::AuditLog& audit_;
   SigningKeyRotator& signing_keys_;
-  jose::JwtVerifier own_tokens_;
   const Clock& clock_;
   Random& random_;
 };

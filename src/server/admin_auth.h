@@ -34,8 +34,9 @@ enum class Permission {
   kRevoke,   // revoke issued tokens
   kManageTokens,
   kManageSecrets,
-  kIntrospect,  // RFC 7662 introspection of Signet's tokens
-  kManageKeys,  // rotate Signet's signing keys (admin only)
+  kIntrospect,   // RFC 7662 introspection of Signet's tokens
+  kManageKeys,   // rotate Signet's signing keys (admin only)
+  kApplyConfig,  // apply or roll back the access configuration (admin only)
 };
 
 std::string_view RoleName(Role role);

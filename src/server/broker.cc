@@ -46,12 +46,19 @@ Broker::Broker(trust::IssuerRegistry issuers, trust::WorkloadResolver resolver,
       kill_switch_(kill_switch),
       clock_(clock) {}
 
-Result<std::unique_ptr<Broker>> Broker::Create(const ServerConfig& config, trust::Fetcher& fetcher,
+Result<std::unique_ptr<Broker>> Broker::Create(const AccessConfig& access, trust::Fetcher& fetcher,
                                                const credentials::ProviderContext& context,
                                                const policy::KillSwitch& kill_switch,
-                                               std::vector<std::string>* warnings) {
-  std::vector<std::unique_ptr<trust::Issuer>> issuers;
-  for (const auto& issuer_config : config.issuers) {
+                                               std::vector<std::string>* warnings,
+                                               const Broker* previous) {
+  std::vector<std::shared_ptr<trust::Issuer>> issuers;
+  for (const auto& issuer_config : access.issuers) {
+    std::shared_ptr<trust::Issuer> kept =
+        previous != nullptr ? previous->issuers_.Find(issuer_config) : nullptr;
+    if (kept != nullptr) {
+      issuers.push_back(std::move(kept));
+      continue;
+    }
     SIGNET_ASSIGN_OR_RETURN(auto issuer,
                             trust::Issuer::Create(issuer_config, fetcher, *context.clock));
     issuers.push_back(std::move(issuer));
@@ -59,19 +66,19 @@ Result<std::unique_ptr<Broker>> Broker::Create(const ServerConfig& config, trust
   SIGNET_ASSIGN_OR_RETURN(trust::IssuerRegistry registry,
                           trust::IssuerRegistry::Build(std::move(issuers)));
   SIGNET_ASSIGN_OR_RETURN(trust::WorkloadResolver resolver,
-                          trust::WorkloadResolver::Build(config.identities, warnings));
-  std::set<std::string> workloads(config.workloads.begin(), config.workloads.end());
+                          trust::WorkloadResolver::Build(access.identities, warnings));
+  std::set<std::string> workloads(access.workloads.begin(), access.workloads.end());
   std::set<std::string> destination_names;
-  for (const auto& destination : config.destinations) {
+  for (const auto& destination : access.destinations) {
     destination_names.insert(destination.name);
   }
   SIGNET_ASSIGN_OR_RETURN(
       policy::PolicyIndex policies,
-      policy::PolicyIndex::Compile(config.policies, workloads, destination_names));
+      policy::PolicyIndex::Compile(access.policies, workloads, destination_names));
 
   std::unique_ptr<Broker> broker(new Broker(std::move(registry), std::move(resolver),
                                             std::move(policies), kill_switch, *context.clock));
-  for (const auto& destination : config.destinations) {
+  for (const auto& destination : access.destinations) {
     SIGNET_ASSIGN_OR_RETURN(
         auto provider, credentials::CreateProvider(
                            {destination.name, destination.kind, destination.audience}, context));
@@ -88,7 +95,7 @@ Result<std::unique_ptr<Broker>> Broker::Create(const ServerConfig& config, trust
   return broker;
 }
 
-Status Broker::RefreshIssuerKeys() { return issuers_.RefreshAll(); }
+Status Broker::RefreshIssuerKeys() const { return issuers_.RefreshAll(); }
 
 Result<credentials::Credential> Broker::Exchange(const ExchangeRequest& request,
                                                  audit::Event* event) const {

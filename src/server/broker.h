@@ -53,14 +53,17 @@ class Broker {
   // destination; does not fetch keys (see RefreshIssuerKeys). `warnings` receives the
   // configuration's overlapping identity rules.
   // `kill_switch` (suspended workloads) is consulted on every exchange and must outlive
-  // the Broker.
-  static Result<std::unique_ptr<Broker>> Create(const ServerConfig& config, trust::Fetcher& fetcher,
+  // the Broker. With `previous` (the broker of the configuration being replaced), its
+  // issuers whose settings did not change are shared, fetched keys and all, so a new
+  // configuration does not refetch every issuer's keys.
+  static Result<std::unique_ptr<Broker>> Create(const AccessConfig& access, trust::Fetcher& fetcher,
                                                 const credentials::ProviderContext& context,
                                                 const policy::KillSwitch& kill_switch,
-                                                std::vector<std::string>* warnings);
+                                                std::vector<std::string>* warnings,
+                                                const Broker* previous = nullptr);
 
   // Fetches every issuer's keys; the first error, after trying them all.
-  Status RefreshIssuerKeys();
+  Status RefreshIssuerKeys() const;
 
   // `event` receives upstream_issuer/subject, workload, destination, policy, decision,
   // error, reason, detail, jti and expires_at (the caller sets time, request id and client).

@@ -57,7 +57,7 @@ policies:
         "https://signet.test", "test.signet",
         credentials::FixedSigningKey(std::make_shared<const jose::SigningKey>(signet_key)), &clock_,
         &random_};
-    auto broker = Broker::Create(*config, fetcher_, context, kill_switch_, nullptr);
+    auto broker = Broker::Create(config->access, fetcher_, context, kill_switch_, nullptr);
     EXPECT_THAT(broker, IsOk());
     broker_ = std::move(broker).value();
   }

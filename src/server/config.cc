@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <fstream>
 #include <map>
@@ -9,6 +11,7 @@
 #include <sstream>
 
 #include "common/url.h"
+#include "server/config_diff.h"
 
 namespace signet::server {
 namespace {
@@ -38,13 +41,25 @@ class Parser {
  public:
   explicit Parser(std::string_view source) : source_(source) {}
 
-  Status Error(const YAML::Node& node, std::string_view field, std::string_view problem) const {
+  // "<source>:<line>" of a node; just the source for a node that is not in the text.
+  std::string Where(const YAML::Node& node) const {
     std::string where = source_;
     if (node.IsDefined() && node.Mark().line >= 0) {
       where += ":" + std::to_string(node.Mark().line + 1);
     }
+    return where;
+  }
+
+  Status Error(const YAML::Node& node, std::string_view field, std::string_view problem) const {
     return Status(ErrorCode::kInvalidConfig, "config_invalid",
-                  where + ": " + std::string(field) + ": " + std::string(problem));
+                  Where(node) + ": " + std::string(field) + ": " + std::string(problem));
+  }
+
+  // A syntax error, or a yaml-cpp exception while reading this source's nodes.
+  Status Exception(const YAML::Exception& e) const {
+    // e.what() already says "yaml-cpp: error at line"; the mark carries the line.
+    return Status(ErrorCode::kInvalidConfig, "config_invalid",
+                  source_ + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
 
   Status CheckKeys(const YAML::Node& node, std::string_view field,
@@ -347,8 +362,28 @@ Result<trust::ClaimMatcher> ParseMatcher(const Parser& p, const YAML::Node& node
                  "must be a string (exact match), {glob: \"pattern\"} or {one_of: [...]}");
 }
 
+// The names defined in one access section so far, with where, so that a name defined
+// twice (in one document or in two) is refused naming both places.
+class Names {
+ public:
+  Status Define(const Parser& p, const YAML::Node& item, const std::string& field,
+                const std::string& name) {
+    const YAML::Node name_node = item["name"];
+    auto [it, inserted] = where_.emplace(name, p.Where(name_node) + " (" + field + ")");
+    if (!inserted) {
+      return p.Error(name_node, Parser::Join(field, "name"),
+                     "the name \"" + name + "\" is already used at " + it->second);
+    }
+    return Status::Ok();
+  }
+  bool Has(const std::string& name) const { return where_.contains(name); }
+
+ private:
+  std::map<std::string, std::string> where_;  // name -> "<source>:<line> (<field>)"
+};
+
 Status ParseWorkload(const Parser& p, const YAML::Node& node, const std::string& field,
-                     const std::set<std::string>& issuer_names, ServerConfig* config) {
+                     const Names& issuers, AccessConfig* access) {
   SIGNET_RETURN_IF_ERROR(p.CheckKeys(node, field, {"name", "identities"}));
   if (!node["name"] || !node["identities"]) {
     return p.Error(node, field, "needs a name and identities");
@@ -373,7 +408,7 @@ Status ParseWorkload(const Parser& p, const YAML::Node& node, const std::string&
     trust::IdentityRule rule;
     rule.workload = name;
     SIGNET_ASSIGN_OR_RETURN(rule.issuer, p.String(id["issuer"], id_field + ".issuer"));
-    if (!issuer_names.contains(rule.issuer)) {
+    if (!issuers.Has(rule.issuer)) {
       return p.Error(id["issuer"], id_field + ".issuer",
                      "no issuer is named \"" + rule.issuer + "\"");
     }
@@ -388,9 +423,9 @@ Status ParseWorkload(const Parser& p, const YAML::Node& node, const std::string&
                               ParseMatcher(p, claim.second, id_field + ".claims." + claim_name));
       rule.claims.push_back(trust::ClaimRule{claim_name, std::move(matcher)});
     }
-    config->identities.push_back(std::move(rule));
+    access->identities.push_back(std::move(rule));
   }
-  config->workloads.push_back(std::move(name));
+  access->workloads.push_back(std::move(name));
   return Status::Ok();
 }
 
@@ -459,10 +494,31 @@ Status ParsePolicy(const Parser& p, const YAML::Node& node, const std::string& f
   return Status::Ok();
 }
 
+// Each name in a policy's `key` list (checked by ParsePolicy) is "*" or one of `names`.
+Status CheckPolicyNames(const Parser& p, const YAML::Node& node, const std::string& field,
+                        const char* key, std::string_view what, const Names& names) {
+  const YAML::Node list = node[key];
+  std::string list_field = Parser::Join(field, key);
+  auto check = [&](const YAML::Node& entry, const std::string& entry_field) {
+    const std::string& name = entry.Scalar();
+    if (name != policy::kAny && !names.Has(name)) {
+      return p.Error(entry, entry_field, "no " + std::string(what) + " is named \"" + name + "\"");
+    }
+    return Status::Ok();
+  };
+  if (list.IsScalar()) {
+    return check(list, list_field);
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    SIGNET_RETURN_IF_ERROR(check(list[i], Parser::Index(list_field, i)));
+  }
+  return Status::Ok();
+}
+
 // Parses a top-level list, calling `parse(item, field)` for each entry.
 template <typename ParseItem>
-Status ParseList(const Parser& p, const YAML::Node& root, const char* key, ParseItem parse) {
-  YAML::Node list = root[key];
+Status ParseList(const Parser& p, const YAML::Node& root, const std::string& key, ParseItem parse) {
+  const YAML::Node list = root[key];
   if (!list) {
     return Status::Ok();
   }
@@ -470,21 +526,110 @@ Status ParseList(const Parser& p, const YAML::Node& root, const char* key, Parse
     return p.Error(list, key, "must be a list");
   }
   for (size_t i = 0; i < list.size(); ++i) {
-    SIGNET_RETURN_IF_ERROR(parse(list[i], Parser::Index(key, i)));
+    try {
+      SIGNET_RETURN_IF_ERROR(parse(list[i], Parser::Index(key, i)));
+    } catch (const YAML::Exception& e) {
+      return p.Exception(e);
+    }
   }
   return Status::Ok();
 }
 
-Status CheckUnique(const Parser& p, const YAML::Node& root, const char* key,
-                   const std::vector<std::string>& names) {
+// One YAML document of the configuration, with the parser that names its source.
+struct Document {
+  Parser parser;
+  YAML::Node root;  // a mapping
+};
+
+// The access sections of `documents`, one section at a time across all documents (all
+// issuers, then all workloads, ...), so that names defined in any document are known
+// before the sections that refer to them; each item is parsed by its document's parser.
+Status ParseAccess(const std::vector<Document>& documents, AccessConfig* access) {
+  std::array<std::vector<YAML::Node>, 4> items;  // by section, for the canonical form
+  // Calls parse(parser, item, field) for each item of `section` in every document.
+  auto each_item = [&](std::string_view section, auto parse) {
+    const std::string key(section);
+    const size_t s = std::find(kAccessSections.begin(), kAccessSections.end(), section) -
+                     kAccessSections.begin();
+    for (const Document& document : documents) {
+      SIGNET_RETURN_IF_ERROR(ParseList(document.parser, document.root, key,
+                                       [&](const YAML::Node& node, const std::string& field) {
+                                         SIGNET_RETURN_IF_ERROR(
+                                             parse(document.parser, node, field));
+                                         items[s].push_back(node);
+                                         return Status::Ok();
+                                       }));
+    }
+    return Status::Ok();
+  };
+
+  Names issuers;
+  SIGNET_RETURN_IF_ERROR(
+      each_item("issuers", [&](const Parser& p, const YAML::Node& node, const std::string& field) {
+        trust::IssuerConfig issuer;
+        SIGNET_RETURN_IF_ERROR(ParseIssuer(p, node, field, &issuer));
+        SIGNET_RETURN_IF_ERROR(issuers.Define(p, node, field, issuer.name));
+        access->issuers.push_back(std::move(issuer));
+        return Status::Ok();
+      }));
+
+  Names workloads;
+  SIGNET_RETURN_IF_ERROR(each_item(
+      "workloads", [&](const Parser& p, const YAML::Node& node, const std::string& field) {
+        SIGNET_RETURN_IF_ERROR(ParseWorkload(p, node, field, issuers, access));
+        return workloads.Define(p, node, field, access->workloads.back());
+      }));
+
+  Names destinations;
+  SIGNET_RETURN_IF_ERROR(each_item(
+      "destinations", [&](const Parser& p, const YAML::Node& node, const std::string& field) {
+        DestinationConfig destination;
+        SIGNET_RETURN_IF_ERROR(ParseDestination(p, node, field, &destination));
+        SIGNET_RETURN_IF_ERROR(destinations.Define(p, node, field, destination.name));
+        access->destinations.push_back(std::move(destination));
+        return Status::Ok();
+      }));
+
+  Names policies;
+  SIGNET_RETURN_IF_ERROR(each_item("policies", [&](const Parser& p, const YAML::Node& node,
+                                                   const std::string& field) {
+    policy::PolicyRule rule;
+    SIGNET_RETURN_IF_ERROR(ParsePolicy(p, node, field, &rule));
+    SIGNET_RETURN_IF_ERROR(policies.Define(p, node, field, rule.name));
+    SIGNET_RETURN_IF_ERROR(CheckPolicyNames(p, node, field, "workloads", "workload", workloads));
+    SIGNET_RETURN_IF_ERROR(
+        CheckPolicyNames(p, node, field, "destinations", "destination", destinations));
+    access->policies.push_back(std::move(rule));
+    return Status::Ok();
+  }));
+
+  access->canonical = CanonicalYaml(items);
+  return Status::Ok();
+}
+
+// The top level of a document given to `signet apply`: access sections only.
+Status CheckAccessDocument(const Parser& p, const YAML::Node& root) {
+  if (!root.IsMap()) {
+    return p.Error(root, "(top level)",
+                   "must be a mapping of issuers, workloads, destinations and policies");
+  }
   std::set<std::string> seen;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (!seen.insert(names[i]).second) {
-      return p.Error(root[key][i], Parser::Index(key, i),
-                     "the name \"" + names[i] + "\" is used twice");
+  for (const auto& entry : root) {
+    std::string key = entry.first.Scalar();
+    if (key == "server" || key == "signing" || key == "audit") {
+      return p.Error(entry.first, key,
+                     "server, signing and audit settings live in signetd's start-up file "
+                     "(signetd --config), not in the access configuration that `signet "
+                     "apply` manages (issuers, workloads, destinations, policies)");
+    }
+    // YAML would keep only the first: a list pasted from another file would vanish.
+    if (!seen.insert(key).second) {
+      return p.Error(entry.first, key,
+                     "appears twice in this YAML document; merge the two lists, or separate "
+                     "the documents with ---");
     }
   }
-  return Status::Ok();
+  return p.CheckKeys(root, "", {"issuers", "workloads", "destinations", "policies"});
 }
 
 Result<ServerConfig> Parse(const Parser& p, const YAML::Node& root) {
@@ -506,56 +651,23 @@ Result<ServerConfig> Parse(const Parser& p, const YAML::Node& root) {
     SIGNET_RETURN_IF_ERROR(ParseAudit(p, root["audit"], &config));
   }
 
-  std::vector<std::string> names;
-  SIGNET_RETURN_IF_ERROR(
-      ParseList(p, root, "issuers", [&](const YAML::Node& node, const std::string& field) {
-        trust::IssuerConfig issuer;
-        SIGNET_RETURN_IF_ERROR(ParseIssuer(p, node, field, &issuer));
-        names.push_back(issuer.name);
-        config.issuers.push_back(std::move(issuer));
-        return Status::Ok();
-      }));
-  SIGNET_RETURN_IF_ERROR(CheckUnique(p, root, "issuers", names));
-  std::set<std::string> issuer_names(names.begin(), names.end());
-
-  SIGNET_RETURN_IF_ERROR(
-      ParseList(p, root, "workloads", [&](const YAML::Node& node, const std::string& field) {
-        return ParseWorkload(p, node, field, issuer_names, &config);
-      }));
-  SIGNET_RETURN_IF_ERROR(CheckUnique(p, root, "workloads", config.workloads));
-
-  names.clear();
-  SIGNET_RETURN_IF_ERROR(
-      ParseList(p, root, "destinations", [&](const YAML::Node& node, const std::string& field) {
-        DestinationConfig destination;
-        SIGNET_RETURN_IF_ERROR(ParseDestination(p, node, field, &destination));
-        names.push_back(destination.name);
-        config.destinations.push_back(std::move(destination));
-        return Status::Ok();
-      }));
-  SIGNET_RETURN_IF_ERROR(CheckUnique(p, root, "destinations", names));
-
-  SIGNET_RETURN_IF_ERROR(
-      ParseList(p, root, "policies", [&](const YAML::Node& node, const std::string& field) {
-        policy::PolicyRule rule;
-        SIGNET_RETURN_IF_ERROR(ParsePolicy(p, node, field, &rule));
-        config.policies.push_back(std::move(rule));
-        return Status::Ok();
-      }));
+  SIGNET_RETURN_IF_ERROR(ParseAccess({Document{p, root}}, &config.access));
   // A retired signing key stays published as long as a token it signed can live.
-  std::optional<std::chrono::seconds> longest;
-  for (const policy::PolicyRule& rule : config.policies) {
-    if (rule.effect == policy::PolicyRule::Effect::kAllow) {
-      longest = std::max(longest.value_or(rule.max_ttl), rule.max_ttl);
-    }
-  }
-  if (longest) {
-    config.key_rotation.max_token_lifetime = *longest;
-  }
+  config.key_rotation.max_token_lifetime = LongestAllowedTtl(config.access);
   return config;
 }
 
 }  // namespace
+
+std::chrono::seconds LongestAllowedTtl(const AccessConfig& access) {
+  std::optional<std::chrono::seconds> longest;
+  for (const policy::PolicyRule& rule : access.policies) {
+    if (rule.effect == policy::PolicyRule::Effect::kAllow) {
+      longest = std::max(longest.value_or(rule.max_ttl), rule.max_ttl);
+    }
+  }
+  return longest.value_or(std::chrono::hours(1));
+}
 
 std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
   if (text.empty()) {
@@ -618,10 +730,30 @@ Result<ServerConfig> ParseConfig(std::string_view yaml, std::string_view source)
   try {
     return Parse(parser, YAML::Load(std::string(yaml)));
   } catch (const YAML::Exception& e) {
-    // Syntax errors carry their own mark; e.what() already says "yaml-cpp: error at line".
-    return Status(ErrorCode::kInvalidConfig, "config_invalid",
-                  std::string(source) + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return parser.Exception(e);
   }
+}
+
+Result<AccessConfig> ParseAccessDocuments(const std::vector<ConfigDocument>& documents) {
+  std::vector<Document> parsed;
+  for (const ConfigDocument& document : documents) {
+    Parser parser(document.source);
+    try {
+      // Lines of every YAML document count from the start of the text (the file).
+      for (const YAML::Node& root : YAML::LoadAll(document.text)) {
+        if (!root || root.IsNull()) {
+          continue;  // an empty document, or only comments
+        }
+        SIGNET_RETURN_IF_ERROR(CheckAccessDocument(parser, root));
+        parsed.push_back(Document{parser, root});
+      }
+    } catch (const YAML::Exception& e) {
+      return parser.Exception(e);
+    }
+  }
+  AccessConfig access;
+  SIGNET_RETURN_IF_ERROR(ParseAccess(parsed, &access));
+  return access;
 }
 
 Result<ServerConfig> LoadConfigFile(const std::string& path) {

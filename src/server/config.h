@@ -1,7 +1,10 @@
-// signetd's configuration file (YAML), parsed and checked once at start-up.
+// signetd's configuration (YAML): the start-up file, and the access configuration that
+// `signet apply` manages.
 //
-// One file holds the server settings, the trusted issuers, the workloads (with the
-// identity rules that recognise them), the destinations and the policies. Parsing checks
+// The start-up file holds the server settings, the trusted issuers, the workloads (with
+// the identity rules that recognise them), the destinations and the policies. The last
+// four, the access sections, can also come from documents given to `signet apply`
+// (ParseAccessDocuments); both paths share one parser per section. Parsing checks
 // everything that can be checked without the network: unknown keys, types, URLs, names
 // that refer to nothing. An error names the file, the line and the field
 // ("signet.yaml:14: issuers[0].audiences: must be a non-empty list"), so a typo never
@@ -36,6 +39,24 @@ struct DestinationConfig {
   std::string url;       // optional: matched against the request's `resource`
 };
 
+// What `signet apply` manages: who is trusted, who is who, what exists, who may reach what.
+struct AccessConfig {
+  std::vector<trust::IssuerConfig> issuers;
+  std::vector<std::string> workloads;
+  std::vector<trust::IdentityRule> identities;
+  std::vector<DestinationConfig> destinations;
+  // In the order they were defined (documents in the order given, then list order): the
+  // first matching allow policy grants, so the order is part of the configuration.
+  std::vector<policy::PolicyRule> policies;
+  // The sections as canonical YAML (CanonicalYaml in config_diff.h): what is stored,
+  // exported and compared. Empty when every section is.
+  std::string canonical;
+};
+
+// The longest token the allow policies let Signet sign: the largest max_ttl of an allow
+// policy, 1h (the default max_ttl) when there is none.
+std::chrono::seconds LongestAllowedTtl(const AccessConfig& access);
+
 struct ServerConfig {
   // The issuer URL that Signet's tokens and discovery document carry. https, except
   // http on a loopback host for local development.
@@ -48,8 +69,8 @@ struct ServerConfig {
   int threads = 1;
   std::optional<TlsConfig> tls;
   jose::Algorithm signing_algorithm = jose::Algorithm::kES256;
-  // signing.prepublish and signing.rotate_every; max_token_lifetime is the largest
-  // max_ttl of the allow policies (1h, the default max_ttl, when there is none).
+  // signing.prepublish and signing.rotate_every; max_token_lifetime is
+  // LongestAllowedTtl(access).
   store::RotationSettings key_rotation;
   // signing.check_every: how often signetd re-reads and maintains its signing keys.
   std::chrono::seconds key_check_every{60};
@@ -57,17 +78,37 @@ struct ServerConfig {
   // OS (false: survives a crash of signetd, not of the machine).
   bool audit_fsync = true;
 
-  std::vector<trust::IssuerConfig> issuers;
-  std::vector<std::string> workloads;
-  std::vector<trust::IdentityRule> identities;
-  std::vector<DestinationConfig> destinations;
-  std::vector<policy::PolicyRule> policies;
+  // issuers, workloads, destinations and policies, as the file has them.
+  AccessConfig access;
 };
 
 // Parses YAML text; `source` names it in errors (a file path). Reason config_invalid,
 // with "<source>:<line>: <field>: <problem>" as the message.
 Result<ServerConfig> ParseConfig(std::string_view yaml, std::string_view source = "config");
 Result<ServerConfig> LoadConfigFile(const std::string& path);
+
+// One input of `signet apply`: a file, which may hold several YAML documents separated
+// by `---`.
+struct ConfigDocument {
+  // Names the document in errors: a file path. Lines count from the start of the text,
+  // across all its YAML documents ("team.yaml:14" is line 14 of the file, whichever YAML
+  // document it is in), so they are the lines an editor shows.
+  std::string source;
+  std::string text;  // YAML
+};
+
+// Parses the access sections of documents for `signet apply`. Each YAML document may
+// hold any of issuers, workloads, destinations and policies; a `server`, `signing` or
+// `audit` key is refused (those settings live in signetd's start-up file). The lists of
+// all documents are merged, in the order the documents are given (which orders the
+// policies); a name defined twice in a section, in one document or in two, is an error
+// naming both places; references (a workload's identities[].issuer, a policy's
+// workloads and destinations) resolve across documents. Errors: reason config_invalid,
+// "<source>:<line>: <field>: <problem>" exactly like ParseConfig's, where <field> is the
+// path within its YAML document ("policies[0].max_ttl"). No documents, or documents with
+// nothing in them, give an empty AccessConfig (applying it removes everything: the caller
+// should warn).
+Result<AccessConfig> ParseAccessDocuments(const std::vector<ConfigDocument>& documents);
 
 // Splits "host:port" ("127.0.0.1:8080", "[::1]:0"); reason listen_address_invalid.
 Status ParseListenAddress(std::string_view text, std::string* host, uint16_t* port);

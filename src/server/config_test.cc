@@ -194,34 +194,34 @@ TEST(ConfigTest, ParsesIssuersWorkloadsDestinationsAndPolicies) {
   EXPECT_EQ(config->tls->key_file, "/etc/signet/tls.key");
   EXPECT_FALSE(config->audit_fsync);
 
-  ASSERT_EQ(config->issuers.size(), 2u);
-  const trust::IssuerConfig& k8s = config->issuers[0];
+  ASSERT_EQ(config->access.issuers.size(), 2u);
+  const trust::IssuerConfig& k8s = config->access.issuers[0];
   EXPECT_EQ(k8s.issuer_url, "https://kubernetes.default.svc");
   EXPECT_EQ(k8s.audiences, std::vector<std::string>{"signet"});
   EXPECT_EQ(k8s.algorithms, std::vector<jose::Algorithm>{jose::Algorithm::kRS256});
   EXPECT_EQ(k8s.key_source, trust::KeySourceKind::kJwksUri);
   EXPECT_EQ(k8s.refetch_interval, std::chrono::seconds(60));
   EXPECT_EQ(k8s.keys_max_age, std::chrono::seconds(600));
-  EXPECT_EQ(config->issuers[1].keys_max_age, std::chrono::seconds(300));
-  EXPECT_EQ(config->issuers[1].key_source, trust::KeySourceKind::kDiscovery);
-  EXPECT_EQ(config->issuers[1].max_token_age, std::chrono::seconds(600));
+  EXPECT_EQ(config->access.issuers[1].keys_max_age, std::chrono::seconds(300));
+  EXPECT_EQ(config->access.issuers[1].key_source, trust::KeySourceKind::kDiscovery);
+  EXPECT_EQ(config->access.issuers[1].max_token_age, std::chrono::seconds(600));
 
-  EXPECT_EQ(config->workloads, std::vector<std::string>{"billing"});
-  ASSERT_EQ(config->identities.size(), 2u);
-  const trust::IdentityRule& pod = config->identities[0];
+  EXPECT_EQ(config->access.workloads, std::vector<std::string>{"billing"});
+  ASSERT_EQ(config->access.identities.size(), 2u);
+  const trust::IdentityRule& pod = config->access.identities[0];
   EXPECT_EQ(pod.issuer, "k8s");
   ASSERT_EQ(pod.claims.size(), 2u);
   EXPECT_EQ(pod.claims[1].claim, "/kubernetes.io/pod/name");
   EXPECT_TRUE(pod.claims[1].matcher.Matches("api-7d9f"));
   EXPECT_FALSE(pod.claims[1].matcher.Matches("worker-1"));
-  EXPECT_TRUE(config->identities[1].claims[0].matcher.Matches("acme/billing-tools"));
+  EXPECT_TRUE(config->access.identities[1].claims[0].matcher.Matches("acme/billing-tools"));
 
-  ASSERT_EQ(config->destinations.size(), 1u);
-  EXPECT_EQ(config->destinations[0].url, "https://orders.internal/api");
-  ASSERT_EQ(config->policies.size(), 2u);
-  EXPECT_EQ(config->policies[0].max_ttl, std::chrono::seconds(900));
-  EXPECT_EQ(config->policies[0].destinations, std::vector<std::string>{"orders"});
-  EXPECT_EQ(config->policies[1].effect, policy::PolicyRule::Effect::kDeny);
+  ASSERT_EQ(config->access.destinations.size(), 1u);
+  EXPECT_EQ(config->access.destinations[0].url, "https://orders.internal/api");
+  ASSERT_EQ(config->access.policies.size(), 2u);
+  EXPECT_EQ(config->access.policies[0].max_ttl, std::chrono::seconds(900));
+  EXPECT_EQ(config->access.policies[0].destinations, std::vector<std::string>{"orders"});
+  EXPECT_EQ(config->access.policies[1].effect, policy::PolicyRule::Effect::kDeny);
 }
 
 TEST(ConfigTest, TrustDomainDefaultsToTheIssuerHost) {
@@ -286,6 +286,211 @@ TEST(ConfigTest, RefusesWhatWouldMisbehaveAtRunTime) {
   EXPECT_THAT(ParseConfig(BrokerWith("algorithms: [RS256]", "algorithms: [HS256]")),
               FailsWith("config_invalid"));
   EXPECT_THAT(ParseConfig(BrokerWith("threads: 2", "threads: 0")), FailsWith("config_invalid"));
+}
+
+TEST(ConfigTest, PoliciesNameDefinedWorkloadsAndDestinationsOnce) {
+  auto config =
+      ParseConfig(BrokerWith("workloads: [billing]", "workloads: [billing, biling]"), "f.yaml");
+  ASSERT_THAT(config, FailsWith("config_invalid"));
+  EXPECT_EQ(config.status().message(),
+            "f.yaml:39: policies[0].workloads[1]: no workload is named \"biling\"");
+  config = ParseConfig(BrokerWith("name: nobody-else", "name: billing-orders"), "f.yaml");
+  ASSERT_THAT(config, FailsWith("config_invalid"));
+  EXPECT_EQ(config.status().message(),
+            "f.yaml:43: policies[1].name: the name \"billing-orders\" is already used at "
+            "f.yaml:38 (policies[0])");
+}
+
+// ---- Access documents (`signet apply`) ----
+
+// The message of a refused set of documents ("" when they parse).
+std::string AccessError(const std::vector<ConfigDocument>& documents) {
+  auto access = ParseAccessDocuments(documents);
+  EXPECT_THAT(access, FailsWith("config_invalid"));
+  return access.ok() ? std::string() : access.status().message();
+}
+
+constexpr std::string_view kIssuersFile = R"(issuers:
+  - name: k8s
+    issuer: https://kubernetes.default.svc
+    audiences: signet
+    jwks: '{"keys":[]}'
+)";
+
+constexpr std::string_view kWorkloadsFile = R"(workloads:
+  - name: billing
+    identities:
+      - issuer: k8s
+        claims: {sub: "system:serviceaccount:billing:api"}
+destinations:
+  - {name: orders, kind: signet-jwt, audience: https://orders.internal}
+)";
+
+constexpr std::string_view kPoliciesFile = R"(policies:
+  - {name: billing-orders, workloads: [billing], destinations: orders, max_ttl: 15m}
+  - {name: freeze, effect: deny, workloads: "*", destinations: [orders]}
+)";
+
+TEST(AccessDocumentsTest, MergesTheListsOfSeveralFiles) {
+  auto access = ParseAccessDocuments({{"issuers.yaml", std::string(kIssuersFile)},
+                                      {"workloads.yaml", std::string(kWorkloadsFile)},
+                                      {"policies.yaml", std::string(kPoliciesFile)}});
+  ASSERT_THAT(access, IsOk());
+  ASSERT_EQ(access->issuers.size(), 1u);
+  EXPECT_EQ(access->issuers[0].inline_jwks, R"({"keys":[]})");
+  EXPECT_EQ(access->workloads, std::vector<std::string>{"billing"});
+  ASSERT_EQ(access->identities.size(), 1u);
+  // The workload in one file refers to the issuer of another.
+  EXPECT_EQ(access->identities[0].issuer, "k8s");
+  EXPECT_EQ(access->identities[0].workload, "billing");
+  ASSERT_EQ(access->destinations.size(), 1u);
+  ASSERT_EQ(access->policies.size(), 2u);
+  EXPECT_EQ(access->policies[0].name, "billing-orders");
+  EXPECT_EQ(access->policies[1].effect, policy::PolicyRule::Effect::kDeny);
+  EXPECT_EQ(LongestAllowedTtl(*access), std::chrono::minutes(15));
+  EXPECT_FALSE(access->canonical.empty());
+
+  // Several YAML documents in one file are the same as several files.
+  auto one_file = ParseAccessDocuments(
+      {{"all.yaml", std::string(kIssuersFile) + "---\n" + std::string(kWorkloadsFile) + "---\n" +
+                        std::string(kPoliciesFile)}});
+  ASSERT_THAT(one_file, IsOk());
+  EXPECT_EQ(one_file->canonical, access->canonical);
+}
+
+TEST(AccessDocumentsTest, NothingGivesAnEmptyConfiguration) {
+  for (const std::vector<ConfigDocument>& documents :
+       {std::vector<ConfigDocument>{}, std::vector<ConfigDocument>{{"empty.yaml", ""}},
+        std::vector<ConfigDocument>{{"comments.yaml", "# nothing yet\n"},
+                                    {"dashes.yaml", "---\n---\n"}},
+        std::vector<ConfigDocument>{{"lists.yaml", "issuers: []\npolicies: []\n"}}}) {
+    auto access = ParseAccessDocuments(documents);
+    ASSERT_THAT(access, IsOk());
+    EXPECT_TRUE(access->issuers.empty());
+    EXPECT_TRUE(access->workloads.empty());
+    EXPECT_TRUE(access->destinations.empty());
+    EXPECT_TRUE(access->policies.empty());
+    EXPECT_EQ(access->canonical, "");
+    EXPECT_EQ(LongestAllowedTtl(*access), std::chrono::hours(1));
+  }
+}
+
+TEST(AccessDocumentsTest, ANameDefinedTwiceNamesBothPlaces) {
+  std::string message = AccessError({{"a.yaml", std::string(kIssuersFile)},
+                                     {"b.yaml", "# another team\n" + std::string(kIssuersFile)}});
+  EXPECT_EQ(message,
+            "b.yaml:3: issuers[0].name: the name \"k8s\" is already used at a.yaml:2 "
+            "(issuers[0])");
+
+  // In one file too, and in every section.
+  message = AccessError({{"d.yaml",
+                          "destinations:\n"
+                          "  - {name: d, kind: signet-jwt, audience: https://d.example}\n"
+                          "  - {name: d, kind: signet-jwt, audience: https://e.example}\n"}});
+  EXPECT_EQ(message,
+            "d.yaml:3: destinations[1].name: the name \"d\" is already used at d.yaml:2 "
+            "(destinations[0])");
+
+  message = AccessError({{"i.yaml", std::string(kIssuersFile)},
+                         {"w.yaml", std::string(kWorkloadsFile)},
+                         {"p.yaml", std::string(kPoliciesFile)},
+                         {"q.yaml", "---\n" + std::string(kPoliciesFile)}});
+  EXPECT_EQ(message.substr(0, 72),
+            "q.yaml:3: policies[0].name: the name \"billing-orders\" is already used at");
+  EXPECT_NE(message.find("p.yaml:2 (policies[0])"), std::string::npos) << message;
+
+  message = AccessError({{"i.yaml", std::string(kIssuersFile)},
+                         {"w.yaml", std::string(kWorkloadsFile)},
+                         {"x.yaml",
+                          "workloads:\n"
+                          "  - name: billing\n"
+                          "    identities: [{issuer: k8s, claims: {sub: other}}]\n"}});
+  EXPECT_NE(message.find("x.yaml:2: workloads[0].name: the name \"billing\" is already used at "
+                         "w.yaml:2 (workloads[0])"),
+            std::string::npos)
+      << message;
+}
+
+TEST(AccessDocumentsTest, ReferencesResolveAcrossFilesOrNameSourceLineAndField) {
+  // Without the issuers file, the workload's issuer is unknown.
+  EXPECT_EQ(AccessError({{"workloads.yaml", std::string(kWorkloadsFile)}}),
+            "workloads.yaml:4: workloads[0].identities[0].issuer: no issuer is named \"k8s\"");
+  // Order of the files does not matter for references.
+  EXPECT_THAT(ParseAccessDocuments({{"policies.yaml", std::string(kPoliciesFile)},
+                                    {"workloads.yaml", std::string(kWorkloadsFile)},
+                                    {"issuers.yaml", std::string(kIssuersFile)}}),
+              IsOk());
+  // A policy's workloads and destinations are names of either, or "*".
+  EXPECT_EQ(AccessError({{"i.yaml", std::string(kIssuersFile)},
+                         {"w.yaml", std::string(kWorkloadsFile)},
+                         {"p.yaml",
+                          "policies:\n"
+                          "  - name: p\n"
+                          "    workloads: [billing, reports]\n"
+                          "    destinations: orders\n"}}),
+            "p.yaml:3: policies[0].workloads[1]: no workload is named \"reports\"");
+  EXPECT_EQ(AccessError({{"i.yaml", std::string(kIssuersFile)},
+                         {"w.yaml", std::string(kWorkloadsFile)},
+                         {"p.yaml",
+                          "policies:\n"
+                          "  - name: p\n"
+                          "    workloads: '*'\n"
+                          "    destinations: payments\n"}}),
+            "p.yaml:4: policies[0].destinations: no destination is named \"payments\"");
+}
+
+TEST(AccessDocumentsTest, StartUpSettingsAreRefused) {
+  for (const char* key : {"server", "signing", "audit"}) {
+    std::string message = AccessError(
+        {{"ok.yaml", std::string(kIssuersFile)},
+         {"server.yaml", "# start-up settings\n" + std::string(key) + ":\n  fsync: true\n"}});
+    EXPECT_TRUE(message.starts_with("server.yaml:2: " + std::string(key) + ": ")) << message;
+    EXPECT_NE(message.find("start-up file"), std::string::npos) << message;
+  }
+  EXPECT_EQ(AccessError({{"x.yaml", "polices: []\n"}}),
+            "x.yaml:1: polices: unknown setting (known: destinations, issuers, policies, "
+            "workloads)");
+  EXPECT_EQ(AccessError({{"x.yaml", "- issuers\n"}}).substr(0, 23), "x.yaml:1: (top level): ");
+  // A second list of one section in one YAML document would be dropped by YAML.
+  EXPECT_TRUE(AccessError({{"twice.yaml", std::string(kIssuersFile) + "issuers: []\n"}})
+                  .starts_with("twice.yaml:6: issuers: appears twice"));
+}
+
+TEST(AccessDocumentsTest, LinesCountFromTheStartOfTheFile) {
+  std::string text = std::string(kIssuersFile) + "---\n" +
+                     "destinations:\n"
+                     "  - name: orders\n"
+                     "    kind: signet-jwt\n"
+                     "    audience: []\n";
+  // Line 10 of the file, in its second YAML document.
+  std::string message = AccessError({{"two.yaml", text}});
+  EXPECT_TRUE(message.starts_with("two.yaml:10: destinations[0].audience: must be ")) << message;
+  message = AccessError(
+      {{"ok.yaml", std::string(kIssuersFile)}, {"bad.yaml", "issuers:\n  - name: [unclosed\n"}});
+  EXPECT_TRUE(message.starts_with("bad.yaml:")) << message;
+}
+
+TEST(AccessDocumentsTest, StartUpFileAndAppliedDocumentsGiveTheSameCanonicalForm) {
+  auto file = ParseConfig(kBroker, "signet.yaml");
+  ASSERT_THAT(file, IsOk());
+  std::string yaml(kBroker);
+  std::string access_sections = yaml.substr(yaml.find("issuers:"));
+  auto applied = ParseAccessDocuments({{"access.yaml", access_sections}});
+  ASSERT_THAT(applied, IsOk());
+  EXPECT_FALSE(file->access.canonical.empty());
+  EXPECT_EQ(file->access.canonical, applied->canonical);
+  // ... and the same structures.
+  EXPECT_EQ(file->access.workloads, applied->workloads);
+  EXPECT_EQ(file->access.issuers.size(), applied->issuers.size());
+  EXPECT_EQ(file->access.policies.size(), applied->policies.size());
+  // The stored canonical text is a valid document in its own right.
+  auto again = ParseAccessDocuments({{"config version 1", applied->canonical}});
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->canonical, applied->canonical);
+
+  auto none = ParseConfig("server:\n  issuer: https://a.example\n");
+  ASSERT_THAT(none, IsOk());
+  EXPECT_EQ(none->access.canonical, "");
 }
 
 TEST(ConfigTest, Durations) {

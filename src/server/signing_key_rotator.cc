@@ -124,51 +124,23 @@ Result<store::SigningKeyRow> SigningKeyRotator::RotateNow() {
     created = ring.rows()[*index];
     created.sealed_private_key.clear();
   }
-  {
-    // The background thread re-plans around the new key's activation.
-    std::lock_guard lock(thread_mu_);
-    wake_ = true;
-  }
-  wake_cv_.notify_all();
+  loop_.Wake();  // the background thread re-plans around the new key's activation
   return created;
 }
 
 void SigningKeyRotator::Start() {
-  std::lock_guard lock(thread_mu_);
-  if (thread_.joinable()) {
-    return;
-  }
-  stop_ = false;
-  thread_ = std::thread([this] { Run(); });
-}
-
-void SigningKeyRotator::Stop() {
-  {
-    std::lock_guard lock(thread_mu_);
-    stop_ = true;
-  }
-  wake_cv_.notify_all();
-  if (thread_.joinable()) {
-    thread_.join();
-  }
-}
-
-void SigningKeyRotator::Run() {
-  std::unique_lock lock(thread_mu_);
-  while (!stop_) {
-    lock.unlock();
+  loop_.Start([this] {
     if (Status s = Tick(); !s.ok() && options_.on_error) {
       options_.on_error(s);
     }
-    // Waits in real (monotonic) time for as long as the injected clock says is left,
-    // never longer than check_every, so a step of the wall clock is caught up soon.
+    // As long as the injected clock says is left, never longer than check_every, so a
+    // step of the wall clock is caught up soon.
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(NextTick() - clock_.Now());
-    left = std::clamp<std::chrono::milliseconds>(left, std::chrono::milliseconds(0),
+    return std::clamp<std::chrono::milliseconds>(left, std::chrono::milliseconds(0),
                                                  options_.check_every);
-    lock.lock();
-    wake_cv_.wait_for(lock, left, [this] { return stop_ || wake_; });
-    wake_ = false;
-  }
+  });
 }
+
+void SigningKeyRotator::Stop() { loop_.Stop(); }
 
 }  // namespace signet::server

@@ -18,15 +18,14 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "common/background_loop.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "common/secret.h"
@@ -106,7 +105,6 @@ class SigningKeyRotator {
   // Requires mu_ (or no other user yet).
   Status Publish(const store::KeyRing& ring, SystemTime now);
   SystemTime NextTickLocked() const;  // requires mu_
-  void Run();
 
   store::Store& store_;
   const Secret master_key_;
@@ -122,11 +120,8 @@ class SigningKeyRotator {
   std::optional<SystemTime> next_change_;  // KeyRing::NextChange of the last evaluation
   SystemTime last_run_;
 
-  std::mutex thread_mu_;  // guards stop_, wake_
-  std::condition_variable wake_cv_;
-  bool stop_ = false;
-  bool wake_ = false;
-  std::thread thread_;
+  // Last: stopped (and joined) before anything its step uses is destroyed.
+  BackgroundLoop loop_;
 };
 
 }  // namespace signet::server

@@ -122,7 +122,7 @@ Result<ExchangeRequest> ParseExchange(const http::Request& request) {
 
 }  // namespace
 
-void AddTokenRoutes(http::Router& router, const Broker& broker, audit::AuditLog& audit,
+void AddTokenRoutes(http::Router& router, BrokerSource broker, audit::AuditLog& audit,
                     const Clock& clock, Random& random, MetricsRegistry* metrics) {
   Histogram* duration =
       metrics == nullptr
@@ -131,8 +131,8 @@ void AddTokenRoutes(http::Router& router, const Broker& broker, audit::AuditLog&
                                    "Token exchanges, from the request to the committed answer.");
   router.AddAsync(
       "POST", std::string(kTokenPath),
-      [&broker, &audit, &clock, &random, metrics, duration](const http::Request& request,
-                                                            http::Responder respond) {
+      [broker = std::move(broker), &audit, &clock, &random, metrics, duration](
+          const http::Request& request, http::Responder respond) {
         MonotonicTime started = clock.MonotonicNow();
         audit::Event event;
         event.time = clock.Now();
@@ -140,7 +140,7 @@ void AddTokenRoutes(http::Router& router, const Broker& broker, audit::AuditLog&
         event.client_address = request.remote_address;
         Result<ExchangeRequest> exchange = ParseExchange(request);
         Result<credentials::Credential> credential =
-            exchange.ok() ? broker.Exchange(*exchange, &event) : Status(exchange.status());
+            exchange.ok() ? broker()->Exchange(*exchange, &event) : Status(exchange.status());
         if (!exchange.ok()) {
           RecordRefusal(exchange.status(), &event);
         }

@@ -9,6 +9,9 @@
 // audit record.
 #pragma once
 
+#include <functional>
+#include <memory>
+
 #include "audit/audit_log.h"
 #include "common/clock.h"
 #include "common/metrics.h"
@@ -20,11 +23,15 @@ namespace signet::server {
 
 inline constexpr std::string_view kTokenPath = "/oauth2/token";
 
-// `broker`, `audit`, `clock`, `random` and `metrics` must outlive the router's server.
+// The broker in force, per request: the configuration can change while signetd serves,
+// and a request finishes on the broker it started with (server/config_sync.h).
+using BrokerSource = std::function<std::shared_ptr<const Broker>()>;
+
+// `audit`, `clock`, `random` and `metrics` must outlive the router's server.
 // With `metrics`, each exchange counts in signet_exchanges_total{decision,error,reason}
 // and its time, from the request to the committed answer, in
 // signet_exchange_duration_seconds.
-void AddTokenRoutes(http::Router& router, const Broker& broker, audit::AuditLog& audit,
+void AddTokenRoutes(http::Router& router, BrokerSource broker, audit::AuditLog& audit,
                     const Clock& clock, Random& random, MetricsRegistry* metrics = nullptr);
 
 }  // namespace signet::server

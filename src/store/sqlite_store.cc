@@ -93,6 +93,20 @@ ALTER TABLE signing_keys ADD COLUMN retires_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE signing_keys ADD COLUMN unpublish_at INTEGER NOT NULL DEFAULT 0;
 UPDATE signing_keys SET activates_at = created_at;
 )sql",
+    // 5: versioned configuration ("config as code"): every applied configuration, kept
+    // immutable under its version (1, 2, 3, ...) so that any can be shown or rolled back to.
+    R"sql(
+CREATE TABLE config_versions (
+  version INTEGER PRIMARY KEY NOT NULL,
+  created_at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  rollback_of INTEGER NOT NULL DEFAULT 0,
+  comment TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  document TEXT NOT NULL
+);
+)sql",
 };
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
@@ -402,6 +416,11 @@ class SqliteStore final : public Store {
   Status PutMeta(std::string_view key, std::string_view value) override;
   Result<bool> InsertMetaIfAbsent(std::string_view key, std::string_view value) override;
   Status RewrapAll(const MasterKeyRewrap& rewrap) override;
+  Result<int64_t> LatestConfigVersion() override;
+  Result<ConfigVersionRow> GetConfigVersion(int64_t version) override;
+  Result<std::vector<ConfigVersionRow>> ListConfigVersions() override;
+  Result<int64_t> AppendConfigVersion(int64_t expected_latest,
+                                      const ConfigVersionRow& row) override;
 
  private:
   SqliteStore(DbPtr db, DbPtr checkpoint_db)
@@ -420,7 +439,7 @@ class SqliteStore final : public Store {
   // cannot change before it writes.
   template <typename Body>
   Status InTransaction(std::string_view what, Body body);
-  // Runs a single-row `SELECT COUNT(*)`.
+  // Runs a single-row, single-integer query (`SELECT COUNT(*)`, `SELECT MAX(...)`).
   Result<int64_t> CountLocked(sqlite3_stmt* stmt, std::string_view what);
   // Steps `use` to the end, reading each row with `read`.
   template <typename Row, typename Read>
@@ -436,7 +455,7 @@ class SqliteStore final : public Store {
       put_suspension_, delete_suspension_, list_suspensions_, put_revocation_, list_revocations_,
       insert_secret_, replace_secret_, get_secret_, list_secrets_, delete_secret_, get_meta_,
       put_meta_, insert_meta_, rewrap_key_, rewrap_secret_, count_keys_, count_secrets_,
-      schedule_key_, delete_key_;
+      schedule_key_, delete_key_, latest_config_, get_config_, list_configs_, insert_config_;
   // Declared after db_: stopped before the writer connection closes.
   Checkpointer checkpointer_;
 };
@@ -515,6 +534,16 @@ Status SqliteStore::PrepareAll() {
       {&rewrap_secret_, "UPDATE secrets SET sealed_data_key = ?3 WHERE name = ?1 AND version = ?2"},
       {&count_keys_, "SELECT COUNT(*) FROM signing_keys"},
       {&count_secrets_, "SELECT COUNT(*) FROM secrets"},
+      {&latest_config_, "SELECT COALESCE(MAX(version), 0) FROM config_versions"},
+      {&get_config_,
+       "SELECT version, created_at, actor, origin, rollback_of, comment, digest, document "
+       "FROM config_versions WHERE version = ?1"},
+      {&list_configs_,
+       "SELECT version, created_at, actor, origin, rollback_of, comment, digest "
+       "FROM config_versions ORDER BY version DESC"},
+      {&insert_config_,
+       "INSERT INTO config_versions (version, created_at, actor, origin, rollback_of, comment, "
+       "digest, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
   };
   for (auto& [stmt, sql] : statements) {
     SIGNET_ASSIGN_OR_RETURN(*stmt, Prepare(db_.get(), sql));
@@ -918,6 +947,85 @@ Status SqliteStore::RewrapAllLocked(const MasterKeyRewrap& rewrap) {
         Use(db_.get(), put_meta_.get()).Bind(1, key).BindBlob(2, value).Run("write store meta"));
   }
   return Status::Ok();
+}
+
+// The columns every config_versions query starts with; `document`, when selected, is
+// column 7.
+ConfigVersionRow ReadConfigVersion(const Use& use) {
+  return ConfigVersionRow{use.Int(0), use.Int(1),   use.Bytes(2), use.Bytes(3),
+                          use.Int(4), use.Bytes(5), use.Bytes(6), std::string()};
+}
+
+Result<int64_t> SqliteStore::LatestConfigVersion() {
+  std::lock_guard lock(mu_);
+  return CountLocked(latest_config_.get(), "read latest config version");
+}
+
+Result<ConfigVersionRow> SqliteStore::GetConfigVersion(int64_t version) {
+  std::lock_guard lock(mu_);
+  std::vector<ConfigVersionRow> rows;
+  {
+    Use use(db_.get(), get_config_.get());
+    use.Bind(1, version);
+    SIGNET_ASSIGN_OR_RETURN(rows, Collect<ConfigVersionRow>(
+                                      use,
+                                      [](const Use& u) {
+                                        ConfigVersionRow row = ReadConfigVersion(u);
+                                        row.document = u.Bytes(7);
+                                        return row;
+                                      },
+                                      "read config version"));
+  }
+  if (!rows.empty()) {
+    return std::move(rows.front());
+  }
+  SIGNET_ASSIGN_OR_RETURN(int64_t latest,
+                          CountLocked(latest_config_.get(), "read latest config version"));
+  return Status(ErrorCode::kInvalidRequest, "config_version_unknown",
+                "no configuration version " + std::to_string(version) +
+                    (latest == 0 ? std::string(" (no configuration is stored yet)")
+                                 : " (versions are 1 to " + std::to_string(latest) +
+                                       "): `signet history` lists them"));
+}
+
+Result<std::vector<ConfigVersionRow>> SqliteStore::ListConfigVersions() {
+  std::lock_guard lock(mu_);
+  Use use(db_.get(), list_configs_.get());
+  return Collect<ConfigVersionRow>(use, ReadConfigVersion, "list config versions");
+}
+
+Result<int64_t> SqliteStore::AppendConfigVersion(int64_t expected_latest,
+                                                 const ConfigVersionRow& row) {
+  std::lock_guard lock(mu_);
+  int64_t version = 0;
+  // IMMEDIATE takes the write lock before the newest version is read, so no other
+  // connection can append between the check and the insert.
+  Status appended = InTransaction("config version append", [&]() -> Status {
+    SIGNET_ASSIGN_OR_RETURN(int64_t latest,
+                            CountLocked(latest_config_.get(), "read latest config version"));
+    if (latest != expected_latest) {
+      return Status(ErrorCode::kServerError, "config_version_conflict",
+                    "the newest configuration version is " + std::to_string(latest) + ", not " +
+                        std::to_string(expected_latest) +
+                        " as planned: another apply landed first; nothing was stored, "
+                        "review the new version and apply again");
+    }
+    version = latest + 1;
+    return Use(db_.get(), insert_config_.get())
+        .Bind(1, version)
+        .Bind(2, row.created_at)
+        .Bind(3, row.actor)
+        .Bind(4, row.origin)
+        .Bind(5, row.rollback_of)
+        .Bind(6, row.comment)
+        .Bind(7, row.digest)
+        .Bind(8, row.document)
+        .Run("insert config version");
+  });
+  if (!appended.ok()) {
+    return appended;
+  }
+  return version;
 }
 
 Result<int64_t> SqliteStore::CountLocked(sqlite3_stmt* stmt, std::string_view what) {

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <filesystem>
+#include <latch>
 #include <thread>
 
 #include "store/store.h"
@@ -50,6 +52,9 @@ CREATE TABLE signing_keys (
 INSERT INTO signing_keys SELECT * FROM old_keys;
 DROP TABLE old_keys;
 )sql";
+
+// Takes the database back to schema 4 (before config_versions), keeping every other row.
+constexpr char kBeforeSchema5[] = "DROP TABLE config_versions;";
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
@@ -300,7 +305,7 @@ TEST_F(SqliteStoreTest, SchemaOneIsMigratedInPlace) {
     ASSERT_NE(store, nullptr);
     ASSERT_THAT(store->AppendAudit(Chain(1, 3, std::string(kGenesisHash))), IsOk());
   }
-  ExecSql(path_, std::string(kSigningKeysBeforeSchema4) +
+  ExecSql(path_, std::string(kBeforeSchema5) + kSigningKeysBeforeSchema4 +
                      "DROP TABLE admin_tokens; DROP TABLE suspensions; DROP TABLE revocations; "
                      "DROP TABLE secrets; DROP TABLE store_meta; "
                      "UPDATE schema_version SET version = 1");
@@ -321,7 +326,7 @@ TEST_F(SqliteStoreTest, SchemaTwoIsMigratedInPlace) {
                 IsOk());
     ASSERT_THAT(store->AppendAudit(Chain(1, 2, std::string(kGenesisHash))), IsOk());
   }
-  ExecSql(path_, std::string(kSigningKeysBeforeSchema4) +
+  ExecSql(path_, std::string(kBeforeSchema5) + kSigningKeysBeforeSchema4 +
                      "DROP TABLE secrets; DROP TABLE store_meta; "
                      "UPDATE schema_version SET version = 2");
   auto store = Open();
@@ -432,7 +437,8 @@ TEST_F(SqliteStoreTest, SchemaThreeIsMigratedInPlace) {
     ASSERT_THAT(store->InsertSigningKey({"kid-2", "EdDSA", "sealed-2", 20}), IsOk());
     ASSERT_THAT(store->PutMeta("m", "v"), IsOk());
   }
-  ExecSql(path_, std::string(kSigningKeysBeforeSchema4) + "UPDATE schema_version SET version = 3");
+  ExecSql(path_, std::string(kBeforeSchema5) + kSigningKeysBeforeSchema4 +
+                     "UPDATE schema_version SET version = 3");
   auto store = Open();
   ASSERT_NE(store, nullptr);
   auto keys = store->ListSigningKeys();
@@ -616,6 +622,249 @@ TEST_F(RewrapTest, EmptyStoreRewrapsOnlyTheMeta) {
   auto check = (*empty)->GetMeta("check");
   ASSERT_THAT(check, IsOk());
   EXPECT_EQ(check->value_or(""), "c");
+}
+
+ConfigVersionRow ConfigRow(std::string origin, std::string document, int64_t created_at,
+                           int64_t rollback_of = 0) {
+  ConfigVersionRow row;
+  row.version = 999;  // ignored: the store numbers versions
+  row.created_at = created_at;
+  row.actor = "tok-" + std::to_string(created_at);
+  row.origin = std::move(origin);
+  row.rollback_of = rollback_of;
+  row.comment = "note " + std::to_string(created_at);
+  row.digest = std::string(64, static_cast<char>('a' + created_at % 6));
+  row.document = std::move(document);
+  return row;
+}
+
+std::vector<int64_t> VersionNumbers(Store& store) {
+  auto rows = store.ListConfigVersions();
+  EXPECT_THAT(rows, IsOk());
+  std::vector<int64_t> versions;
+  for (const ConfigVersionRow& row : rows.ok() ? *rows : std::vector<ConfigVersionRow>()) {
+    versions.push_back(row.version);
+  }
+  return versions;
+}
+
+TEST_F(SqliteStoreTest, ConfigVersionsAppendFromZeroAndNumberWithoutGaps) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto latest = store->LatestConfigVersion();
+  ASSERT_THAT(latest, IsOk());
+  EXPECT_EQ(*latest, 0);
+  EXPECT_TRUE(VersionNumbers(*store).empty());
+
+  auto first = store->AppendConfigVersion(0, ConfigRow("seed", "issuers: []\n", 10));
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(*first, 1);
+  auto second = store->AppendConfigVersion(1, ConfigRow("apply", "issuers: [a]\n", 20));
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(*second, 2);
+  latest = store->LatestConfigVersion();
+  ASSERT_THAT(latest, IsOk());
+  EXPECT_EQ(*latest, 2);
+  store.reset();
+  store = Open();  // durable
+  ASSERT_NE(store, nullptr);
+  latest = store->LatestConfigVersion();
+  ASSERT_THAT(latest, IsOk());
+  EXPECT_EQ(*latest, 2);
+  EXPECT_EQ(VersionNumbers(*store), (std::vector<int64_t>{2, 1}));
+}
+
+// The compare and set: an append planned from a version that is no longer the newest
+// writes nothing.
+TEST_F(SqliteStoreTest, ConfigVersionAppendFromAStaleVersionWritesNothing) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  // Nothing stored yet: only 0 is the newest.
+  EXPECT_THAT(store->AppendConfigVersion(1, ConfigRow("apply", "secret-doc", 5)),
+              FailsWithCode(ErrorCode::kServerError, "config_version_conflict"));
+  EXPECT_TRUE(VersionNumbers(*store).empty());
+
+  ASSERT_THAT(store->AppendConfigVersion(0, ConfigRow("seed", "doc-1", 10)), IsOk());
+  ASSERT_THAT(store->AppendConfigVersion(1, ConfigRow("apply", "doc-2", 20)), IsOk());
+  for (int64_t stale : {int64_t{0}, int64_t{1}, int64_t{3}, int64_t{-1}}) {
+    auto appended = store->AppendConfigVersion(stale, ConfigRow("apply", "secret-doc", 30));
+    EXPECT_THAT(appended, FailsWithCode(ErrorCode::kServerError, "config_version_conflict"))
+        << stale;
+    // The numbers, never the row's contents.
+    EXPECT_EQ(appended.status().message().find("secret-doc"), std::string::npos) << stale;
+    EXPECT_EQ(appended.status().message().find("tok-30"), std::string::npos) << stale;
+    EXPECT_NE(appended.status().message().find("2"), std::string::npos) << stale;
+    EXPECT_EQ(VersionNumbers(*store), (std::vector<int64_t>{2, 1})) << stale;
+  }
+  auto latest = store->LatestConfigVersion();
+  ASSERT_THAT(latest, IsOk());
+  EXPECT_EQ(*latest, 2);
+  auto newest = store->GetConfigVersion(2);
+  ASSERT_THAT(newest, IsOk());
+  EXPECT_EQ(newest->document, "doc-2");
+  // The store is usable afterwards: from the right version the append lands.
+  auto third = store->AppendConfigVersion(2, ConfigRow("apply", "doc-3", 40));
+  ASSERT_THAT(third, IsOk());
+  EXPECT_EQ(*third, 3);
+}
+
+TEST_F(SqliteStoreTest, GetConfigVersionReturnsEveryFieldAndTheDocument) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  const std::string document = "issuers:\n  - name: \"k8s\"\n    note: \xc3\xa9t\xc3\xa9\n";
+  ASSERT_THAT(store->AppendConfigVersion(0, ConfigRow("seed", "seeded", 10)), IsOk());
+  ConfigVersionRow rollback = ConfigRow("rollback", document, 1700000000, 1);
+  rollback.comment = "";  // may be empty
+  ASSERT_THAT(store->AppendConfigVersion(1, rollback), IsOk());
+
+  auto row = store->GetConfigVersion(2);
+  ASSERT_THAT(row, IsOk());
+  EXPECT_EQ(row->version, 2);  // the store's number, not the 999 passed in
+  EXPECT_EQ(row->created_at, 1700000000);
+  EXPECT_EQ(row->actor, "tok-1700000000");
+  EXPECT_EQ(row->origin, "rollback");
+  EXPECT_EQ(row->rollback_of, 1);
+  EXPECT_EQ(row->comment, "");
+  EXPECT_EQ(row->digest, rollback.digest);
+  EXPECT_EQ(row->document, document);
+
+  auto seed = store->GetConfigVersion(1);
+  ASSERT_THAT(seed, IsOk());
+  EXPECT_EQ(seed->version, 1);
+  EXPECT_EQ(seed->created_at, 10);
+  EXPECT_EQ(seed->actor, "tok-10");
+  EXPECT_EQ(seed->origin, "seed");
+  EXPECT_EQ(seed->rollback_of, 0);
+  EXPECT_EQ(seed->comment, "note 10");
+  EXPECT_EQ(seed->document, "seeded");
+}
+
+TEST_F(SqliteStoreTest, GetConfigVersionThatWasNeverStoredIsUnknown) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto none = store->GetConfigVersion(1);
+  EXPECT_THAT(none, FailsWithCode(ErrorCode::kInvalidRequest, "config_version_unknown"));
+  EXPECT_NE(none.status().message().find("no configuration is stored"), std::string::npos)
+      << none.status().message();
+
+  ASSERT_THAT(store->AppendConfigVersion(0, ConfigRow("seed", "doc-1", 10)), IsOk());
+  ASSERT_THAT(store->AppendConfigVersion(1, ConfigRow("apply", "doc-2", 20)), IsOk());
+  for (int64_t unknown : {int64_t{3}, int64_t{0}, int64_t{-1}, int64_t{1} << 40}) {
+    auto row = store->GetConfigVersion(unknown);
+    EXPECT_THAT(row, FailsWithCode(ErrorCode::kInvalidRequest, "config_version_unknown"))
+        << unknown;
+    // Names the version asked for and the stored range, so the operator can correct it.
+    EXPECT_NE(row.status().message().find(std::to_string(unknown)), std::string::npos)
+        << row.status().message();
+    EXPECT_NE(row.status().message().find("1 to 2"), std::string::npos) << row.status().message();
+    EXPECT_EQ(row.status().message().find("doc-"), std::string::npos);
+  }
+}
+
+TEST_F(SqliteStoreTest, ListConfigVersionsIsNewestFirstWithoutDocuments) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->AppendConfigVersion(0, ConfigRow("seed", "doc-1", 10)), IsOk());
+  ASSERT_THAT(store->AppendConfigVersion(1, ConfigRow("apply", "doc-2", 20)), IsOk());
+  ASSERT_THAT(store->AppendConfigVersion(2, ConfigRow("rollback", "doc-1", 30, 1)), IsOk());
+  auto rows = store->ListConfigVersions();
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_EQ(rows->size(), 3u);
+  const std::vector<std::string> origins = {"rollback", "apply", "seed"};
+  for (size_t i = 0; i < rows->size(); ++i) {
+    const ConfigVersionRow& row = (*rows)[i];
+    int64_t created_at = 30 - 10 * static_cast<int64_t>(i);
+    EXPECT_EQ(row.version, 3 - static_cast<int64_t>(i)) << i;
+    EXPECT_EQ(row.created_at, created_at) << i;
+    EXPECT_EQ(row.actor, "tok-" + std::to_string(created_at)) << i;
+    EXPECT_EQ(row.origin, origins[i]) << i;
+    EXPECT_EQ(row.rollback_of, i == 0 ? 1 : 0) << i;
+    EXPECT_EQ(row.comment, "note " + std::to_string(created_at)) << i;
+    EXPECT_EQ(row.digest, ConfigRow("", "", created_at).digest) << i;
+    EXPECT_EQ(row.document, "") << i;
+  }
+}
+
+// Replicas (each its own connection) applying from the same version at once: the
+// transaction's write lock makes exactly one of them land, and the others learn it.
+TEST_F(SqliteStoreTest, RacingConfigVersionAppendsFromOneVersionLandOnce) {
+  constexpr int kRacers = 4;
+  constexpr int kRounds = 20;
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int i = 0; i < kRacers; ++i) {
+    stores.push_back(Open());
+    ASSERT_NE(stores.back(), nullptr);
+  }
+  for (int64_t round = 0; round < kRounds; ++round) {
+    std::latch start(kRacers);
+    std::atomic<int> won{0};
+    std::atomic<int> conflicted{0};
+    std::atomic<int64_t> winner{-1};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kRacers; ++i) {
+      threads.emplace_back([&, i] {
+        start.arrive_and_wait();
+        auto appended = stores[i]->AppendConfigVersion(
+            round, ConfigRow("apply", "racer " + std::to_string(i), 100 + i));
+        if (appended.ok()) {
+          EXPECT_EQ(*appended, round + 1);
+          winner = i;
+          ++won;
+        } else if (appended.status().reason() == "config_version_conflict") {
+          ++conflicted;
+        } else {
+          ADD_FAILURE() << appended.status().ToString();
+        }
+      });
+    }
+    for (std::thread& thread : threads) {
+      thread.join();
+    }
+    ASSERT_EQ(won.load(), 1) << "round " << round;
+    ASSERT_EQ(conflicted.load(), kRacers - 1) << "round " << round;
+    auto row = stores[0]->GetConfigVersion(round + 1);
+    ASSERT_THAT(row, IsOk());
+    EXPECT_EQ(row->document, "racer " + std::to_string(winner.load()));
+  }
+  auto latest = stores[kRacers - 1]->LatestConfigVersion();
+  ASSERT_THAT(latest, IsOk());
+  EXPECT_EQ(*latest, kRounds);
+  EXPECT_EQ(VersionNumbers(*stores[0]).size(), static_cast<size_t>(kRounds));
+}
+
+// A database made by the fourth schema gains config_versions, empty, and keeps its rows.
+TEST_F(SqliteStoreTest, SchemaFourIsMigratedInPlace) {
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_THAT(store->InsertSigningKey({"kid-1", "ES256", "sealed-1", 10, 11, 12, 13}), IsOk());
+    ASSERT_THAT(store->PutSecret({"db-password", 1, "k", "v", 5, 5}), IsOk());
+    ASSERT_THAT(store->AppendAudit(Chain(1, 2, std::string(kGenesisHash))), IsOk());
+  }
+  ExecSql(path_, std::string(kBeforeSchema5) + "UPDATE schema_version SET version = 4");
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto keys = store->ListSigningKeys();
+  ASSERT_THAT(keys, IsOk());
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].activates_at, 11);  // schema 4's columns are left as they were
+  EXPECT_EQ((*keys)[0].unpublish_at, 13);
+  auto secret = store->GetSecret("db-password");
+  ASSERT_THAT(secret, IsOk());
+  EXPECT_TRUE(secret->has_value());
+  EXPECT_EQ(AuditCount(*store), 2);
+  auto latest = store->LatestConfigVersion();
+  ASSERT_THAT(latest, IsOk());
+  EXPECT_EQ(*latest, 0);
+  auto seeded = store->AppendConfigVersion(0, ConfigRow("seed", "doc-1", 10));
+  ASSERT_THAT(seeded, IsOk());
+  EXPECT_EQ(*seeded, 1);
+  store.reset();
+  store = Open();  // at the current version: nothing migrates twice
+  ASSERT_NE(store, nullptr);
+  auto row = store->GetConfigVersion(1);
+  ASSERT_THAT(row, IsOk());
+  EXPECT_EQ(row->document, "doc-1");
 }
 
 TEST_F(SqliteStoreTest, MissingDirectoryIsUnavailable) {

@@ -9,8 +9,10 @@
 // Errors: server_error with reason store_unavailable (the database cannot be opened or
 // reached) or store_failed (a statement failed), carrying the database's message and
 // never row contents; AppendAudit adds audit_chain_conflict, PutSecret
-// secret_version_conflict, RewrapAll rewrap_conflict and ChangeSigningKeys
-// signing_key_conflict.
+// secret_version_conflict, RewrapAll rewrap_conflict, ChangeSigningKeys
+// signing_key_conflict and AppendConfigVersion config_version_conflict. GetConfigVersion
+// of a version that was never stored is invalid_request config_version_unknown (a caller's
+// mistake, such as a rollback to a mistyped version, not an outage).
 //
 // Thread safety: every implementation is safe for concurrent use.
 #pragma once
@@ -129,6 +131,23 @@ struct MasterKeyRewrap {
   std::vector<std::pair<std::string, std::string>> meta;
 };
 
+// One applied configuration (issuers, workloads, destinations, policies) as canonical
+// YAML. Versions are 1, 2, 3, ... without gaps and never change once written, so any
+// version can be shown, compared and rolled back to (a rollback appends a new version
+// holding the old document: history is never rewritten).
+struct ConfigVersionRow {
+  int64_t version = 0;
+  int64_t created_at = 0;  // unix seconds
+  // An admin token id, or "signetd" for the version seeded from the start-up file.
+  std::string actor;
+  std::string origin;  // "seed" | "apply" | "rollback"
+  // For origin "rollback": the version whose document was restored; else 0.
+  int64_t rollback_of = 0;
+  std::string comment;   // the operator's note, may be empty
+  std::string digest;    // lowercase hex SHA-256 of document
+  std::string document;  // canonical YAML; empty in ListConfigVersions rows
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -198,6 +217,23 @@ class Store {
   // signing keys and secrets (at their stored versions), nothing is written and the reason is
   // rewrap_conflict: a key or secret was added, replaced or deleted since the rewrap was computed.
   virtual Status RewrapAll(const MasterKeyRewrap& rewrap) = 0;
+
+  // The newest version's number; 0 when no configuration was ever stored. Cheap (no
+  // document is read): replicas poll it to notice another replica's apply.
+  virtual Result<int64_t> LatestConfigVersion() = 0;
+  // One version, with its document. A version that was never stored (0, negative, or past
+  // the newest) is config_version_unknown.
+  virtual Result<ConfigVersionRow> GetConfigVersion(int64_t version) = 0;
+  // Every version without its document (documents can be large; GetConfigVersion reads
+  // one), newest first.
+  virtual Result<std::vector<ConfigVersionRow>> ListConfigVersions() = 0;
+  // Appends `row` as version expected_latest + 1 (row.version is ignored; the new number
+  // is returned) in one transaction, only when the newest stored version is still
+  // `expected_latest` (compare and set: two concurrent applies planned from the same
+  // version cannot both land). Otherwise nothing is written and the reason is
+  // config_version_conflict: re-read the newest version and plan again.
+  virtual Result<int64_t> AppendConfigVersion(int64_t expected_latest,
+                                              const ConfigVersionRow& row) = 0;
 };
 
 // What a committed transaction survives.

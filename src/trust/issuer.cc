@@ -64,10 +64,13 @@ Issuer::Issuer(IssuerConfig config, jose::JwtVerifier verifier, Fetcher& fetcher
 
 Result<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config, Fetcher& fetcher,
                                                const Clock& clock) {
-  if (config.algorithms.empty()) {
-    // The two algorithms every mainstream workload issuer signs with: Kubernetes and
-    // GitHub Actions use RS256, SPIRE defaults to ES256. Anything else is opted into.
-    config.algorithms = {jose::Algorithm::kRS256, jose::Algorithm::kES256};
+  // The two algorithms every mainstream workload issuer signs with: Kubernetes and
+  // GitHub Actions use RS256, SPIRE defaults to ES256. Anything else is opted into. The
+  // config keeps its empty list, so it still compares equal to the configuration it came
+  // from (IssuerRegistry::Find).
+  std::vector<jose::Algorithm> algorithms = config.algorithms;
+  if (algorithms.empty()) {
+    algorithms = {jose::Algorithm::kRS256, jose::Algorithm::kES256};
   }
   if (config.refetch_interval.count() <= 0 || config.keys_max_age.count() <= 0) {
     return ConfigError(config, "refetch_interval and keys_max_age must be positive");
@@ -75,7 +78,7 @@ Result<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config, Fetcher& fet
   SIGNET_RETURN_IF_ERROR(CheckKeySource(config));
   jose::JwtValidator::Builder builder;
   builder.ExpectIssuer(config.issuer_url)
-      .AllowAlgorithms(config.algorithms)
+      .AllowAlgorithms(algorithms)
       .SetLeeway(config.leeway)
       .SetMaxLifetime(config.max_lifetime);
   for (const auto& audience : config.audiences) {

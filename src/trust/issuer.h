@@ -52,6 +52,8 @@ struct IssuerConfig {
   std::chrono::seconds leeway = jose::kDefaultLeeway;
   std::chrono::seconds max_lifetime = jose::kDefaultMaxLifetime;
   std::optional<std::chrono::seconds> max_token_age;
+
+  bool operator==(const IssuerConfig&) const = default;
 };
 
 class Issuer {

@@ -6,7 +6,7 @@
 
 namespace signet::trust {
 
-Result<IssuerRegistry> IssuerRegistry::Build(std::vector<std::unique_ptr<Issuer>> issuers) {
+Result<IssuerRegistry> IssuerRegistry::Build(std::vector<std::shared_ptr<Issuer>> issuers) {
   IssuerRegistry registry;
   for (auto& issuer : issuers) {
     const std::string& iss = issuer->config().issuer_url;
@@ -19,6 +19,15 @@ Result<IssuerRegistry> IssuerRegistry::Build(std::vector<std::unique_ptr<Issuer>
   }
   registry.issuers_ = std::move(issuers);
   return registry;
+}
+
+std::shared_ptr<Issuer> IssuerRegistry::Find(const IssuerConfig& config) const {
+  for (const auto& issuer : issuers_) {
+    if (issuer->config() == config) {
+      return issuer;
+    }
+  }
+  return nullptr;
 }
 
 Result<std::pair<const Issuer*, jose::VerifiedJwt>> IssuerRegistry::Verify(std::string_view token,
@@ -55,7 +64,7 @@ Result<std::pair<const Issuer*, jose::VerifiedJwt>> IssuerRegistry::Verify(std::
   return std::make_pair(static_cast<const Issuer*>(it->second), std::move(jwt));
 }
 
-Status IssuerRegistry::RefreshAll() {
+Status IssuerRegistry::RefreshAll() const {
   Status first;
   for (auto& issuer : issuers_) {
     if (Status s = issuer->Refresh(); !s.ok() && first.ok()) {

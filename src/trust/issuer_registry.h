@@ -19,8 +19,13 @@ namespace signet::trust {
 
 class IssuerRegistry {
  public:
-  // Refuses two issuers with the same `iss` (invalid_config).
-  static Result<IssuerRegistry> Build(std::vector<std::unique_ptr<Issuer>> issuers);
+  // Refuses two issuers with the same `iss` (invalid_config). Issuers are shared so that
+  // a registry built for a new configuration can keep the issuers (and their fetched
+  // keys) whose settings did not change (Find).
+  static Result<IssuerRegistry> Build(std::vector<std::shared_ptr<Issuer>> issuers);
+
+  // The issuer configured exactly as `config`, or null.
+  std::shared_ptr<Issuer> Find(const IssuerConfig& config) const;
 
   // The issuer of `token` and the verified token. Reasons (invalid_request): the
   // parser's (token_charset, alg_none, ...) for a token that is not a well-formed JWS,
@@ -32,11 +37,11 @@ class IssuerRegistry {
                                                              SystemTime now) const;
 
   // Fetches every issuer's keys, in configuration order; the first error, after trying
-  // them all.
-  Status RefreshAll();
+  // them all. Const as Verify is: the issuers' key caches synchronise internally.
+  Status RefreshAll() const;
 
  private:
-  std::vector<std::unique_ptr<Issuer>> issuers_;  // configuration order
+  std::vector<std::shared_ptr<Issuer>> issuers_;  // configuration order
   std::map<std::string, Issuer*, std::less<>> by_iss_;
 };
 

@@ -49,7 +49,7 @@ class IssuerRegistryTest : public ::testing::Test {
     return jose::SignJwt(key_, claims).value();
   }
 
-  IssuerRegistry Registry(std::vector<std::unique_ptr<Issuer>> issuers) {
+  IssuerRegistry Registry(std::vector<std::shared_ptr<Issuer>> issuers) {
     return IssuerRegistry::Build(std::move(issuers)).value();
   }
 
@@ -60,7 +60,7 @@ class IssuerRegistryTest : public ::testing::Test {
 };
 
 TEST_F(IssuerRegistryTest, ChoosesTheIssuerByIss) {
-  std::vector<std::unique_ptr<Issuer>> issuers;
+  std::vector<std::shared_ptr<Issuer>> issuers;
   issuers.push_back(InlineIssuer("k8s", "https://k8s.example"));
   issuers.push_back(InlineIssuer("github", "https://token.actions.githubusercontent.com"));
   IssuerRegistry registry = Registry(std::move(issuers));
@@ -75,7 +75,7 @@ TEST_F(IssuerRegistryTest, ChoosesTheIssuerByIss) {
 }
 
 TEST_F(IssuerRegistryTest, UntrustedIssuerIsRefusedWithoutAnyFetch) {
-  std::vector<std::unique_ptr<Issuer>> issuers;
+  std::vector<std::shared_ptr<Issuer>> issuers;
   issuers.push_back(InlineIssuer("k8s", "https://k8s.example"));
   IssuerRegistry registry = Registry(std::move(issuers));
 
@@ -98,7 +98,7 @@ TEST_F(IssuerRegistryTest, UntrustedIssuerIsRefusedWithoutAnyFetch) {
 }
 
 TEST_F(IssuerRegistryTest, TokensWithoutAReadableIssAreInvalidRequest) {
-  std::vector<std::unique_ptr<Issuer>> issuers;
+  std::vector<std::shared_ptr<Issuer>> issuers;
   issuers.push_back(InlineIssuer("k8s", "https://k8s.example"));
   IssuerRegistry registry = Registry(std::move(issuers));
 
@@ -119,7 +119,7 @@ TEST_F(IssuerRegistryTest, TokensWithoutAReadableIssAreInvalidRequest) {
 }
 
 TEST_F(IssuerRegistryTest, DuplicateIssIsRefused) {
-  std::vector<std::unique_ptr<Issuer>> twins;
+  std::vector<std::shared_ptr<Issuer>> twins;
   twins.push_back(InlineIssuer("a", "https://k8s.example"));
   twins.push_back(InlineIssuer("b", "https://k8s.example"));
   auto registry = IssuerRegistry::Build(std::move(twins));
@@ -128,7 +128,7 @@ TEST_F(IssuerRegistryTest, DuplicateIssIsRefused) {
 }
 
 TEST_F(IssuerRegistryTest, RefreshAllTriesEveryIssuerAndReportsTheFirstFailure) {
-  std::vector<std::unique_ptr<Issuer>> issuers;
+  std::vector<std::shared_ptr<Issuer>> issuers;
   issuers.push_back(UnreachableIssuer("first", "https://z.example"));
   issuers.push_back(InlineIssuer("inline", "https://k8s.example"));
   issuers.push_back(UnreachableIssuer("second", "https://a.example"));
@@ -141,6 +141,23 @@ TEST_F(IssuerRegistryTest, RefreshAllTriesEveryIssuerAndReportsTheFirstFailure) 
   EXPECT_EQ(fetcher_.Calls("https://a.example/keys"), 1);
   // Issuers that could not fetch do not stop the others from verifying.
   EXPECT_THAT(registry.Verify(Token("https://k8s.example"), clock_.Now()), IsOk());
+}
+
+// A new configuration keeps the issuers it did not change, fetched keys and all.
+TEST_F(IssuerRegistryTest, FindReturnsOnlyAnIssuerConfiguredExactlyAlike) {
+  std::vector<std::shared_ptr<Issuer>> issuers;
+  issuers.push_back(InlineIssuer("k8s", "https://k8s.example"));
+  IssuerRegistry registry = Registry(std::move(issuers));
+  IssuerConfig same = InlineIssuer("k8s", "https://k8s.example")->config();
+  std::shared_ptr<Issuer> found = registry.Find(same);
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->config().name, "k8s");
+  IssuerConfig wider = same;
+  wider.audiences.push_back("another-audience");
+  EXPECT_EQ(registry.Find(wider), nullptr);
+  IssuerConfig renamed = same;
+  renamed.name = "kubernetes";
+  EXPECT_EQ(registry.Find(renamed), nullptr);
 }
 
 }  // namespace

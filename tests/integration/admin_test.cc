@@ -16,14 +16,9 @@
 namespace signet {
 namespace {
 
-using testing::IsOk;
+using testing::ReadFile;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::IsOk;
 
 class AdminTest : public ::testing::Test {
  protected:
@@ -165,7 +160,22 @@ TEST_F(AdminTest, EveryRouteChecksTheTokenAndTheRole) {
     }
     return set;
   };
+  // The configuration in force, sent back: diff, apply and rollback to version 1 change
+  // nothing, so the walk leaves the other tests' state alone.
+  auto live = Json(Call("GET", "/v1/config", admin_token_));
+  ASSERT_TRUE(live.contains("document"));
+  std::string same_config = dir_->path() + "/same-config.json";
+  std::ofstream(same_config) << boost::json::serialize(boost::json::object{
+      {"documents", boost::json::array{boost::json::object{{"source", "walk.yaml"},
+                                                           {"text", live.at("document")}}}}});
+  const std::string same = json + "--data-binary @" + same_config;
   std::vector<Route> routes = {
+      {"GET", "/v1/config", "", roles(all)},
+      {"GET", "/v1/config/versions", "", roles(all)},
+      {"POST", "/v1/config/diff", same, roles(all)},
+      {"POST", "/v1/config", same, roles("admin")},
+      {"POST", "/v1/config/rollback", json + "--data-raw '{\"to\":1}'", roles("admin")},
+      {"GET", "/v1/keys", "", roles(all)},
       {"GET", "/v1/whoami", "", roles(all)},
       {"GET", "/v1/workloads", "", roles(all)},
       {"GET", "/v1/audit?limit=5", "", roles(all)},

@@ -123,6 +123,26 @@ TEST_F(SignetdTest, TheSigningKeySurvivesARestart) {
   EXPECT_EQ(after->keys()[0].kid(), before->keys()[0].kid());
 }
 
+// --log-format json: every line signetd writes, from start to stop, is one JSON object.
+TEST_F(SignetdTest, JsonLogsAreOneObjectPerLine) {
+  ASSERT_EQ(process_->Stop(SIGTERM, milliseconds(10000)), 0);
+  std::string log_path = dir_.path() + "/json.log";
+  auto json = testing::StartListening(
+      {SIGNETD_PATH, "--config", config_path_, "--listen", "127.0.0.1:0", "--log-format", "json"},
+      log_path);
+  ASSERT_FALSE(json->base_url.empty()) << "signetd did not start with --log-format json";
+  ASSERT_EQ(json->process->Stop(SIGTERM, milliseconds(10000)), 0);
+  std::ifstream log(log_path);
+  int lines = 0;
+  for (std::string line; std::getline(log, line); ++lines) {
+    auto parsed = ParseJsonObject(line);
+    ASSERT_THAT(parsed, IsOk()) << "not a JSON object: " << line;
+    EXPECT_TRUE(parsed->contains("time") && parsed->contains("level") && parsed->contains("msg"))
+        << line;
+  }
+  EXPECT_GE(lines, 2) << "expected at least the listening and stopped lines";
+}
+
 // A signetd that issues tokens: one issuer whose key the test holds (its JWKS inline in
 // the configuration), one workload, one destination.
 class RotationTest : public ::testing::Test {

@@ -71,6 +71,17 @@ class ForwardingStore : public store::Store {
   Status RewrapAll(const store::MasterKeyRewrap& rewrap) override {
     return base_.RewrapAll(rewrap);
   }
+  Result<int64_t> LatestConfigVersion() override { return base_.LatestConfigVersion(); }
+  Result<store::ConfigVersionRow> GetConfigVersion(int64_t version) override {
+    return base_.GetConfigVersion(version);
+  }
+  Result<std::vector<store::ConfigVersionRow>> ListConfigVersions() override {
+    return base_.ListConfigVersions();
+  }
+  Result<int64_t> AppendConfigVersion(int64_t expected_latest,
+                                      const store::ConfigVersionRow& row) override {
+    return base_.AppendConfigVersion(expected_latest, row);
+  }
 
  protected:
   store::Store& base() { return base_; }

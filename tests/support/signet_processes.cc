@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include "common/json.h"
 
@@ -37,6 +38,13 @@ std::unique_ptr<RunningProcess> StartSignetd(const std::string& signetd_path,
                                              const std::string& log_path,
                                              const std::string& listen) {
   return StartListening({signetd_path, "--config", config_path, "--listen", listen}, log_path);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 HttpAnswer Curl(const std::string& args) {

@@ -50,6 +50,9 @@ std::string MintToken(const std::string& idp_url, const std::string& fields);
 HttpAnswer ExchangeToken(const std::string& signetd_url, const std::string& subject_token,
                          const std::string& args);
 
+// The whole file at `path` ("" when it cannot be read): logs and files the programs wrote.
+std::string ReadFile(const std::string& path);
+
 // A loopback TCP port that was free a moment ago (for programs whose own URL must be in
 // their config before they start).
 int FreeLoopbackPort();

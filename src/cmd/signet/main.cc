@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/admin_commands.h"
 #include "cli/audit_commands.h"
@@ -89,7 +91,8 @@ int WithAdmin(const ConnectionFlags& flags, Command command) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "signet: the Signet command-line tool: suspend and resume workloads, revoke tokens, "
+      "signet: the Signet command-line tool: apply, diff, export and roll back the access "
+      "configuration, suspend and resume workloads, revoke tokens, rotate signing keys, "
       "manage admin tokens and vaulted secrets (through signetd's admin API), read and "
       "verify the audit trail, run a development issuer. See docs/cli.md."};
   app.require_subcommand(1);
@@ -191,6 +194,52 @@ int main(int argc, char** argv) {
   for (CLI::App* command : {secret_put, secret_list, secret_delete}) {
     connection.AddTo(command);
   }
+  // signet apply | diff | export | history | rollback
+  std::vector<std::string> config_paths;
+  std::string comment;
+  CLI::App* apply = app.add_subcommand(
+      "apply",
+      "apply the access configuration (issuers, workloads, destinations, policies) in YAML "
+      "files as one new version: validates, prints the difference from the version in force, "
+      "and puts it in force on every replica within a second");
+  CLI::App* diff = app.add_subcommand(
+      "diff", "print what `signet apply` with these files would change, and change nothing");
+  for (CLI::App* command : {apply, diff}) {
+    command
+        ->add_option("-f,--file", config_paths,
+                     "a YAML file, or a directory whose *.yaml and *.yml files are read; "
+                     "repeatable")
+        ->required();
+  }
+  apply->add_option("--comment", comment, "why (goes into the history and the audit trail)");
+  CLI::App* export_config = app.add_subcommand(
+      "export", "print the access configuration in force as YAML (apply takes it back as is)");
+  CLI::App* history =
+      app.add_subcommand("history", "list the configuration versions, newest first (* in force)");
+  int64_t rollback_to = 0;
+  CLI::App* rollback = app.add_subcommand(
+      "rollback", "put an earlier configuration version back in force, as a new version");
+  rollback->add_option("--to", rollback_to, "the version to restore (see signet history)")
+      ->required();
+  rollback->add_option("--comment", comment, "why (goes into the history and the audit trail)");
+  for (CLI::App* command : {apply, diff, export_config, history, rollback}) {
+    connection.AddTo(command);
+  }
+
+  // signet keys list | rotate
+  CLI::App* keys = app.add_subcommand("keys", "Signet's signing keys");
+  keys->require_subcommand(1);
+  CLI::App* keys_list = keys->add_subcommand("list", "the published keys and which one signs");
+  CLI::App* keys_rotate = keys->add_subcommand(
+      "rotate",
+      "make a new signing key: published at once, signing after signing.prepublish, the old "
+      "key kept published until its tokens have expired (role admin)");
+  std::string keys_reason;
+  keys_rotate->add_option("--reason", keys_reason, "why (goes into the audit trail)");
+  for (CLI::App* command : {keys_list, keys_rotate}) {
+    connection.AddTo(command);
+  }
+
   std::string rotate_dir = "./data";
   CLI::App* rotate_master = secret->add_subcommand(
       "rotate-master",
@@ -231,6 +280,26 @@ int main(int argc, char** argv) {
   }
   if (secret_delete->parsed()) {
     return WithAdmin(connection, [&](auto& a) { return a.DeleteSecret(secret_name); });
+  }
+  if (apply->parsed() || diff->parsed()) {
+    return WithAdmin(connection, [&](auto& a) {
+      return a.ApplyConfig(config_paths, comment, /*dry_run=*/diff->parsed());
+    });
+  }
+  if (export_config->parsed()) {
+    return WithAdmin(connection, [](auto& a) { return a.ExportConfig(); });
+  }
+  if (history->parsed()) {
+    return WithAdmin(connection, [](auto& a) { return a.ConfigHistory(); });
+  }
+  if (rollback->parsed()) {
+    return WithAdmin(connection, [&](auto& a) { return a.Rollback(rollback_to, comment); });
+  }
+  if (keys_list->parsed()) {
+    return WithAdmin(connection, [](auto& a) { return a.ListKeys(); });
+  }
+  if (keys_rotate->parsed()) {
+    return WithAdmin(connection, [&](auto& a) { return a.RotateKeys(keys_reason); });
   }
   if (rotate_master->parsed()) {
     return signet::cli::RotateMasterKey(rotate_dir, std::cout, std::cerr);

@@ -21,8 +21,11 @@
 #include "server/admin_auth.h"
 #include "server/broker.h"
 #include "server/config.h"
+#include "server/config_sync.h"
 #include "server/discovery.h"
+#include "server/durable_kill_switch.h"
 #include "server/http_fetcher.h"
+#include "server/json_log.h"
 #include "server/signing_key_rotator.h"
 #include "server/token_endpoint.h"
 #include "store/master_key.h"
@@ -52,37 +55,12 @@ signet::Status PrepareDataDir(const std::string& dir) {
   return signet::Status::Ok();
 }
 
-// Suspensions and revocations as the store holds them: a restart keeps every kill switch.
-signet::Status LoadKillSwitch(signet::store::Store& store, const signet::Clock& clock,
-                              signet::policy::KillSwitch& kill_switch) {
-  auto suspensions = store.ListSuspensions();
-  if (!suspensions.ok()) {
-    return suspensions.status();
-  }
-  auto revocations = store.ListRevocations(signet::ToUnixSecondsFloor(clock.Now()));
-  if (!revocations.ok()) {
-    return revocations.status();
-  }
-  std::map<std::string, signet::policy::Suspension, std::less<>> suspended;
-  for (const auto& row : *suspensions) {
-    suspended.emplace(
-        row.workload,
-        signet::policy::Suspension{row.reason, row.actor, signet::FromUnixSeconds(row.created_at)});
-  }
-  std::vector<signet::policy::KillSwitch::Revocation> revoked;
-  for (const auto& row : *revocations) {
-    revoked.push_back({row.jti, signet::FromUnixSeconds(row.expires_at)});
-  }
-  kill_switch.Load(std::move(suspended), revoked);
-  return signet::Status::Ok();
-}
-
 // A new install (or one whose admin tokens all expired or were deleted) gets an admin
 // token in <data_dir>/admin.token. It is shown on the terminal when there is one; logs
 // only say where the file is, since they are often shipped elsewhere.
 signet::Status EnsureBootstrapToken(signet::server::AdminTokens& tokens,
-                                    signet::audit::AuditLog& audit, const std::string& data_dir,
-                                    const signet::Clock& clock) {
+                                    signet::store::Store& store, signet::audit::AuditLog& audit,
+                                    const std::string& data_dir, const signet::Clock& clock) {
   auto usable = tokens.HasUsableAdmin();
   if (!usable.ok() || *usable) {
     return usable.status();
@@ -94,6 +72,8 @@ signet::Status EnsureBootstrapToken(signet::server::AdminTokens& tokens,
   }
   std::string path = data_dir + "/admin.token";
   if (auto s = signet::server::WriteTokenFile(path, issued->token); !s.ok()) {
+    // A stored admin token nobody holds would stop the next start from making one.
+    (void)store.DeleteAdminToken(issued->row.id);
     return s;
   }
   signet::audit::Event event;
@@ -117,19 +97,6 @@ signet::Status EnsureBootstrapToken(signet::server::AdminTokens& tokens,
   return signet::Status::Ok();
 }
 
-signet::server::AdminApiOptions AdminOptions(const signet::server::ServerConfig& config) {
-  signet::server::AdminApiOptions options;
-  options.workloads.insert(config.workloads.begin(), config.workloads.end());
-  options.issuer = config.issuer;
-  for (const auto& destination : config.destinations) {
-    options.audiences.insert(destination.audience);
-  }
-  for (const auto& policy : config.policies) {
-    options.max_token_lifetime = std::max(options.max_token_lifetime, policy.max_ttl);
-  }
-  return options;
-}
-
 // /healthz: the process serves. /readyz: it can also reach its store (signing keys are
 // loaded before the server listens, so a listening signetd has them).
 void AddHealthRoutes(signet::http::Router& router, signet::store::Store& store) {
@@ -149,41 +116,70 @@ void AddHealthRoutes(signet::http::Router& router, signet::store::Store& store) 
 // serve and to list the routes (--print-routes), so the listing is the served API.
 class Signetd {
  public:
+  // `config_source` names the configuration file in messages and in the version it seeds.
   static signet::Result<std::unique_ptr<Signetd>> Create(const signet::server::ServerConfig& config,
+                                                         const std::string& config_source,
                                                          signet::store::Store& store,
                                                          const signet::Secret& master_key,
                                                          const signet::Clock& clock,
                                                          signet::Random& random) {
     std::unique_ptr<Signetd> d(new Signetd(config, store, master_key, clock, random));
+    signet::audit::AuditLogOptions audit_options;
+    audit_options.metrics = &d->metrics_;
+    SIGNET_ASSIGN_OR_RETURN(d->audit_, signet::audit::AuditLog::Open(store, audit_options));
+
+    signet::credentials::ProviderContext context;
+    context.issuer = config.issuer;
+    context.trust_domain = config.trust_domain;
+    // Per credential: the key of the moment, as the rotator (created below, before any
+    // credential is issued) has it.
+    context.signing_key = [self = d.get()] { return self->rotator_->SigningKey(); };
+    context.clock = &clock;
+    context.random = &random;
+    signet::server::ConfigSyncOptions sync;
+    sync.issuer = config.issuer;
+    sync.min_token_lifetime = config.key_rotation.max_token_lifetime;
+    sync.on_error = [](const signet::Status& status) {
+      spdlog::error("configuration sync: {}", status.ToString());
+    };
+    sync.on_publish = [](int64_t version, const std::vector<std::string>& warnings) {
+      spdlog::info("config version {} in force", version);
+      for (const auto& warning : warnings) {
+        spdlog::warn("config version {}: {}", version, warning);
+      }
+    };
+    d->access_ = std::make_unique<signet::server::ConfigSync>(sync, store, d->kill_changes_,
+                                                              d->fetcher_, context);
+    // The kill switch is reloaded here too: a restart keeps every suspension.
+    std::vector<std::string> warnings;
+    SIGNET_ASSIGN_OR_RETURN(bool seeded, d->access_->Seed(config.access, config_source, &warnings));
+    for (const auto& warning : warnings) {
+      spdlog::warn("{}", warning);
+    }
+    if (seeded) {
+      signet::audit::Event event;
+      event.time = clock.Now();
+      event.decision = "allow";
+      event.action = "seed_config";
+      event.actor = "signetd";
+      event.detail = "seeded from " + config_source;
+      event.config_after = std::to_string(d->access_->Current()->version);
+      SIGNET_RETURN_IF_ERROR(d->audit_->AppendAndWait(std::move(event)));
+    }
+
     signet::server::SigningKeyRotatorOptions rotation;
     rotation.algorithm = config.signing_algorithm;
     rotation.settings = config.key_rotation;
+    // The version in force, not the file, says how long tokens may live.
+    rotation.settings.max_token_lifetime = d->access_->LongestTokenLifetime();
     rotation.check_every = config.key_check_every;
     rotation.on_error = [](const signet::Status& status) {
       spdlog::error("signing keys: {} (still serving the keys loaded before)", status.ToString());
     };
     SIGNET_ASSIGN_OR_RETURN(d->rotator_, signet::server::SigningKeyRotator::Create(
                                              store, master_key, rotation, random, clock));
-    signet::audit::AuditLogOptions audit_options;
-    audit_options.metrics = &d->metrics_;
-    SIGNET_ASSIGN_OR_RETURN(d->audit_, signet::audit::AuditLog::Open(store, audit_options));
-    SIGNET_RETURN_IF_ERROR(LoadKillSwitch(store, clock, d->kill_switch_));
-
-    signet::credentials::ProviderContext context;
-    context.issuer = config.issuer;
-    context.trust_domain = config.trust_domain;
-    // Per credential: the key of the moment, as the rotator has it.
-    context.signing_key = [rotator = d->rotator_.get()] { return rotator->SigningKey(); };
-    context.clock = &clock;
-    context.random = &random;
-    std::vector<std::string> warnings;
-    SIGNET_ASSIGN_OR_RETURN(d->broker_, signet::server::Broker::Create(config, d->fetcher_, context,
-                                                                       d->kill_switch_, &warnings));
-    for (const auto& warning : warnings) {
-      spdlog::warn("{}", warning);
-    }
-    d->admin_ = std::make_unique<signet::server::AdminApi>(AdminOptions(config), d->admin_tokens_,
-                                                           d->kill_switch_, store, d->vault_,
+    d->admin_ = std::make_unique<signet::server::AdminApi>(d->admin_tokens_, d->kill_changes_,
+                                                           *d->access_, store, d->vault_,
                                                            *d->audit_, *d->rotator_, clock, random);
     return d;
   }
@@ -194,7 +190,9 @@ class Signetd {
     signet::server::AddDiscoveryRoutes(
         router, config_.issuer, signet::server::kTokenPath,
         [rotator = rotator_.get()] { return rotator->PublishedKeys(); });
-    signet::server::AddTokenRoutes(router, *broker_, *audit_, clock_, random_, &metrics_);
+    signet::server::AddTokenRoutes(
+        router, [access = access_.get()] { return access->Current()->broker; }, *audit_, clock_,
+        random_, &metrics_);
     admin_->AddRoutes(router);
     AddHealthRoutes(router, store_);
     // Unauthenticated, as Prometheus scrapes: counts and latencies only, never a name a
@@ -212,7 +210,7 @@ class Signetd {
   signet::server::SigningKeyRotator& rotator() { return *rotator_; }
   signet::server::AdminTokens& admin_tokens() { return admin_tokens_; }
   signet::audit::AuditLog& audit() { return *audit_; }
-  signet::server::Broker& broker() { return *broker_; }
+  signet::server::ConfigSync& access() { return *access_; }
 
  private:
   Signetd(const signet::server::ServerConfig& config, signet::store::Store& store,
@@ -224,7 +222,8 @@ class Signetd {
         admin_tokens_(store, clock, random),
         vault_(store, master_key, random, clock),
         http_client_(signet::http::MakeHttpClient({})),
-        fetcher_(*http_client_, &metrics_) {}
+        fetcher_(*http_client_, &metrics_),
+        kill_changes_(store, kill_switch_, clock) {}
 
   const signet::server::ServerConfig& config_;
   signet::store::Store& store_;
@@ -237,15 +236,16 @@ class Signetd {
   std::unique_ptr<signet::http::HttpClient> http_client_;
   signet::server::HttpFetcher fetcher_;
   signet::policy::KillSwitch kill_switch_;
+  signet::server::DurableKillSwitch kill_changes_;
   std::unique_ptr<signet::server::SigningKeyRotator> rotator_;
   std::unique_ptr<signet::audit::AuditLog> audit_;
-  std::unique_ptr<signet::server::Broker> broker_;
+  std::unique_ptr<signet::server::ConfigSync> access_;
   std::unique_ptr<signet::server::AdminApi> admin_;
 };
 
 // --print-routes: builds signetd as it serves, over a scratch store in a temporary
 // directory (the configured data_dir is not touched), and prints "METHOD PATH" per route.
-int PrintRoutes(const signet::server::ServerConfig& config) {
+int PrintRoutes(const signet::server::ServerConfig& config, const std::string& source) {
   // stdout is the listing: warnings and errors go to stderr.
   spdlog::set_default_logger(spdlog::stderr_color_mt("signetd"));
   std::error_code ec;
@@ -263,7 +263,7 @@ int PrintRoutes(const signet::server::ServerConfig& config) {
     random.Fill({reinterpret_cast<uint8_t*>(key_bytes.data()), key_bytes.size()});
     signet::Secret master_key(std::move(key_bytes));
     auto store = signet::store::OpenSqliteStore((scratch / "signet.db").string());
-    auto signetd = store.ok() ? Signetd::Create(config, **store, master_key, clock, random)
+    auto signetd = store.ok() ? Signetd::Create(config, source, **store, master_key, clock, random)
                               : signet::Result<std::unique_ptr<Signetd>>(store.status());
     if (!signetd.ok()) {
       code = Fail(signetd.status());
@@ -296,10 +296,17 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "host:port to listen on; overrides server.listen");
   app.add_option("--ready-file", ready_file,
                  "write the bound port to this file once listening (for scripts and tests)");
+  std::string log_format = "text";
+  app.add_option("--log-format", log_format,
+                 "text (default) or json: one JSON object per line for log pipelines")
+      ->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--print-routes", print_routes,
                "print the HTTP routes this configuration serves, one \"METHOD PATH\" a line, "
                "and exit without listening (the data directory is not touched)");
   CLI11_PARSE(app, argc, argv);
+  if (log_format == "json") {
+    spdlog::set_formatter(std::make_unique<signet::server::JsonLogFormatter>());
+  }
 
   auto config = signet::server::LoadConfigFile(config_path);
   if (!config.ok()) {
@@ -313,7 +320,7 @@ int main(int argc, char** argv) {
     }
   }
   if (print_routes) {
-    return PrintRoutes(*config);
+    return PrintRoutes(*config, config_path);
   }
   if (auto s = PrepareDataDir(config->data_dir); !s.ok()) {
     return Fail(s);
@@ -338,18 +345,18 @@ int main(int argc, char** argv) {
   if (auto s = signet::store::VerifyMasterKey(**store, *master_key, random); !s.ok()) {
     return Fail(s);
   }
-  auto signetd = Signetd::Create(*config, **store, *master_key, clock, random);
+  auto signetd = Signetd::Create(*config, config_path, **store, *master_key, clock, random);
   if (!signetd.ok()) {
     return Fail(signetd.status());
   }
-  if (auto s = EnsureBootstrapToken((*signetd)->admin_tokens(), (*signetd)->audit(),
+  if (auto s = EnsureBootstrapToken((*signetd)->admin_tokens(), **store, (*signetd)->audit(),
                                     config->data_dir, clock);
       !s.ok()) {
     return Fail(s);
   }
   // An issuer that is down at start-up must not keep the others from being served: its
   // keys are fetched again on its first token.
-  if (auto s = (*signetd)->broker().RefreshIssuerKeys(); !s.ok()) {
+  if (auto s = (*signetd)->access().Current()->broker->RefreshIssuerKeys(); !s.ok()) {
     spdlog::warn("issuer keys: {}", s.ToString());
   }
 
@@ -366,17 +373,22 @@ int main(int argc, char** argv) {
   }
   // Keys rotate, and other replicas' rotations are picked up, while signetd serves.
   (*signetd)->rotator().Start();
+  // Versions applied through other replicas, and their suspensions, are followed.
+  (*signetd)->access().Start();
   uint16_t port = (*server)->port();
+  std::shared_ptr<const signet::server::AccessSnapshot> in_force = (*signetd)->access().Current();
+  const signet::server::AccessConfig& access = in_force->config;
   spdlog::info(
-      "signetd listening on {}://{}:{} issuer={} kid={} issuers={} workloads={} "
-      "destinations={} policies={}",
+      "signetd listening on {}://{}:{} issuer={} kid={} config_version={} issuers={} "
+      "workloads={} destinations={} policies={}",
       config->tls ? "https" : "http", config->listen_address, port, config->issuer,
-      (*signetd)->rotator().SigningKey()->kid(), config->issuers.size(), config->workloads.size(),
-      config->destinations.size(), config->policies.size());
+      (*signetd)->rotator().SigningKey()->kid(), in_force->version, access.issuers.size(),
+      access.workloads.size(), access.destinations.size(), access.policies.size());
   if (!ready_file.empty()) {
     std::ofstream(ready_file) << port << "\n";
   }
   (*server)->Run();
+  (*signetd)->access().Stop();
   (*signetd)->rotator().Stop();
   spdlog::info("signetd stopped");
   return 0;
