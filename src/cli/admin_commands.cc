@@ -312,16 +312,22 @@ Result<boost::json::array> ReadConfigDocuments(const std::vector<std::string>& p
 
 }  // namespace
 
-int AdminCommands::ApplyConfig(const std::vector<std::string>& paths, const std::string& comment,
-                               bool dry_run) {
+int AdminCommands::ApplyConfig(const std::vector<std::string>& paths, const ApplyOptions& options) {
+  bool dry_run = options.dry_run;
   auto documents = ReadConfigDocuments(paths);
   if (!documents.ok()) {
     err_ << "signet: " << documents.status().message() << "\n";
     return 1;
   }
   boost::json::object body{{"documents", std::move(*documents)}};
-  if (!comment.empty()) {
-    body["comment"] = comment;
+  if (!options.comment.empty()) {
+    body["comment"] = options.comment;
+  }
+  if (options.expected_version) {
+    body["expected_version"] = *options.expected_version;
+  }
+  if (options.allow_empty) {
+    body["allow_empty"] = true;
   }
   auto answer = Call("POST", dry_run ? "/v1/config/diff" : "/v1/config",
                      boost::json::serialize(body), "application/json");
@@ -335,7 +341,8 @@ int AdminCommands::ApplyConfig(const std::vector<std::string>& paths, const std:
     err_ << "config version " << Str(result, "version_before") << " in force already says this\n";
   } else if (dry_run) {
     err_ << "against config version " << Str(result, "version_before")
-         << "; `signet apply` with the same files makes this change\n";
+         << "; `signet apply --expected-version " << Str(result, "version_before")
+         << "` with the same files makes exactly this change\n";
   } else {
     err_ << "applied as config version " << Str(result, "version_after") << " (was "
          << Str(result, "version_before") << ")\n";

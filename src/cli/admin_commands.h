@@ -52,7 +52,13 @@ class AdminCommands {
   // *.yaml and *.yml files of directories named (in name order), sent as one
   // configuration; prints the difference from the version in force and, unless
   // `dry_run`, applies it as a new version.
-  int ApplyConfig(const std::vector<std::string>& paths, const std::string& comment, bool dry_run);
+  struct ApplyOptions {
+    std::string comment;
+    std::optional<int64_t> expected_version;  // refuse unless this version is the newest
+    bool allow_empty = false;                 // allow removing everything
+    bool dry_run = false;                     // signet diff
+  };
+  int ApplyConfig(const std::vector<std::string>& paths, const ApplyOptions& options);
   // `signet export`: the version in force as YAML, which `signet apply` takes back as is.
   int ExportConfig();
   int ConfigHistory();

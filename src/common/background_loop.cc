@@ -24,13 +24,19 @@ void BackgroundLoop::Wake() {
 }
 
 void BackgroundLoop::Stop() {
+  std::thread running;
   {
     std::lock_guard lock(mu_);
     stop_ = true;
+    running.swap(thread_);  // one caller joins it; a concurrent Stop finds nothing
   }
   cv_.notify_all();
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) {
-    thread_.join();
+  if (running.joinable()) {
+    if (running.get_id() == std::this_thread::get_id()) {
+      running.detach();  // stopped from its own step: it ends when the step returns
+    } else {
+      running.join();
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 // The only translation unit outside the proxy that includes Beast.
 #include "http/server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
@@ -22,6 +23,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -189,13 +191,31 @@ struct Server::Impl {
       }
     }
     beast::flat_buffer buffer;
+    size_t largest_body = options.max_body_bytes;
+    for (const auto& [path, limit] : options.max_body_bytes_by_path) {
+      largest_body = std::max(largest_body, limit);
+    }
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.body_limit(options.max_body_bytes);
+      // The head is read under the largest limit any path has (Beast checks a
+      // Content-Length against the limit as the head ends), then held to its path's.
+      parser.body_limit(largest_body);
       parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
       tcp_layer.expires_after(options.idle_timeout);
-      auto [read_ec, n] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+      auto [read_ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
       (void)n;
+      if (!read_ec) {
+        std::string_view target = parser.get().target();
+        auto larger = options.max_body_bytes_by_path.find(target.substr(0, target.find('?')));
+        size_t limit = larger != options.max_body_bytes_by_path.end() ? larger->second
+                                                                      : options.max_body_bytes;
+        parser.body_limit(limit);  // chunked bodies are counted against it as they arrive
+        if (parser.content_length() && *parser.content_length() > limit) {
+          read_ec = bhttp::error::body_limit;
+        } else if (!parser.is_done()) {
+          std::tie(read_ec, n) = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+        }
+      }
       if (read_ec == bhttp::error::end_of_stream || read_ec == asio::error::operation_aborted ||
           read_ec == beast::error::timeout || read_ec == asio::error::connection_reset ||
           read_ec == asio::error::eof) {

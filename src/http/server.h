@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -100,8 +101,11 @@ struct TlsOptions {
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
-  uint16_t port = 8080;                 // 0 picks a free port; see Server::port()
-  size_t max_body_bytes = 64 * 1024;    // larger bodies answer 413
+  uint16_t port = 8080;               // 0 picks a free port; see Server::port()
+  size_t max_body_bytes = 64 * 1024;  // larger bodies answer 413
+  // Paths (exact, without the query) allowed a larger body than max_body_bytes: a
+  // configuration upload, not a token request. Read from the request head before the body.
+  std::map<std::string, size_t, std::less<>> max_body_bytes_by_path;
   size_t max_header_bytes = 16 * 1024;  // larger request heads answer 431
   // Bounds the wait for the next request on a kept-alive connection and reading it.
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);

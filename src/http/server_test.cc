@@ -329,6 +329,31 @@ TEST(ServerTest, OversizedBodyIs413) {
   EXPECT_EQ(too_big->status, 413);
 }
 
+TEST(ServerTest, APathMayBeAllowedALargerBody) {
+  ServerOptions options;
+  options.max_body_bytes = 1024;
+  options.max_body_bytes_by_path = {{"/echo", 4096}};
+  RunningServer server(options);
+  ASSERT_TRUE(server.ok());
+  Fd fd = Connect(server.port());
+  ASSERT_GE(fd.get(), 0);
+  auto post = [](const std::string& path, size_t size) {
+    return "POST " + path + " HTTP/1.1\r\nHost: test\r\nContent-Length: " + std::to_string(size) +
+           "\r\n\r\n" + std::string(size, 'b');
+  };
+  auto larger = Exchange(fd.get(), post("/echo?x=1", 4096));
+  ASSERT_TRUE(larger.has_value());
+  EXPECT_EQ(larger->status, 200);
+  EXPECT_EQ(larger->body.size(), 4096u);
+  auto too_big = Exchange(fd.get(), post("/echo", 4097));
+  ASSERT_TRUE(too_big.has_value());
+  EXPECT_EQ(too_big->status, 413);
+  Fd other = Connect(server.port());
+  auto elsewhere = Exchange(other.get(), post("/echo-not", 2048));
+  ASSERT_TRUE(elsewhere.has_value());
+  EXPECT_EQ(elsewhere->status, 413) << "the larger limit leaked to another path";
+}
+
 TEST(ServerTest, ThrowingHandlerGetsAGeneric500AndOthersAreStillServed) {
   RunningServer server;
   ASSERT_TRUE(server.ok());

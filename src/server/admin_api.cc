@@ -264,6 +264,8 @@ audit::Event AdminApi::ChangeEvent(const http::Request& request, const Principal
   event.actor = who.token_id;
   event.target = std::move(target);
   event.detail = std::move(detail);
+  // The configuration the change was made under; a configuration change overrides both.
+  event.config_before = event.config_after = std::to_string(config_.Current()->version);
   return event;
 }
 
@@ -655,7 +657,10 @@ http::Response AdminApi::DiffConfig(const http::Request& request) const {
   if (!documents.ok()) {
     return Fail(documents.status());
   }
-  auto result = config_.Apply(*documents, who->token_id, "", std::nullopt, /*dry_run=*/true);
+  // What an apply would change, an empty configuration included: a diff warns, it does
+  // not refuse.
+  auto result = config_.Apply(*documents, who->token_id, "", std::nullopt, /*dry_run=*/true,
+                              /*allow_empty=*/true);
   if (!result.ok()) {
     return ConfigFailure(result.status());
   }
@@ -685,7 +690,13 @@ void AdminApi::ApplyConfig(const http::Request& request, http::Responder respond
     }
     expected = v->get_int64();
   }
-  auto result = config_.Apply(*documents, who->token_id, *comment, expected, /*dry_run=*/false);
+  const boost::json::value* allow_empty = body->if_contains("allow_empty");
+  if (allow_empty != nullptr && !allow_empty->is_bool()) {
+    return respond(Fail(Status(ErrorCode::kInvalidRequest, "body_invalid",
+                               "\"allow_empty\" must be true or false")));
+  }
+  auto result = config_.Apply(*documents, who->token_id, *comment, expected, /*dry_run=*/false,
+                              allow_empty != nullptr && allow_empty->get_bool());
   if (!result.ok()) {
     return respond(ConfigFailure(result.status()));
   }

@@ -50,7 +50,8 @@ Result<std::unique_ptr<Broker>> Broker::Create(const AccessConfig& access, trust
                                                const credentials::ProviderContext& context,
                                                const policy::KillSwitch& kill_switch,
                                                std::vector<std::string>* warnings,
-                                               const Broker* previous) {
+                                               const Broker* previous,
+                                               trust::KeyCacheCounters key_cache) {
   std::vector<std::shared_ptr<trust::Issuer>> issuers;
   for (const auto& issuer_config : access.issuers) {
     std::shared_ptr<trust::Issuer> kept =
@@ -59,8 +60,8 @@ Result<std::unique_ptr<Broker>> Broker::Create(const AccessConfig& access, trust
       issuers.push_back(std::move(kept));
       continue;
     }
-    SIGNET_ASSIGN_OR_RETURN(auto issuer,
-                            trust::Issuer::Create(issuer_config, fetcher, *context.clock));
+    SIGNET_ASSIGN_OR_RETURN(
+        auto issuer, trust::Issuer::Create(issuer_config, fetcher, *context.clock, key_cache));
     issuers.push_back(std::move(issuer));
   }
   SIGNET_ASSIGN_OR_RETURN(trust::IssuerRegistry registry,

@@ -55,12 +55,14 @@ class Broker {
   // `kill_switch` (suspended workloads) is consulted on every exchange and must outlive
   // the Broker. With `previous` (the broker of the configuration being replaced), its
   // issuers whose settings did not change are shared, fetched keys and all, so a new
-  // configuration does not refetch every issuer's keys.
+  // configuration does not refetch every issuer's keys. New issuers count their key
+  // cache's hits and misses in `key_cache`.
   static Result<std::unique_ptr<Broker>> Create(const AccessConfig& access, trust::Fetcher& fetcher,
                                                 const credentials::ProviderContext& context,
                                                 const policy::KillSwitch& kill_switch,
                                                 std::vector<std::string>* warnings,
-                                                const Broker* previous = nullptr);
+                                                const Broker* previous = nullptr,
+                                                trust::KeyCacheCounters key_cache = {});
 
   // Fetches every issuer's keys; the first error, after trying them all.
   Status RefreshIssuerKeys() const;

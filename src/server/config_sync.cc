@@ -49,9 +49,10 @@ Result<std::shared_ptr<const AccessSnapshot>> ConfigSync::Compile(
   std::shared_ptr<const AccessSnapshot> previous = Current();
   auto snapshot = std::make_shared<AccessSnapshot>();
   snapshot->version = version;
-  SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<Broker> broker,
-                          Broker::Create(config, fetcher_, context_, kill_.state(), warnings,
-                                         previous ? previous->broker.get() : nullptr));
+  SIGNET_ASSIGN_OR_RETURN(
+      std::unique_ptr<Broker> broker,
+      Broker::Create(config, fetcher_, context_, kill_.state(), warnings,
+                     previous ? previous->broker.get() : nullptr, options_.key_cache));
   snapshot->broker = std::move(broker);
   snapshot->workloads.insert(config.workloads.begin(), config.workloads.end());
   std::chrono::seconds longest = std::max(LongestTokenLifetime(), LongestAllowedTtl(config));
@@ -60,15 +61,35 @@ Result<std::shared_ptr<const AccessSnapshot>> ConfigSync::Compile(
   return std::shared_ptr<const AccessSnapshot>(std::move(snapshot));
 }
 
-void ConfigSync::Publish(std::shared_ptr<const AccessSnapshot> snapshot) {
-  int64_t ttl = LongestAllowedTtl(snapshot->config).count();
-  int64_t seen = longest_token_lifetime_.load(std::memory_order_relaxed);
-  while (ttl > seen && !longest_token_lifetime_.compare_exchange_weak(seen, ttl)) {
+void ConfigSync::RaiseLongestLocked(std::chrono::seconds ttl) {
+  // Publishers are serialised (mu_), so a plain store suffices.
+  if (ttl > LongestTokenLifetime()) {
+    longest_token_lifetime_.store(ttl.count(), std::memory_order_relaxed);
+    if (options_.on_longer_token_lifetime) {
+      options_.on_longer_token_lifetime(ttl);
+    }
   }
+}
+
+Status ConfigSync::ConsiderStoredLifetimesLocked(int64_t from, int64_t to) {
+  for (int64_t version = from; version < to; ++version) {
+    SIGNET_ASSIGN_OR_RETURN(store::ConfigVersionRow row, store_.GetConfigVersion(version));
+    // A version that does not parse here granted nothing this replica must honour.
+    if (Result<AccessConfig> config = ParseAccessDocuments(StoredDocument(row)); config.ok()) {
+      RaiseLongestLocked(LongestAllowedTtl(*config));
+    }
+  }
+  return Status::Ok();
+}
+
+void ConfigSync::Publish(std::shared_ptr<const AccessSnapshot> snapshot) {
+  // Before the swap: no token with a longer lifetime is issued until the signing keys
+  // stay published for it.
+  RaiseLongestLocked(LongestAllowedTtl(snapshot->config));
   snapshot_.store(std::move(snapshot), std::memory_order_release);
 }
 
-Result<store::ConfigVersionRow> ConfigSync::NewestLocked() {
+Result<store::ConfigVersionRow> ConfigSync::NewestVersion() {
   SIGNET_ASSIGN_OR_RETURN(int64_t newest, store_.LatestConfigVersion());
   if (newest == 0) {
     return store::ConfigVersionRow{};
@@ -96,8 +117,11 @@ Result<bool> ConfigSync::Seed(const AccessConfig& file_access, const std::string
     }
     seeded = appended.ok();
   }
+  SIGNET_RETURN_IF_ERROR(kill_.Reload());
   SIGNET_RETURN_IF_ERROR(SyncLocked(warnings));
   std::shared_ptr<const AccessSnapshot> current = Current();
+  // Tokens issued under any earlier version may still be alive, whoever issued them.
+  SIGNET_RETURN_IF_ERROR(ConsiderStoredLifetimesLocked(1, current->version));
   // Compared object by object, not byte by byte: a different emitter version must not
   // turn an identical file into a warning.
   if (!seeded && !file_access.canonical.empty() &&
@@ -105,14 +129,16 @@ Result<bool> ConfigSync::Seed(const AccessConfig& file_access, const std::string
     warnings->push_back(
         file_source + ": its issuers, workloads, destinations and policies differ from stored " +
         "config version " + std::to_string(current->version) +
-        ", which is in force; the file only seeds an empty store. See the difference with "
-        "`signet diff -f " +
-        file_source + "` and change the live configuration with `signet apply`");
+        ", which is in force; the file only seeds an empty store. `signet export` prints the "
+        "version in force; change it with `signet apply`, and drop those sections from the "
+        "file or keep them in step");
   }
   return seeded;
 }
 
 Status ConfigSync::Sync() {
+  // Outside mu_: a suspension reaches this replica however long an apply compiles.
+  SIGNET_RETURN_IF_ERROR(kill_.Reload());
   std::lock_guard lock(mu_);
   std::vector<std::string> warnings;
   std::shared_ptr<const AccessSnapshot> before = Current();
@@ -125,20 +151,24 @@ Status ConfigSync::Sync() {
 }
 
 Status ConfigSync::SyncLocked(std::vector<std::string>* warnings) {
-  SIGNET_RETURN_IF_ERROR(kill_.Reload());
   SIGNET_ASSIGN_OR_RETURN(int64_t newest, store_.LatestConfigVersion());
   std::shared_ptr<const AccessSnapshot> current = Current();
-  if ((current && current->version == newest) || newest == failed_version_) {
+  if ((current && current->version == newest) || newest == failed_version_.load()) {
     return Status::Ok();
   }
+  // Versions other replicas put in force and replaced between two syncs issued tokens too.
+  SIGNET_RETURN_IF_ERROR(
+      ConsiderStoredLifetimesLocked(current ? current->version + 1 : newest, newest));
   SIGNET_ASSIGN_OR_RETURN(store::ConfigVersionRow row, store_.GetConfigVersion(newest));
   Result<AccessConfig> config = ParseAccessDocuments(StoredDocument(row));
   Result<std::shared_ptr<const AccessSnapshot>> compiled =
       config.ok() ? Compile(newest, std::move(config).value(), warnings)
                   : Result<std::shared_ptr<const AccessSnapshot>>(config.status());
   if (!compiled.ok()) {
-    // Reported once, not every interval; the version in force keeps serving.
+    // Reported once, not every interval; the version in force keeps serving. Replicas
+    // that can compile it may issue tokens under it.
     failed_version_ = newest;
+    SIGNET_RETURN_IF_ERROR(ConsiderStoredLifetimesLocked(newest, newest + 1));
     return Status(compiled.status().code(), compiled.status().reason(),
                   "config version " + std::to_string(newest) +
                       " cannot be put in force here, keeping version " +
@@ -151,11 +181,22 @@ Status ConfigSync::SyncLocked(std::vector<std::string>* warnings) {
 
 Result<ConfigChangeResult> ConfigSync::Apply(const std::vector<ConfigDocument>& documents,
                                              const std::string& actor, const std::string& comment,
-                                             std::optional<int64_t> expected_version,
-                                             bool dry_run) {
+                                             std::optional<int64_t> expected_version, bool dry_run,
+                                             bool allow_empty) {
   SIGNET_ASSIGN_OR_RETURN(AccessConfig config, ParseAccessDocuments(documents));
-  std::lock_guard lock(mu_);
-  SIGNET_ASSIGN_OR_RETURN(store::ConfigVersionRow base, NewestLocked());
+  if (config.canonical.empty() && !allow_empty) {
+    return Status(ErrorCode::kInvalidRequest, "config_empty",
+                  "the documents hold no issuers, workloads, destinations or policies: applying "
+                  "them would remove every one; say so explicitly (allow_empty, signet apply "
+                  "--allow-empty) if that is what you mean");
+  }
+  // A dry run writes nothing: it needs no compare and set, so it does not hold up
+  // changes and syncs while it compiles and diffs.
+  std::unique_lock lock(mu_, std::defer_lock);
+  if (!dry_run) {
+    lock.lock();
+  }
+  SIGNET_ASSIGN_OR_RETURN(store::ConfigVersionRow base, NewestVersion());
   if (expected_version && *expected_version != base.version) {
     return Status(ErrorCode::kInvalidRequest, "config_version_conflict",
                   "the configuration changed since version " + std::to_string(*expected_version) +
@@ -181,7 +222,7 @@ Result<ConfigChangeResult> ConfigSync::Apply(const std::vector<ConfigDocument>& 
 Result<ConfigChangeResult> ConfigSync::Rollback(int64_t to, const std::string& actor,
                                                 const std::string& comment) {
   std::lock_guard lock(mu_);
-  SIGNET_ASSIGN_OR_RETURN(store::ConfigVersionRow base, NewestLocked());
+  SIGNET_ASSIGN_OR_RETURN(store::ConfigVersionRow base, NewestVersion());
   SIGNET_ASSIGN_OR_RETURN(store::ConfigVersionRow target, store_.GetConfigVersion(to));
   ConfigChangeResult result{base.version, base.version,
                             DiffAccessConfig(base.document, target.document)};

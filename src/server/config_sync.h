@@ -37,6 +37,7 @@
 #include "server/durable_kill_switch.h"
 #include "store/store.h"
 #include "trust/fetcher.h"
+#include "trust/issuer.h"
 
 namespace signet::server {
 
@@ -66,6 +67,11 @@ struct ConfigSyncOptions {
   // The longest lifetime a token may have had before any version was compiled here
   // (start-up's signing settings): revocations by jti are kept at least this long.
   std::chrono::seconds min_token_lifetime{3600};
+  // Told, under the change lock, when LongestTokenLifetime grows (a published version
+  // raised a max_ttl): the signing keys must stay published that long.
+  std::function<void(std::chrono::seconds)> on_longer_token_lifetime;
+  // Where the issuers count their key caches' hits and misses.
+  trust::KeyCacheCounters key_cache;
   // Told about a failed Sync on the thread (once per failing version); the snapshot in
   // force stays.
   std::function<void(const Status&)> on_error;
@@ -102,9 +108,12 @@ class ConfigSync {
   // newest stored version and, unless `dry_run` or nothing changed, stores them as a new
   // version and publishes it. `expected_version` (when set) must be the newest stored
   // version: invalid_request config_version_conflict otherwise, and nothing is written.
+  // Documents with nothing in them would remove every issuer, workload, destination and
+  // policy: refused (invalid_request config_empty) unless `allow_empty`.
   Result<ConfigChangeResult> Apply(const std::vector<ConfigDocument>& documents,
                                    const std::string& actor, const std::string& comment,
-                                   std::optional<int64_t> expected_version, bool dry_run);
+                                   std::optional<int64_t> expected_version, bool dry_run,
+                                   bool allow_empty = false);
 
   // Stores version `to`'s document as a new version (origin rollback) and publishes it.
   // An unknown version is invalid_request config_version_unknown and changes nothing;
@@ -116,10 +125,20 @@ class ConfigSync {
   // compiles and publishes it.
   Status Sync();
 
-  // The longest lifetime of a token this replica may have issued: the largest max_ttl of
-  // every version published here, and at least options.min_token_lifetime.
+  // The longest lifetime a token issued under this store may have: the largest max_ttl
+  // of every stored version up to the one in force (whichever replica put it in force),
+  // and at least options.min_token_lifetime.
   std::chrono::seconds LongestTokenLifetime() const {
     return std::chrono::seconds(longest_token_lifetime_.load(std::memory_order_relaxed));
+  }
+
+  // False while the newest stored version cannot be put in force here (it did not
+  // compile: an older signetd that lacks a destination kind, say): this replica serves
+  // an older version than the others, and /readyz says so.
+  bool InForceIsNewest() const {
+    int64_t failed = failed_version_.load(std::memory_order_acquire);
+    std::shared_ptr<const AccessSnapshot> current = Current();
+    return failed == 0 || (current != nullptr && current->version > failed);
   }
 
   // Runs Sync every options.sync_every on a thread of its own, until Stop.
@@ -131,13 +150,18 @@ class ConfigSync {
   // their fetched keys) whose settings did not change.
   Result<std::shared_ptr<const AccessSnapshot>> Compile(int64_t version, AccessConfig config,
                                                         std::vector<std::string>* warnings) const;
+  // Requires mu_ (all three).
   void Publish(std::shared_ptr<const AccessSnapshot> snapshot);
+  void RaiseLongestLocked(std::chrono::seconds ttl);
+  // Raises LongestTokenLifetime for the stored versions [from, to).
+  Status ConsiderStoredLifetimesLocked(int64_t from, int64_t to);
   // Requires mu_. Stores `row` as the version after result.version_before and publishes
   // `compiled` (compiled as that version).
   Result<ConfigChangeResult> AppendLocked(ConfigChangeResult result,
                                           std::shared_ptr<const AccessSnapshot> compiled,
                                           store::ConfigVersionRow row);
-  Result<store::ConfigVersionRow> NewestLocked();         // requires mu_; version 0 when none
+  // The newest stored version (version 0 when none); read it under mu_ to compare and set.
+  Result<store::ConfigVersionRow> NewestVersion();
   Status SyncLocked(std::vector<std::string>* warnings);  // requires mu_
 
   const ConfigSyncOptions options_;
@@ -149,8 +173,9 @@ class ConfigSync {
   std::atomic<std::shared_ptr<const AccessSnapshot>> snapshot_;
   std::atomic<int64_t> longest_token_lifetime_;
 
-  std::mutex mu_;               // one change at a time
-  int64_t failed_version_ = 0;  // the newest version that did not compile here (mu_)
+  std::mutex mu_;  // one change at a time
+  // The newest version that did not compile here; 0 when none did (written under mu_).
+  std::atomic<int64_t> failed_version_{0};
 
   // Last: stopped (and joined) before anything its step uses is destroyed.
   BackgroundLoop loop_;

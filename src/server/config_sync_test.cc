@@ -26,6 +26,7 @@ class ConfigSyncTest : public ::testing::Test {
   std::unique_ptr<ConfigSync> Make() {
     ConfigSyncOptions options;
     options.issuer = "https://signet.test";
+    options.on_longer_token_lifetime = [this](std::chrono::seconds s) { raised_.push_back(s); };
     credentials::ProviderContext context{
         "https://signet.test", "test.signet",
         credentials::FixedSigningKey(std::make_shared<const jose::SigningKey>(signet_key_)),
@@ -96,6 +97,7 @@ class ConfigSyncTest : public ::testing::Test {
       jose::SigningKey::GenerateForTesting(jose::Algorithm::kES256, "idp").value();
   jose::SigningKey signet_key_ =
       jose::SigningKey::GenerateForTesting(jose::Algorithm::kES256, "signet").value();
+  std::vector<std::chrono::seconds> raised_;  // on_longer_token_lifetime calls
   std::unique_ptr<ConfigSync> sync_;
 };
 
@@ -151,12 +153,52 @@ TEST_F(ConfigSyncTest, ApplyPublishesANewVersionAndInFlightRequestsKeepTheirs) {
   EXPECT_EQ(Versions(), 2u) << "applying the same configuration made a version";
 }
 
+// Signing keys must stay published as long as the longest token may live: a version
+// that raises a max_ttl says so before it is in force; lowering it says nothing.
+TEST_F(ConfigSyncTest, ALongerMaxTtlIsReportedBeforeItIsInForce) {
+  std::vector<std::string> warnings;
+  ASSERT_THAT(sync_->Seed(Parsed(Access({"billing"})), "signet.yaml", &warnings), IsOk());
+  EXPECT_TRUE(raised_.empty()) << "10m is within the 1h minimum";
+  std::string longer = Access({"billing"});
+  longer.replace(longer.find("max_ttl: 10m"), 12, "max_ttl: 3h");
+  ASSERT_THAT(Apply(longer), IsOk());
+  ASSERT_EQ(raised_.size(), 1u);
+  EXPECT_EQ(raised_[0], std::chrono::hours(3));
+  EXPECT_EQ(sync_->LongestTokenLifetime(), std::chrono::hours(3));
+  ASSERT_THAT(Apply(Access({"billing"})), IsOk());
+  EXPECT_EQ(raised_.size(), 1u);
+  EXPECT_EQ(sync_->LongestTokenLifetime(), std::chrono::hours(3))
+      << "tokens issued under the longer max_ttl may still be alive";
+}
+
+// What a token may still live is a property of the store, not of one process: a restart,
+// or a replica that never had a version in force, still honours the longest max_ttl.
+TEST_F(ConfigSyncTest, TheLongestMaxTtlIsReadFromEveryStoredVersion) {
+  std::vector<std::string> warnings;
+  ASSERT_THAT(sync_->Seed(Parsed(Access({"billing"})), "signet.yaml", &warnings), IsOk());
+  auto other = Make();
+  ASSERT_THAT(other->Seed(Parsed(""), "other.yaml", &warnings), IsOk());
+  std::string longer = Access({"billing"});
+  longer.replace(longer.find("max_ttl: 10m"), 12, "max_ttl: 5h");
+  // Put in force and replaced between two syncs of this replica.
+  ASSERT_THAT(other->Apply({{"t.yaml", longer}}, "tok-2", "", {}, false), IsOk());
+  ASSERT_THAT(other->Apply({{"t.yaml", Access({"billing"})}}, "tok-2", "", {}, false), IsOk());
+  ASSERT_THAT(sync_->Sync(), IsOk());
+  EXPECT_EQ(sync_->Current()->version, 3);
+  EXPECT_EQ(sync_->LongestTokenLifetime(), std::chrono::hours(5));
+
+  auto restarted = Make();
+  ASSERT_THAT(restarted->Seed(Parsed(Access({"billing"})), "signet.yaml", &warnings), IsOk());
+  EXPECT_EQ(restarted->LongestTokenLifetime(), std::chrono::hours(5));
+}
+
 TEST_F(ConfigSyncTest, RefusedChangesWriteNothing) {
   std::vector<std::string> warnings;
   ASSERT_THAT(sync_->Seed(Parsed(Access({"billing"})), "signet.yaml", &warnings), IsOk());
   EXPECT_THAT(Apply(Access({"billing", "reports"}), false, /*expected=*/7),
               FailsWith("config_version_conflict"));
   EXPECT_THAT(Apply("policies: [{name: x}]"), FailsWith("config_invalid"));
+  EXPECT_THAT(Apply("# nothing\n"), FailsWith("config_empty"));
   // Parses, but does not compile: a policy for a destination that does not exist, a
   // destination kind no provider serves. Refused before anything is stored.
   EXPECT_THAT(Apply(Access({"billing"}) + "  - {name: y, workloads: [billing], destinations: "
@@ -240,7 +282,13 @@ TEST_F(ConfigSyncTest, AVersionThatDoesNotCompileKeepsTheOneInForce) {
       << first.ToString();
   EXPECT_THAT(sync_->Sync(), IsOk()) << "the same failure was reported twice";
   EXPECT_EQ(sync_->Current()->version, 1);
+  EXPECT_FALSE(sync_->InForceIsNewest()) << "a replica behind the others must say so";
   EXPECT_THAT(Exchange(*sync_, "billing"), IsOk());
+  // A newer version it can compile catches it up.
+  ASSERT_THAT(store_->AppendConfigVersion(2, store_->GetConfigVersion(1).value()), IsOk());
+  ASSERT_THAT(sync_->Sync(), IsOk());
+  EXPECT_EQ(sync_->Current()->version, 3);
+  EXPECT_TRUE(sync_->InForceIsNewest());
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ Result<std::unique_ptr<SigningKeyRotator>> SigningKeyRotator::Create(
   SIGNET_ASSIGN_OR_RETURN(
       store::KeyRing ring,
       store::LoadOrCreateKeyRing(store, rotator->master_key_, rotator->options_.algorithm, random,
-                                 clock, rotator->options_.settings));
+                                 clock, rotator->settings_));
   // Read after the keys were written: a key created just now is active at this time.
   SIGNET_RETURN_IF_ERROR(rotator->Publish(ring, clock.Now()));
   return rotator;
@@ -39,7 +39,8 @@ SigningKeyRotator::SigningKeyRotator(store::Store& store, Secret master_key,
       master_key_(std::move(master_key)),
       options_(std::move(options)),
       random_(random),
-      clock_(clock) {}
+      clock_(clock),
+      settings_(options_.settings) {}
 
 SigningKeyRotator::~SigningKeyRotator() { Stop(); }
 
@@ -59,7 +60,7 @@ Status SigningKeyRotator::Publish(const store::KeyRing& ring, SystemTime now) {
   for (store::SigningKeyRow& row : rows) {
     row.sealed_private_key.clear();
   }
-  next_change_ = ring.NextChange(now, options_.algorithm, options_.settings);
+  next_change_ = ring.NextChange(now, options_.algorithm, settings_);
   auto snapshot = std::make_shared<SigningKeySnapshot>(
       SigningKeySnapshot{std::move(keys), std::move(rows), now, next_change_});
   next_maintenance_ = now + options_.check_every;
@@ -87,7 +88,7 @@ Status SigningKeyRotator::Tick() {
     return Status::Ok();
   }
   auto ring = store::MaintainSigningKeys(store_, master_key_, options_.algorithm, random_, clock_,
-                                         options_.settings);
+                                         settings_);
   // Read after maintenance: a key it created just now is active at this time.
   SystemTime now = clock_.Now();
   last_run_ = now;
@@ -107,7 +108,7 @@ Result<store::SigningKeyRow> SigningKeyRotator::RotateNow() {
     std::lock_guard lock(mu_);
     SIGNET_ASSIGN_OR_RETURN(store::KeyRing ring,
                             store::RotateSigningKeyNow(store_, master_key_, options_.algorithm,
-                                                       random_, clock_, options_.settings));
+                                                       random_, clock_, settings_));
     SystemTime now = clock_.Now();
     last_run_ = now;
     SIGNET_RETURN_IF_ERROR(Publish(ring, now));
@@ -126,6 +127,20 @@ Result<store::SigningKeyRow> SigningKeyRotator::RotateNow() {
   }
   loop_.Wake();  // the background thread re-plans around the new key's activation
   return created;
+}
+
+void SigningKeyRotator::RaiseMaxTokenLifetime(std::chrono::seconds lifetime) {
+  {
+    std::lock_guard lock(mu_);
+    if (lifetime <= settings_.max_token_lifetime) {
+      return;
+    }
+    settings_.max_token_lifetime = lifetime;
+    // Keys retiring now are re-scheduled at the next Tick, which is due at once.
+    next_maintenance_ = clock_.Now();
+    next_change_.reset();
+  }
+  loop_.Wake();
 }
 
 void SigningKeyRotator::Start() {

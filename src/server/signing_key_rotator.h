@@ -94,6 +94,12 @@ class SigningKeyRotator {
   // invalid_request signing_key_pending while a rotation is pending.
   Result<store::SigningKeyRow> RotateNow();
 
+  // Tokens may live up to `lifetime` from now on (an applied configuration raised a
+  // max_ttl): keys retiring or retired keep being published that long after they stop
+  // signing (from the next Tick, which this makes due at once). A shorter lifetime changes
+  // nothing, since tokens issued before may still live longer.
+  void RaiseMaxTokenLifetime(std::chrono::seconds lifetime);
+
   // Runs Tick on a thread of its own, at NextTick (and after RotateNow) until Stop.
   void Start();
   void Stop();
@@ -114,8 +120,9 @@ class SigningKeyRotator {
 
   std::atomic<std::shared_ptr<const SigningKeySnapshot>> snapshot_;
 
-  // One writer of the keys at a time; guards the schedule below.
+  // One writer of the keys at a time; guards the schedule and settings below.
   mutable std::mutex mu_;
+  store::RotationSettings settings_;       // options_.settings, max_token_lifetime raised
   SystemTime next_maintenance_;            // check_every after the last evaluation
   std::optional<SystemTime> next_change_;  // KeyRing::NextChange of the last evaluation
   SystemTime last_run_;

@@ -120,6 +120,31 @@ TEST_F(SigningKeyRotatorTest, ARotationPublishesFirstThenSignsThenUnpublishesThe
   EXPECT_EQ(StoredKeys(), 1u);
 }
 
+// An applied configuration raised a max_ttl: a key retired after that stays published
+// for the longer tokens, while a shorter lifetime never cuts publication short.
+TEST_F(SigningKeyRotatorTest, ARaisedTokenLifetimeKeepsRetiredKeysPublishedLonger) {
+  auto rotator = Make();
+  ASSERT_NE(rotator, nullptr);
+  std::string old_kid = rotator->SigningKey()->kid();
+  // Raised during the rotation's pre-publication, after the old key's schedule was set.
+  ASSERT_THAT(rotator->RotateNow(), IsOk());
+  clock_.Advance(minutes(30));
+  rotator->RaiseMaxTokenLifetime(hours(2));
+  rotator->RaiseMaxTokenLifetime(minutes(1));
+  EXPECT_LE(rotator->NextTick(), clock_.Now()) << "the new lifetime waits for a tick";
+  ASSERT_THAT(rotator->Tick(), IsOk());
+  clock_.Advance(minutes(30));
+  ASSERT_THAT(rotator->Tick(), IsOk());
+  ASSERT_NE(rotator->SigningKey()->kid(), old_kid);
+  // 2 h + the 5 min margin after retirement, not the 10 min + margin of the options.
+  clock_.Advance(hours(2) + minutes(5) - seconds(1));
+  ASSERT_THAT(rotator->Tick(), IsOk());
+  EXPECT_EQ(Kids(*rotator->PublishedKeys()).size(), 2u);
+  clock_.Advance(seconds(1));
+  ASSERT_THAT(rotator->Tick(), IsOk());
+  EXPECT_EQ(Kids(*rotator->PublishedKeys()).size(), 1u);
+}
+
 TEST_F(SigningKeyRotatorTest, TickIsIdempotent) {
   auto rotator = Make();
   ASSERT_NE(rotator, nullptr);

@@ -122,14 +122,17 @@ std::vector<SigningKeySchedule> ScheduleRetirements(const std::vector<SigningKey
     for (size_t j = 0; j + 1 < lineage.size(); ++j) {
       const SigningKeyRow& row = rows[lineage[j]];
       int64_t next_activates = rows[lineage[j + 1]].activates_at;
-      if (row.retires_at != 0 && row.retires_at <= next_activates && row.unpublish_at != 0) {
-        continue;  // already retires in time
-      }
       int64_t retires =
           row.retires_at != 0 ? std::min(row.retires_at, next_activates) : next_activates;
-      schedules.push_back(SigningKeySchedule{
-          row.kid, retires,
-          retires + Seconds(settings.max_token_lifetime) + Seconds(settings.margin)});
+      // Never shortened: tokens signed under a longer max_token_lifetime (another
+      // replica's, or this one's before a configuration lowered it) may still be alive.
+      int64_t unpublish =
+          std::max(row.unpublish_at,
+                   retires + Seconds(settings.max_token_lifetime) + Seconds(settings.margin));
+      if (retires == row.retires_at && unpublish == row.unpublish_at) {
+        continue;  // already retires in time and stays published long enough
+      }
+      schedules.push_back(SigningKeySchedule{row.kid, retires, unpublish});
     }
   }
   return schedules;

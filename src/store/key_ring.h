@@ -90,8 +90,9 @@ int64_t RotationActivatesAt(const std::vector<SigningKeyRow>& rows, std::string_
 
 // The schedule changes that make every key retire when the next key of its algorithm
 // (by activates_at) activates and be unpublished max_token_lifetime + margin later.
-// Keys already retiring no later than that keep their times; the newest key of each
-// algorithm keeps its own (normally none).
+// Keys already retiring no later than that keep their retirement; an unpublish time is
+// only ever moved later (a raised max_token_lifetime lengthens it, a lowered one leaves
+// it); the newest key of each algorithm keeps its own times (normally none).
 std::vector<SigningKeySchedule> ScheduleRetirements(const std::vector<SigningKeyRow>& rows,
                                                     const RotationSettings& settings);
 

@@ -105,6 +105,28 @@ TEST(KeyScheduleTest, EachKeyRetiresWhenTheNextOfItsAlgorithmActivates) {
   EXPECT_TRUE(ScheduleRetirements(rows, settings).empty());
 }
 
+// A configuration raised max_ttl while a key was retiring: its tokens may live longer,
+// so it stays published longer; a lower lifetime (another replica's) never shortens it.
+TEST(KeyScheduleTest, ALongerTokenLifetimeLengthensPublicationAndAShorterOneNever) {
+  RotationSettings settings;
+  settings.max_token_lifetime = std::chrono::seconds(kHour);
+  settings.margin = std::chrono::seconds(60);
+  std::vector<SigningKeyRow> rows = {
+      Row("old", "ES256", 100, 200, 200 + kHour + 60),
+      Row("new", "ES256", 200),
+  };
+  EXPECT_TRUE(ScheduleRetirements(rows, settings).empty());
+  settings.max_token_lifetime = std::chrono::seconds(3 * kHour);
+  std::vector<SigningKeySchedule> longer = ScheduleRetirements(rows, settings);
+  ASSERT_EQ(longer.size(), 1u);
+  EXPECT_EQ(longer[0].kid, "old");
+  EXPECT_EQ(longer[0].retires_at, 200);
+  EXPECT_EQ(longer[0].unpublish_at, 200 + 3 * kHour + 60);
+  rows[0].unpublish_at = longer[0].unpublish_at;
+  settings.max_token_lifetime = std::chrono::seconds(kHour);
+  EXPECT_TRUE(ScheduleRetirements(rows, settings).empty());
+}
+
 TEST(KeyScheduleTest, RotationIsDueSoThatTheNextKeyActivatesRotateEveryAfterTheSigner) {
   RotationSettings settings;
   settings.prepublish = std::chrono::seconds(kDay);

@@ -56,14 +56,15 @@ Status CheckKeySource(const IssuerConfig& config) {
 }  // namespace
 
 Issuer::Issuer(IssuerConfig config, jose::JwtVerifier verifier, Fetcher& fetcher,
-               const Clock& clock)
+               const Clock& clock, KeyCacheCounters key_cache)
     : config_(std::move(config)),
       verifier_(std::move(verifier)),
       fetcher_(fetcher),
-      clock_(clock) {}
+      clock_(clock),
+      key_cache_(key_cache) {}
 
 Result<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config, Fetcher& fetcher,
-                                               const Clock& clock) {
+                                               const Clock& clock, KeyCacheCounters key_cache) {
   // The two algorithms every mainstream workload issuer signs with: Kubernetes and
   // GitHub Actions use RS256, SPIRE defaults to ES256. Anything else is opted into. The
   // config keeps its empty list, so it still compares equal to the configuration it came
@@ -105,8 +106,9 @@ Result<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config, Fetcher& fet
     }
     inline_keys = std::make_shared<const jose::Jwks>(std::move(keys).value());
   }
-  std::unique_ptr<Issuer> issuer(new Issuer(
-      std::move(config), jose::JwtVerifier(std::move(validator).value()), fetcher, clock));
+  std::unique_ptr<Issuer> issuer(new Issuer(std::move(config),
+                                            jose::JwtVerifier(std::move(validator).value()),
+                                            fetcher, clock, key_cache));
   issuer->keys_ = std::move(inline_keys);
   return issuer;
 }
@@ -193,24 +195,33 @@ Issuer::KeysPtr Issuer::RefetchFor(const KeysPtr& seen, bool wait) {
 
 Result<jose::VerifiedJwt> Issuer::Verify(std::string_view token, SystemTime now) {
   auto [current, fetched] = Keys();
+  bool needed_fetch = current == nullptr;
   if (current == nullptr) {
     // Never fetched (the issuer was down at start): try now, within the rate limit.
     current = RefetchFor(nullptr, /*wait=*/true);
     if (current == nullptr) {
+      if (key_cache_.misses != nullptr) {
+        key_cache_.misses->Increment();
+      }
       return Status(ErrorCode::kTemporarilyUnavailable, "issuer_keys_unavailable",
                     "the keys of this token's issuer cannot be fetched now; retry shortly");
     }
   } else if (config_.key_source != KeySourceKind::kInline &&
              clock_.MonotonicNow() - fetched >= config_.keys_max_age) {
+    needed_fetch = true;
     if (KeysPtr fresh = RefetchFor(current, /*wait=*/false)) {
       current = std::move(fresh);
     }
   }
   Result<jose::VerifiedJwt> verified = verifier_.Verify(token, *current, now);
   if (!verified.ok() && verified.status().reason() == jose::reason::kKidUnknown) {
+    needed_fetch = true;
     if (KeysPtr fresh = RefetchFor(current, /*wait=*/true)) {
       verified = verifier_.Verify(token, *fresh, now);
     }
+  }
+  if (Counter* outcome = needed_fetch ? key_cache_.misses : key_cache_.hits) {
+    outcome->Increment();
   }
   if (!verified.ok()) {
     return Unacceptable(verified.status());

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "common/status.h"
 #include "jose/jwt.h"
 #include "trust/fetcher.h"
@@ -56,6 +57,14 @@ struct IssuerConfig {
   bool operator==(const IssuerConfig&) const = default;
 };
 
+// Where issuers count how their key caches serve tokens; null counters are not counted.
+struct KeyCacheCounters {
+  Counter* hits = nullptr;  // verified against the keys already held
+  // A fetch was needed first: no keys yet, keys older than keys_max_age, or a kid the
+  // held keys do not have.
+  Counter* misses = nullptr;
+};
+
 class Issuer {
  public:
   // Builds the validator and, for inline keys, parses them; fetches nothing. Refuses
@@ -63,7 +72,8 @@ class Issuer {
   // refuses, a key-source URL that is not https (http only on a loopback host), an
   // inline JWKS without a usable key, and non-positive intervals.
   static Result<std::unique_ptr<Issuer>> Create(IssuerConfig config, Fetcher& fetcher,
-                                                const Clock& clock);
+                                                const Clock& clock,
+                                                KeyCacheCounters key_cache = {});
 
   // Fetches the keys now, rate limit aside (inline keys: nothing to do). On failure the
   // last good keys stay and the result is temporarily_unavailable
@@ -81,7 +91,8 @@ class Issuer {
  private:
   using KeysPtr = std::shared_ptr<const jose::Jwks>;
 
-  Issuer(IssuerConfig config, jose::JwtVerifier verifier, Fetcher& fetcher, const Clock& clock);
+  Issuer(IssuerConfig config, jose::JwtVerifier verifier, Fetcher& fetcher, const Clock& clock,
+         KeyCacheCounters key_cache);
 
   // The current key set (null until the first successful fetch) and when it was fetched.
   std::pair<KeysPtr, MonotonicTime> Keys() const;
@@ -98,6 +109,7 @@ class Issuer {
   const jose::JwtVerifier verifier_;
   Fetcher& fetcher_;
   const Clock& clock_;
+  const KeyCacheCounters key_cache_;
 
   mutable std::mutex keys_mu_;
   KeysPtr keys_;                // guarded by keys_mu_

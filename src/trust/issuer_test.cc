@@ -171,6 +171,25 @@ TEST_F(IssuerTest, UnknownKidRefetchesOnceThenIsRateLimited) {
   EXPECT_EQ(fetcher_.TotalCalls(), after_start + 4);
 }
 
+// Each token counts once: a hit when the keys held served it, a miss when a fetch was
+// needed first (whether or not one could run within the rate limit).
+TEST_F(IssuerTest, CountsKeyCacheHitsAndMisses) {
+  Counter hits;
+  Counter misses;
+  auto created = Issuer::Create(Config(), fetcher_, clock_, KeyCacheCounters{&hits, &misses});
+  ASSERT_THAT(created, IsOk());
+  Issuer& issuer = **created;
+  EXPECT_THAT(issuer.Verify(Token(k1_), clock_.Now()), IsOk());  // no keys yet
+  EXPECT_EQ(misses.Value(), 1u);
+  EXPECT_EQ(hits.Value(), 0u);
+  EXPECT_THAT(issuer.Verify(Token(k1_), clock_.Now()), IsOk());
+  EXPECT_THAT(issuer.Verify(Token(k1_), clock_.Now()), IsOk());
+  EXPECT_EQ(hits.Value(), 2u);
+  EXPECT_THAT(issuer.Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
+  EXPECT_EQ(misses.Value(), 2u);
+  EXPECT_EQ(hits.Value(), 2u);
+}
+
 TEST_F(IssuerTest, ConcurrentUnknownKidsShareOneFetch) {
   // STANDARDS.md §17 item 27: a burst of unknown-kid tokens causes one refetch
   // (single flight), and a second burst inside the interval none.

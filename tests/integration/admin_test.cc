@@ -285,6 +285,11 @@ TEST_F(AdminTest, SuspendCutsAWorkloadOffAndResumeRestoresIt) {
       EXPECT_EQ(record.at("detail").as_string(), "incident 42: leaked CI logs");
       EXPECT_EQ(record.at("actor").as_string(),
                 Json(Call("GET", "/v1/whoami", admin_token_)).at("id").as_string());
+      // Made under the configuration in force, which it did not change.
+      std::string in_force =
+          std::to_string(Json(Call("GET", "/v1/config", auditor)).at("version").as_int64());
+      EXPECT_EQ(record.at("config_before").as_string(), in_force);
+      EXPECT_EQ(record.at("config_after").as_string(), in_force);
     }
   }
   EXPECT_TRUE(recorded) << "the suspension is not in the audit trail";
@@ -362,9 +367,15 @@ TEST_F(AdminTest, MetricsPassPromtoolAndCountOutcomes) {
            "signet_exchange_duration_seconds_bucket{le=\"0.001\"}",
            "signet_http_requests_total{method=\"GET\",route=\"/v1/workloads\",status=\"200\"}",
            "signet_issuer_fetches_total{outcome=\"ok\"}",
+           "signet_issuer_key_cache_total{result=\"miss\"}",
        }) {
     EXPECT_NE(metrics.body.find(expected), std::string::npos) << expected << "\n" << metrics.body;
   }
+  // The exchanges above verified with keys fetched at start-up: hits, counted.
+  const std::string hits = "signet_issuer_key_cache_total{result=\"hit\"} ";
+  size_t at = metrics.body.find(hits);
+  ASSERT_NE(at, std::string::npos) << metrics.body;
+  EXPECT_GE(std::stoll(metrics.body.substr(at + hits.size())), 1) << metrics.body;
 }
 
 // Kill switches live in the store: a restart keeps them. (Last: it restarts signetd.)

@@ -77,7 +77,8 @@ class ConfigTest : public ::testing::Test {
   }
 
   // Exchanges for `sub` at `server` until the answer is `status` or a second has passed
-  // since `since`; whether it got there in time.
+  // since `since` (when the command that made the change returned); whether it got there
+  // in time.
   bool ReachesWithinOneSecond(const std::string& server, const std::string& sub, int status,
                               std::chrono::steady_clock::time_point since) {
     do {
@@ -131,8 +132,8 @@ TEST_F(ConfigTest, DiffApplyExportHistoryAndRollback) {
   EXPECT_NE(out.find("+ policies/reports-orders"), std::string::npos) << out;
   EXPECT_EQ(Exchange(signetd_->base_url, reports), 400) << "diff changed something";
 
-  auto applied_at = std::chrono::steady_clock::now();
   out = Signet("apply -f " + dir_.path() + "/repo --comment 'reports reads orders'", &code);
+  auto applied_at = std::chrono::steady_clock::now();
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("applied as config version 2"), std::string::npos) << out;
   EXPECT_TRUE(ReachesWithinOneSecond(signetd_->base_url, reports, 200, applied_at));
@@ -153,8 +154,8 @@ TEST_F(ConfigTest, DiffApplyExportHistoryAndRollback) {
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("99"), std::string::npos) << out;
   EXPECT_EQ(History(), history) << "a failed rollback changed the history";
-  auto rolled_at = std::chrono::steady_clock::now();
   out = Signet("rollback --to 1 --comment 'undo'", &code);
+  auto rolled_at = std::chrono::steady_clock::now();
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("- policies/reports-orders"), std::string::npos) << out;
   EXPECT_TRUE(ReachesWithinOneSecond(signetd_->base_url, reports, 400, rolled_at));
@@ -183,8 +184,43 @@ TEST_F(ConfigTest, AnInvalidDocumentNamesFileLineAndFieldAndAppliesNothing) {
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find(server + ":1"), std::string::npos) << out;
 
+  // Files with nothing in them would remove everything: refused unless said so.
+  std::string empty = Write("bad/empty.yaml", "# nothing yet\n");
+  out = Signet("apply -f " + empty, &code);
+  EXPECT_NE(code, 0) << out;
+  EXPECT_NE(out.find("--allow-empty"), std::string::npos) << out;
+  // Reviewed against a version that is no longer the newest: refused, 409.
+  out = Signet("apply -f " + good + " --expected-version 99", &code);
+  EXPECT_NE(code, 0) << out;
+  EXPECT_NE(out.find("409"), std::string::npos) << out;
+
   EXPECT_EQ(History(), before) << "a refused apply made a version";
   EXPECT_EQ(Exchange(signetd_->base_url, "system:serviceaccount:billing:api"), 200);
+}
+
+// Larger than a token request may be (64 KiB): a configuration upload is allowed 4 MiB,
+// and its export applies back as a no-op.
+TEST_F(ConfigTest, ALargeConfigurationAppliesAndRoundTrips) {
+  std::string large = issuers_ + "workloads:\n";
+  for (int i = 0; i < 600; ++i) {
+    large += "  - name: team-" + std::to_string(i) +
+             "\n    identities:\n      - issuer: dev\n        claims: {sub: "
+             "'system:serviceaccount:team:sa-" +
+             std::to_string(i) + "'}\n";
+  }
+  large +=
+      "destinations:\n  - {name: orders-api, kind: signet-jwt, audience: "
+      "'https://orders.test'}\n";
+  ASSERT_GT(large.size(), 64u * 1024);
+  int code = -1;
+  std::string out = Signet("apply -f " + Write("large/all.yaml", large), &code);
+  ASSERT_EQ(code, 0) << out.substr(0, 2000);
+  EXPECT_NE(out.find("applied as config version 2"), std::string::npos) << out.substr(0, 2000);
+  std::string exported = Signet("export", &code);
+  ASSERT_EQ(code, 0);
+  out = Signet("apply -f " + Write("large/exported.yaml", exported), &code);
+  ASSERT_EQ(code, 0) << out.substr(0, 2000);
+  EXPECT_NE(out.find("in force already"), std::string::npos) << out.substr(0, 2000);
 }
 
 // A second signetd on the same store, as a second replica: it follows a version applied
@@ -198,14 +234,14 @@ TEST_F(ConfigTest, AnotherReplicaFollowsWithinOneSecond) {
   Write("team/00-base.yaml", issuers_ + std::string(kAccessSections));
   Write("team/10-reports.yaml", std::string(kReportsPolicy));
   int code = -1;
-  auto applied_at = std::chrono::steady_clock::now();
   std::string out = Signet("apply -f " + dir_.path() + "/team", &code);
+  auto applied_at = std::chrono::steady_clock::now();
   ASSERT_EQ(code, 0) << out;
   EXPECT_TRUE(ReachesWithinOneSecond(replica->base_url, reports, 200, applied_at))
       << "the replica did not pick up version 2 within 1 s";
 
-  auto suspended_at = std::chrono::steady_clock::now();
   out = Signet("suspend workload reports --reason 'incident 7'", &code);
+  auto suspended_at = std::chrono::steady_clock::now();
   ASSERT_EQ(code, 0) << out;
   EXPECT_TRUE(ReachesWithinOneSecond(replica->base_url, reports, 403, suspended_at))
       << "the replica still served a suspended workload after 1 s";

@@ -212,6 +212,14 @@ int main(int argc, char** argv) {
         ->required();
   }
   apply->add_option("--comment", comment, "why (goes into the history and the audit trail)");
+  int64_t expected_version = 0;
+  apply->add_option("--expected-version", expected_version,
+                    "apply only if this is still the newest version (the one `signet diff` "
+                    "compared against); otherwise change nothing");
+  bool allow_empty = false;
+  apply->add_flag("--allow-empty", allow_empty,
+                  "allow files with no issuers, workloads, destinations or policies, which "
+                  "remove every one");
   CLI::App* export_config = app.add_subcommand(
       "export", "print the access configuration in force as YAML (apply takes it back as is)");
   CLI::App* history =
@@ -282,9 +290,14 @@ int main(int argc, char** argv) {
     return WithAdmin(connection, [&](auto& a) { return a.DeleteSecret(secret_name); });
   }
   if (apply->parsed() || diff->parsed()) {
-    return WithAdmin(connection, [&](auto& a) {
-      return a.ApplyConfig(config_paths, comment, /*dry_run=*/diff->parsed());
-    });
+    signet::cli::AdminCommands::ApplyOptions options;
+    options.comment = comment;
+    if (apply->count("--expected-version") > 0) {
+      options.expected_version = expected_version;
+    }
+    options.allow_empty = allow_empty;
+    options.dry_run = diff->parsed();
+    return WithAdmin(connection, [&](auto& a) { return a.ApplyConfig(config_paths, options); });
   }
   if (export_config->parsed()) {
     return WithAdmin(connection, [](auto& a) { return a.ExportConfig(); });

@@ -98,15 +98,21 @@ signet::Status EnsureBootstrapToken(signet::server::AdminTokens& tokens,
 }
 
 // /healthz: the process serves. /readyz: it can also reach its store (signing keys are
-// loaded before the server listens, so a listening signetd has them).
-void AddHealthRoutes(signet::http::Router& router, signet::store::Store& store) {
+// loaded before the server listens, so a listening signetd has them) and serves the
+// newest configuration version.
+void AddHealthRoutes(signet::http::Router& router, signet::store::Store& store,
+                     const signet::server::ConfigSync& access) {
   router.Add("GET", "/healthz", [](const signet::http::Request&) {
     return signet::http::Response::Json(200, R"({"status":"ok"})");
   });
-  router.Add("GET", "/readyz", [&store](const signet::http::Request&) {
+  router.Add("GET", "/readyz", [&store, &access](const signet::http::Request&) {
     auto head = store.LastAudit();
     if (!head.ok()) {
       return signet::http::Response::Json(503, R"({"status":"store unavailable"})");
+    }
+    if (!access.InForceIsNewest()) {
+      return signet::http::Response::Json(
+          503, R"({"status":"the newest configuration version cannot be put in force here"})");
     }
     return signet::http::Response::Json(200, R"({"status":"ready"})");
   });
@@ -139,6 +145,19 @@ class Signetd {
     signet::server::ConfigSyncOptions sync;
     sync.issuer = config.issuer;
     sync.min_token_lifetime = config.key_rotation.max_token_lifetime;
+    // The rotator exists before any version but the first is published (Seed, below).
+    sync.on_longer_token_lifetime = [self = d.get()](std::chrono::seconds lifetime) {
+      if (self->rotator_) {
+        self->rotator_->RaiseMaxTokenLifetime(lifetime);
+      }
+    };
+    constexpr std::string_view kKeyCacheHelp =
+        "Subject tokens verified with the issuer keys held (hit) or after a fetch was needed "
+        "(miss).";
+    sync.key_cache.hits = &d->metrics_.GetCounter("signet_issuer_key_cache_total", kKeyCacheHelp,
+                                                  {{"result", "hit"}});
+    sync.key_cache.misses = &d->metrics_.GetCounter("signet_issuer_key_cache_total", kKeyCacheHelp,
+                                                    {{"result", "miss"}});
     sync.on_error = [](const signet::Status& status) {
       spdlog::error("configuration sync: {}", status.ToString());
     };
@@ -194,7 +213,7 @@ class Signetd {
         router, [access = access_.get()] { return access->Current()->broker; }, *audit_, clock_,
         random_, &metrics_);
     admin_->AddRoutes(router);
-    AddHealthRoutes(router, store_);
+    AddHealthRoutes(router, store_, *access_);
     // Unauthenticated, as Prometheus scrapes: counts and latencies only, never a name a
     // request chose.
     router.Add("GET", "/metrics", [this](const signet::http::Request&) {
@@ -364,6 +383,10 @@ int main(int argc, char** argv) {
   options.address = config->listen_address;
   options.port = config->listen_port;
   options.threads = config->threads;
+  // A configuration upload may be far larger than a token request.
+  for (const char* path : {"/v1/config", "/v1/config/diff"}) {
+    options.max_body_bytes_by_path.emplace(path, 4 * 1024 * 1024);
+  }
   if (config->tls) {
     options.tls = signet::http::TlsOptions{config->tls->cert_file, config->tls->key_file};
   }
