@@ -67,6 +67,7 @@ class Parser {
     if (!node.IsMap()) {
       return Error(node, field, "must be a mapping");
     }
+    SIGNET_RETURN_IF_ERROR(CheckNoDuplicateKeys(node, field));
     for (const auto& entry : node) {
       std::string key = entry.first.Scalar();
       if (!known.contains(key)) {
@@ -75,6 +76,19 @@ class Parser {
           list += (list.empty() ? "" : ", ") + k;
         }
         return Error(entry.first, Join(field, key), "unknown setting (known: " + list + ")");
+      }
+    }
+    return Status::Ok();
+  }
+
+  // YAML forbids a key twice in one mapping, but yaml-cpp keeps both and lookups see the
+  // first: a reviewer reading the second would approve what is not in force.
+  Status CheckNoDuplicateKeys(const YAML::Node& node, std::string_view field) const {
+    std::set<std::string> seen;
+    for (const auto& entry : node) {
+      std::string key = entry.first.Scalar();
+      if (!seen.insert(key).second) {
+        return Error(entry.first, Join(field, key), "is set twice in one mapping");
       }
     }
     return Status::Ok();
@@ -417,6 +431,7 @@ Status ParseWorkload(const Parser& p, const YAML::Node& node, const std::string&
       return p.Error(claims, id_field + ".claims",
                      "must map claim names (sub, /json/pointer) to matchers");
     }
+    SIGNET_RETURN_IF_ERROR(p.CheckNoDuplicateKeys(claims, id_field + ".claims"));
     for (const auto& claim : claims) {
       std::string claim_name = claim.first.Scalar();
       SIGNET_ASSIGN_OR_RETURN(trust::ClaimMatcher matcher,

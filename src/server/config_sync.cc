@@ -190,6 +190,16 @@ Result<ConfigChangeResult> ConfigSync::Apply(const std::vector<ConfigDocument>& 
                   "them would remove every one; say so explicitly (allow_empty, signet apply "
                   "--allow-empty) if that is what you mean");
   }
+  // What is stored is the canonical text, and every other replica and every restart
+  // compiles that: so does this one, and a canonical form that does not reproduce itself
+  // is refused rather than let replicas disagree.
+  Result<AccessConfig> stored = ParseAccessDocuments({{"the canonical form", config.canonical}});
+  if (!stored.ok() || stored->canonical != config.canonical) {
+    return Status(ErrorCode::kServerError, "config_canonical_unstable",
+                  "these documents do not survive their canonical form unchanged; nothing was "
+                  "applied (please report this as a bug, with the documents)");
+  }
+  config = std::move(stored).value();
   // A dry run writes nothing: it needs no compare and set, so it does not hold up
   // changes and syncs while it compiles and diffs.
   std::unique_lock lock(mu_, std::defer_lock);

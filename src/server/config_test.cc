@@ -456,6 +456,22 @@ TEST(AccessDocumentsTest, StartUpSettingsAreRefused) {
                   .starts_with("twice.yaml:6: issuers: appears twice"));
 }
 
+// yaml-cpp keeps a repeated key and lookups read the first: refused, so what is reviewed
+// is what is in force.
+TEST(AccessDocumentsTest, AKeySetTwiceInOneMappingIsRefused) {
+  std::string policy = AccessError(
+      {{"ok.yaml", std::string(kIssuersFile)},
+       {"p.yaml",
+        "policies:\n  - name: p\n    workloads: '*'\n    destinations: [d]\n    max_ttl: 1h\n"
+        "    max_ttl: 10h\n"}});
+  EXPECT_TRUE(policy.starts_with("p.yaml:6: policies[0].max_ttl: is set twice")) << policy;
+  std::string claims =
+      AccessError({{"w.yaml", std::string(kIssuersFile) +
+                                  "workloads:\n  - name: w\n    identities:\n      - issuer: k8s\n"
+                                  "        claims: {sub: a, sub: b}\n"}});
+  EXPECT_NE(claims.find("identities[0].claims.sub: is set twice"), std::string::npos) << claims;
+}
+
 TEST(AccessDocumentsTest, LinesCountFromTheStartOfTheFile) {
   std::string text = std::string(kIssuersFile) + "---\n" +
                      "destinations:\n"
