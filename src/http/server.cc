@@ -290,10 +290,10 @@ struct Server::Impl {
 
   asio::awaitable<void> WaitForRequestsInFlight() {
     asio::steady_timer tick(io);
-    auto deadline = std::chrono::steady_clock::now() + options.drain_timeout;
+    MonotonicTime deadline = options.clock->MonotonicNow() + options.drain_timeout;
     // A short poll: answers complete on any thread, and waking once per answer would
     // cost every request; a drain happens once per process.
-    while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    while (in_flight.load() > 0 && options.clock->MonotonicNow() < deadline) {
       tick.expires_after(std::chrono::milliseconds(5));
       co_await tick.async_wait(kNoThrow);
     }

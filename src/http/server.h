@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/metrics.h"
 #include "common/status.h"
 
@@ -125,6 +126,8 @@ struct ServerOptions {
   // On Stop() or SIGTERM/SIGINT: how long requests already read may take to be answered
   // before the loop stops regardless.
   std::chrono::milliseconds drain_timeout = std::chrono::seconds(10);
+  // Measures the drain. Must outlive the server.
+  const Clock* clock = &Clock::Real();
 };
 
 class Server {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/clock.h"
 #include "common/json.h"
 #include "support/signet_processes.h"
 
@@ -80,12 +81,12 @@ class ConfigTest : public ::testing::Test {
   // since `since` (when the command that made the change returned); whether it got there
   // in time.
   bool ReachesWithinOneSecond(const std::string& server, const std::string& sub, int status,
-                              std::chrono::steady_clock::time_point since) {
+                              MonotonicTime since) {
     do {
       if (Exchange(server, sub) == status) {
         return true;
       }
-    } while (std::chrono::steady_clock::now() - since < std::chrono::seconds(1));
+    } while (Clock::Real().MonotonicNow() - since < std::chrono::seconds(1));
     return false;
   }
 
@@ -133,7 +134,7 @@ TEST_F(ConfigTest, DiffApplyExportHistoryAndRollback) {
   EXPECT_EQ(Exchange(signetd_->base_url, reports), 400) << "diff changed something";
 
   out = Signet("apply -f " + dir_.path() + "/repo --comment 'reports reads orders'", &code);
-  auto applied_at = std::chrono::steady_clock::now();
+  auto applied_at = Clock::Real().MonotonicNow();
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("applied as config version 2"), std::string::npos) << out;
   EXPECT_TRUE(ReachesWithinOneSecond(signetd_->base_url, reports, 200, applied_at));
@@ -155,7 +156,7 @@ TEST_F(ConfigTest, DiffApplyExportHistoryAndRollback) {
   EXPECT_NE(out.find("99"), std::string::npos) << out;
   EXPECT_EQ(History(), history) << "a failed rollback changed the history";
   out = Signet("rollback --to 1 --comment 'undo'", &code);
-  auto rolled_at = std::chrono::steady_clock::now();
+  auto rolled_at = Clock::Real().MonotonicNow();
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("- policies/reports-orders"), std::string::npos) << out;
   EXPECT_TRUE(ReachesWithinOneSecond(signetd_->base_url, reports, 400, rolled_at));
@@ -235,13 +236,13 @@ TEST_F(ConfigTest, AnotherReplicaFollowsWithinOneSecond) {
   Write("team/10-reports.yaml", std::string(kReportsPolicy));
   int code = -1;
   std::string out = Signet("apply -f " + dir_.path() + "/team", &code);
-  auto applied_at = std::chrono::steady_clock::now();
+  auto applied_at = Clock::Real().MonotonicNow();
   ASSERT_EQ(code, 0) << out;
   EXPECT_TRUE(ReachesWithinOneSecond(replica->base_url, reports, 200, applied_at))
       << "the replica did not pick up version 2 within 1 s";
 
   out = Signet("suspend workload reports --reason 'incident 7'", &code);
-  auto suspended_at = std::chrono::steady_clock::now();
+  auto suspended_at = Clock::Real().MonotonicNow();
   ASSERT_EQ(code, 0) << out;
   EXPECT_TRUE(ReachesWithinOneSecond(replica->base_url, reports, 403, suspended_at))
       << "the replica still served a suspended workload after 1 s";

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/base64url.h"
+#include "common/clock.h"
 #include "common/json.h"
 #include "jose/jwk.h"
 #include "jose/jwt.h"
@@ -188,7 +189,7 @@ class RotationTest : public ::testing::Test {
 
   // An access token for `orders`, from an exchange of a fresh upstream token.
   std::string Issue() {
-    int64_t now = ToUnixSecondsFloor(std::chrono::system_clock::now());
+    int64_t now = ToUnixSecondsFloor(Clock::Real().Now());
     boost::json::object claims{{"iss", "https://idp.test"},
                                {"sub", "billing"},
                                {"aud", "signet"},
@@ -222,8 +223,7 @@ class RotationTest : public ::testing::Test {
                          .ExpectType("at+jwt")
                          .Build();
     EXPECT_THAT(validator, IsOk());
-    return jose::JwtVerifier(*validator)
-        .Verify(token, Published(), std::chrono::system_clock::now());
+    return jose::JwtVerifier(*validator).Verify(token, Published(), Clock::Real().Now());
   }
 
   testing::HttpAnswer Admin(const std::string& method, const std::string& path,

@@ -383,6 +383,7 @@ int main(int argc, char** argv) {
   options.address = config->listen_address;
   options.port = config->listen_port;
   options.threads = config->threads;
+  options.clock = &clock;
   // A configuration upload may be far larger than a token request.
   for (const char* path : {"/v1/config", "/v1/config/diff"}) {
     options.max_body_bytes_by_path.emplace(path, 4 * 1024 * 1024);
