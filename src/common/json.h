@@ -27,6 +27,8 @@ namespace signet {
 
 struct JsonLimits {
   size_t max_depth = 16;
+
+  friend bool operator==(const JsonLimits&, const JsonLimits&) = default;
 };
 
 Result<boost::json::value> ParseJson(std::string_view text, const JsonLimits& limits = {});

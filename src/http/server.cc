@@ -37,7 +37,8 @@ namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
-Request ToRequest(const bhttp::request<bhttp::string_body>& in, const std::string& remote) {
+// Moves the body out of `in`; the rest is copied.
+Request ToRequest(bhttp::request<bhttp::string_body>& in, const std::string& remote) {
   Request out;
   out.method = std::string(in.method_string());
   std::string_view target = in.target();
@@ -49,7 +50,7 @@ Request ToRequest(const bhttp::request<bhttp::string_body>& in, const std::strin
   for (const auto& field : in) {
     out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  out.body = in.body();
+  out.body = std::move(in.body());
   out.remote_address = remote;
   return out;
 }

@@ -11,6 +11,7 @@
 #include "common/json.h"
 #include "jose/openssl_util.h"
 #include "jose/reasons.h"
+#include "jose/signature.h"
 
 namespace signet::jose {
 namespace {
@@ -362,6 +363,13 @@ Result<Jwk> Jwk::FromJson(const boost::json::object& json) {
   }
   if (jwk.use_) {
     pub["use"] = *jwk.use_;
+  }
+  if (jwk.alg_ && jwk.verify_allowed_) {
+    // When OpenSSL cannot prepare it, VerifySignature initialises a context per call and
+    // reports the failure there.
+    if (auto prepared = PrepareVerification(*jwk.alg_, jwk.pkey()); prepared.ok()) {
+      jwk.prepared_verification_ = std::move(prepared).value();
+    }
   }
   return jwk;
 }

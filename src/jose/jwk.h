@@ -56,6 +56,11 @@ class Jwk {
 
   // The OpenSSL key; owned by this Jwk (and its copies).
   EVP_PKEY* pkey() const { return pkey_.get(); }
+  // For a JWK that names its `alg` and may verify: a verification context initialised
+  // for that alg (signature.h, PrepareVerification); null for any other alg.
+  const EVP_MD_CTX* PreparedVerification(Algorithm alg) const {
+    return alg_ == alg ? prepared_verification_.get() : nullptr;
+  }
 
  private:
   Jwk() = default;
@@ -69,6 +74,7 @@ class Jwk {
   boost::json::object public_json_;
   bool verify_allowed_ = true;  // from use / key_ops
   int rsa_bits_ = 0;
+  std::shared_ptr<const EVP_MD_CTX> prepared_verification_;
 };
 
 struct JwksLimits {

@@ -9,6 +9,7 @@
 #include "common/base64url.h"
 #include "common/json.h"
 #include "jose/reasons.h"
+#include "jose/signature.h"
 #include "jose/signing_key.h"
 #include "support/status_matchers.h"
 
@@ -56,6 +57,35 @@ TEST(JwkTest, UnsupportedAndSymmetricKeyTypesRefused) {
               FailsWith(reason::kJwkCurveUnsupported));
   EXPECT_THAT(Jwk::Parse(R"({"n":"AQAB"})"), FailsWith(reason::kJwkMemberMissing));
   EXPECT_THAT(Jwk::Parse(R"({"kty":"RSA","e":"AQAB"})"), FailsWith(reason::kJwkMemberMissing));
+}
+
+// A JWK that names its alg carries a verification context prepared for that alg only;
+// VerifySignature copies it instead of initialising one per token.
+TEST(JwkTest, VerificationIsPreparedForTheAlgTheKeyNames) {
+  for (Algorithm alg : kAllAlgorithms) {
+    auto key = SigningKey::GenerateForTesting(alg, "k1");
+    ASSERT_THAT(key, IsOk());
+    boost::json::object json = key->public_jwk().ToJson();
+    ASSERT_TRUE(json.contains("alg")) << AlgorithmName(alg);
+    auto with_alg = Jwk::FromJson(json);
+    ASSERT_THAT(with_alg, IsOk());
+    EXPECT_NE(with_alg->PreparedVerification(alg), nullptr) << AlgorithmName(alg);
+    Algorithm other = alg == Algorithm::kRS256 ? Algorithm::kRS384 : Algorithm::kRS256;
+    EXPECT_EQ(with_alg->PreparedVerification(other), nullptr) << AlgorithmName(alg);
+    json.erase("alg");
+    auto without_alg = Jwk::FromJson(json);
+    ASSERT_THAT(without_alg, IsOk());
+    EXPECT_EQ(without_alg->PreparedVerification(alg), nullptr) << AlgorithmName(alg);
+
+    // Both paths verify the same signature, and refuse it once altered.
+    std::string data = "header.payload";
+    std::string signature = *key->Sign(data);
+    EXPECT_THAT(VerifySignature(alg, *with_alg, data, signature), IsOk()) << AlgorithmName(alg);
+    EXPECT_THAT(VerifySignature(alg, *without_alg, data, signature), IsOk());
+    EXPECT_THAT(VerifySignature(alg, *with_alg, "header.payloaD", signature),
+                FailsWith(reason::kSignatureInvalid))
+        << AlgorithmName(alg);
+  }
 }
 
 TEST(JwkTest, Ed25519KeysAreDecodedAtLoad) {

@@ -128,6 +128,8 @@ Result<ParsedJws> ParseCompactJws(std::string_view token, const JwsLimits& limit
     return Invalid(reason::kSegmentEmpty, "token header segment is empty");
   }
   ParsedJws jws;
+  jws.token = token;
+  jws.limits = limits;
   // The header is read before the missing signature is reported so that an unsecured
   // JWS ("<header>.<payload>." with alg "none") is named alg_none, the attack it is.
   SIGNET_ASSIGN_OR_RETURN(jws.header, ParseHeader(header_b64, limits));
@@ -161,6 +163,11 @@ bool JwsVerifier::Allows(Algorithm alg) const {
 
 Result<VerifiedJws> JwsVerifier::Verify(std::string_view token, const Jwks& keys) const {
   SIGNET_ASSIGN_OR_RETURN(ParsedJws jws, ParseCompactJws(token, limits_));
+  SIGNET_RETURN_IF_ERROR(CheckSignature(jws, keys));
+  return VerifiedJws(std::move(jws.header), std::move(jws.payload));
+}
+
+Status JwsVerifier::CheckSignature(const ParsedJws& jws, const Jwks& keys) const {
   if (!Allows(jws.header.alg)) {
     return Invalid(reason::kAlgNotAllowed, "alg " + std::string(AlgorithmName(jws.header.alg)) +
                                                " is not in this issuer's allowlist");
@@ -174,8 +181,7 @@ Result<VerifiedJws> JwsVerifier::Verify(std::string_view token, const Jwks& keys
                    "the RSA key has no \"alg\" and several RSA algorithms are allowed: pin the "
                    "key's alg or allow a single RSA algorithm");
   }
-  SIGNET_RETURN_IF_ERROR(VerifySignature(jws.header.alg, *key, jws.signing_input, jws.signature));
-  return VerifiedJws(std::move(jws.header), std::move(jws.payload));
+  return VerifySignature(jws.header.alg, *key, jws.signing_input, jws.signature);
 }
 
 Result<std::string> SignCompactJws(const SigningKey& key, std::string_view header_json,

@@ -33,6 +33,8 @@ struct JwsLimits {
   size_t max_token_bytes = 16 * 1024;
   size_t max_kid_bytes = 256;
   JsonLimits json;
+
+  friend bool operator==(const JwsLimits&, const JwsLimits&) = default;
 };
 
 // The protected header, as far as Signet reads it.
@@ -45,6 +47,8 @@ struct JoseHeader {
 
 // A compact JWS split and decoded, NOT verified.
 struct ParsedJws {
+  std::string_view token;  // the whole token (the caller's)
+  JwsLimits limits;        // what it was parsed under
   JoseHeader header;
   std::string_view signing_input;  // "<header>.<payload>" inside the caller's token
   std::string payload;             // decoded
@@ -65,7 +69,6 @@ class VerifiedJws {
 
  private:
   friend class JwsVerifier;
-  friend class JwtVerifier;
   VerifiedJws(JoseHeader header, std::string payload)
       : header_(std::move(header)), payload_(std::move(payload)) {}
   JoseHeader header_;
@@ -82,6 +85,8 @@ class JwsVerifier {
   // JWK `alg` is refused (alg_key_mismatch) when the allowlist holds more than one RSA
   // algorithm, so that no key serves two algorithms.
   Result<VerifiedJws> Verify(std::string_view token, const Jwks& keys) const;
+  // Verify's checks after the parse, for a token the caller parsed under limits().
+  Status CheckSignature(const ParsedJws& jws, const Jwks& keys) const;
 
   const JwsLimits& limits() const { return limits_; }
   bool Allows(Algorithm alg) const;

@@ -202,27 +202,57 @@ JwtVerifier::JwtVerifier(JwtValidator validator)
            JwsLimits{
                .max_token_bytes = validator_.max_token_bytes_, .max_kid_bytes = 256, .json = {}}) {}
 
+Result<ParsedJwt> ParseJwt(std::string_view token, const JwsLimits& limits) {
+  SIGNET_ASSIGN_OR_RETURN(ParsedJws jws, ParseCompactJws(token, limits));
+  Result<boost::json::object> claims = ParseJsonObject(jws.payload, limits.json);
+  if (!claims.ok()) {
+    return Invalid(claims.status().reason(), "claims: " + claims.status().message());
+  }
+  return ParsedJwt{std::move(jws), std::move(claims).value()};
+}
+
 Result<VerifiedJwt> JwtVerifier::Verify(std::string_view token, const Jwks& keys,
                                         SystemTime now) const {
-  const JwtValidator& v = validator_;
-  SIGNET_ASSIGN_OR_RETURN(VerifiedJws jws, jws_.Verify(token, keys));
+  // Claims are parsed only once the signature holds.
+  SIGNET_ASSIGN_OR_RETURN(ParsedJws jws, ParseCompactJws(token, jws_.limits()));
+  SIGNET_RETURN_IF_ERROR(jws_.CheckSignature(jws, keys));
+  SIGNET_RETURN_IF_ERROR(CheckType(jws.header));
+  Result<boost::json::object> claims = ParseJsonObject(jws.payload, jws_.limits().json);
+  if (!claims.ok()) {
+    return Invalid(claims.status().reason(), "claims: " + claims.status().message());
+  }
+  return CheckClaims(jws.header, std::move(claims).value(), now);
+}
 
-  const std::optional<std::string>& typ = jws.header().typ;
-  if (v.expected_type_) {
-    if (!typ || NormaliseType(*typ) != *v.expected_type_) {
-      return Invalid(reason::kTypMismatch, "token typ is not \"" + *v.expected_type_ + "\"");
+Result<VerifiedJwt> JwtVerifier::Verify(const ParsedJwt& token, const Jwks& keys,
+                                        SystemTime now) const {
+  if (!(token.jws.limits == jws_.limits())) {
+    return Verify(token.jws.token, keys, now);  // parsed under other limits: hold it to ours
+  }
+  SIGNET_RETURN_IF_ERROR(jws_.CheckSignature(token.jws, keys));
+  SIGNET_RETURN_IF_ERROR(CheckType(token.jws.header));
+  return CheckClaims(token.jws.header, token.claims, now);
+}
+
+Status JwtVerifier::CheckType(const JoseHeader& header) const {
+  const std::optional<std::string>& typ = header.typ;
+  if (validator_.expected_type_) {
+    if (!typ || NormaliseType(*typ) != *validator_.expected_type_) {
+      return Invalid(reason::kTypMismatch,
+                     "token typ is not \"" + *validator_.expected_type_ + "\"");
     }
   } else if (typ && NormaliseType(*typ) != "jwt" && NormaliseType(*typ) != "jose") {
     return Invalid(reason::kTypMismatch,
                    "token is explicitly typed as another kind of JWT; refused here");
   }
+  return Status::Ok();
+}
 
-  Result<boost::json::object> parsed = ParseJsonObject(jws.payload(), jws_.limits().json);
-  if (!parsed.ok()) {
-    return Invalid(parsed.status().reason(), "claims: " + parsed.status().message());
-  }
+Result<VerifiedJwt> JwtVerifier::CheckClaims(const JoseHeader& header,
+                                             boost::json::object claims_in, SystemTime now) const {
+  const JwtValidator& v = validator_;
   VerifiedJwt out;
-  out.claims_ = std::move(parsed).value();
+  out.claims_ = std::move(claims_in);
   const boost::json::object& claims = out.claims_;
 
   const boost::json::value* iss = claims.if_contains("iss");
@@ -307,9 +337,9 @@ Result<VerifiedJwt> JwtVerifier::Verify(std::string_view token, const Jwks& keys
   if (nbf) {
     out.not_before_ = ToSystemTime(*nbf);
   }
-  out.key_id_ = jws.header().kid;
-  out.type_ = typ;
-  out.algorithm_ = jws.header().alg;
+  out.key_id_ = header.kid;
+  out.type_ = header.typ;
+  out.algorithm_ = header.alg;
   return out;
 }
 

@@ -138,6 +138,18 @@ class VerifiedJwt {
   boost::json::object claims_;
 };
 
+// A compact JWT parsed strictly (ParseCompactJws) with its claims parsed as a strict
+// JSON object: NOT verified. Lets a caller read a claim (`iss`, to choose the issuer) and
+// then verify without parsing the token twice.
+struct ParsedJwt {
+  ParsedJws jws;
+  boost::json::object claims;
+};
+
+// ParseCompactJws's reasons, then json_* (message "claims: ...") for a payload that is
+// not a strict JSON object. Code: invalid_token. Refers into `token`, as ParsedJws does.
+Result<ParsedJwt> ParseJwt(std::string_view token, const JwsLimits& limits = {});
+
 class JwtVerifier {
  public:
   explicit JwtVerifier(JwtValidator validator);
@@ -146,10 +158,20 @@ class JwtVerifier {
   // issuer's) at time `now`. All failures have code invalid_token and a reason from
   // jose/reasons.h or common/json.h.
   Result<VerifiedJwt> Verify(std::string_view token, const Jwks& keys, SystemTime now) const;
+  // The same, for a token the caller parsed with ParseJwt. Its claims were parsed before
+  // its signature was checked, so a token that fails both is refused for its claims. A
+  // token parsed under limits other than limits() is parsed again under them.
+  Result<VerifiedJwt> Verify(const ParsedJwt& token, const Jwks& keys, SystemTime now) const;
 
   const JwtValidator& validator() const { return validator_; }
+  const JwsLimits& limits() const { return jws_.limits(); }
 
  private:
+  Status CheckType(const JoseHeader& header) const;
+  // Every claim rule, after the signature and typ; builds the result from `claims`.
+  Result<VerifiedJwt> CheckClaims(const JoseHeader& header, boost::json::object claims_in,
+                                  SystemTime now) const;
+
   JwtValidator validator_;
   JwsVerifier jws_;
 };

@@ -83,6 +83,33 @@ TEST_P(JwtTest, EveryFlippedSignatureBitIsRejected) {
   }
 }
 
+// The two-step path (ParseJwt, then Verify of the parsed token) reaches the same verdicts
+// as Verify of the string, prepared verification contexts included.
+TEST_P(JwtTest, ParsedTokenVerifiesAsTheStringDoes) {
+  auto key = SigningKey::GenerateForTesting(GetParam(), "k1");
+  ASSERT_THAT(key, IsOk());
+  std::string token = *SignJwt(*key, Claims());
+  JwtVerifier verifier(Validator(GetParam()));
+  Jwks keys({key->public_jwk()});
+  auto parsed = ParseJwt(token, verifier.limits());
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(parsed->claims.at("sub"), "workload-a");  // readable before verification
+  auto jwt = verifier.Verify(*parsed, keys, FromUnixSeconds(kNow));
+  ASSERT_THAT(jwt, IsOk());
+  EXPECT_EQ(jwt->subject(), "workload-a");
+  EXPECT_EQ(jwt->claims(), parsed->claims);
+  EXPECT_THAT(verifier.Verify(*parsed, keys, FromUnixSeconds(kNow + 3600)),
+              FailsWith(reason::kExpired));
+
+  size_t sig_start = token.rfind('.') + 1;
+  std::string sig = *Base64UrlDecode(token.substr(sig_start));
+  sig[sig.size() / 2] = static_cast<char>(sig[sig.size() / 2] ^ 1);
+  std::string bad = token.substr(0, sig_start) + Base64UrlEncode(sig);
+  auto bad_parsed = ParseJwt(bad, verifier.limits());
+  ASSERT_THAT(bad_parsed, IsOk());
+  EXPECT_THAT(verifier.Verify(*bad_parsed, keys, FromUnixSeconds(kNow)), SignatureRejected());
+}
+
 INSTANTIATE_TEST_SUITE_P(AllAlgorithms, JwtTest, ::testing::ValuesIn(kAllAlgorithms),
                          [](const auto& info) { return std::string(AlgorithmName(info.param)); });
 
@@ -164,6 +191,34 @@ TEST(JwtValidatorBuilderTest, RefusesLooseSettings) {
   EXPECT_THAT(base().SetMaxTokenBytes(1 << 20).Build(), FailsWith("token_size_invalid"));
   EXPECT_EQ(base().Build()->leeway(), seconds(30));
   EXPECT_EQ(base().Build()->max_token_bytes(), 16u * 1024);
+}
+
+TEST(ParseJwtTest, ClaimsThatAreNotAJsonObjectAreNamed) {
+  std::string token = Base64UrlEncode(std::string_view(R"({"alg":"ES256"})")) + "." +
+                      Base64UrlEncode(std::string_view("[1,2]")) + ".c2ln";
+  auto parsed = ParseJwt(token);
+  EXPECT_THAT(parsed, FailsWith("json_not_object"));
+  EXPECT_THAT(parsed.status().message(), ::testing::StartsWith("claims: "));
+}
+
+// A token parsed under looser limits than the verifier's is held to the verifier's.
+TEST(ParseJwtTest, VerifierAppliesItsOwnLimitsToATokenParsedUnderOthers) {
+  auto key = *SigningKey::GenerateForTesting(Algorithm::kES256, "k1");
+  boost::json::object claims = Claims();
+  claims["padding"] = std::string(600, 'x');
+  std::string token = *SignJwt(key, claims);
+  auto validator = JwtValidator::Builder()
+                       .ExpectIssuer("https://issuer.example")
+                       .ExpectAudience("signet")
+                       .AllowAlgorithms({Algorithm::kES256})
+                       .SetMaxTokenBytes(512)
+                       .Build();
+  ASSERT_THAT(validator, IsOk());
+  JwtVerifier verifier(*validator);
+  auto parsed = ParseJwt(token);  // the default limits: 16 KiB
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_THAT(verifier.Verify(*parsed, Jwks({key.public_jwk()}), FromUnixSeconds(kNow)),
+              FailsWith(reason::kTokenTooLarge));
 }
 
 TEST(JoseReasonsTest, EveryReasonIsDistinct) {

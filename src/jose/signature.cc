@@ -106,6 +106,36 @@ Status CheckDigestAvailable(Algorithm alg) {
   return Status::Ok();
 }
 
+// An EVP_DigestSignInit or EVP_DigestVerifyInit context for `alg` with `pkey`, with the
+// RSASSA-PSS parameters set for PS*. The error message carries OpenSSL's reason.
+using DigestInit = int (*)(EVP_MD_CTX*, EVP_PKEY_CTX**, const EVP_MD*, ENGINE*, EVP_PKEY*);
+Result<MdCtxPtr> InitContext(Algorithm alg, EVP_PKEY* pkey, DigestInit init) {
+  SIGNET_RETURN_IF_ERROR(CheckDigestAvailable(alg));
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  bool ok = ctx && init(ctx.get(), &pctx, DigestFor(alg), nullptr, pkey) == 1;
+  if (ok && IsRsaPss(alg)) {
+    ok = ConfigurePss(pctx, alg);
+  }
+  if (!ok) {
+    return Status(ErrorCode::kServerError, "internal", internal::TakeOpenSslError());
+  }
+  return ctx;
+}
+
+// A copy of an initialised context skips the algorithm, key and digest fetches of
+// EVP_Digest{Sign,Verify}Init (about 2.5 µs of a 20 µs ES256 signature, about 7% of
+// an RS256 verify's instructions). The one-shot EVP_DigestSign and EVP_DigestVerify
+// finalise their context, so each operation needs its own copy; copying only reads
+// `prepared`, so threads may share it. Null when OpenSSL fails.
+MdCtxPtr CopyPrepared(const EVP_MD_CTX& prepared) {
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (ctx && EVP_MD_CTX_copy_ex(ctx.get(), &prepared) != 1) {
+    ctx.reset();
+  }
+  return ctx;
+}
+
 }  // namespace
 
 // Digests fetched once: implicit fetches by name on every call cost measurable time in
@@ -152,15 +182,17 @@ Status VerifySignature(Algorithm alg, const Jwk& key, std::string_view data,
     SIGNET_ASSIGN_OR_RETURN(der, EcdsaRawToDer(alg, signature));
     signature = der;
   }
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  EVP_PKEY_CTX* pctx = nullptr;
-  bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), &pctx, DigestFor(alg), nullptr, key.pkey()) == 1;
-  if (ok && IsRsaPss(alg)) {
-    ok = ConfigurePss(pctx, alg);
+  MdCtxPtr ctx;
+  if (const EVP_MD_CTX* prepared = key.PreparedVerification(alg)) {
+    ctx = CopyPrepared(*prepared);
   }
-  if (!ok) {
-    return Status(ErrorCode::kServerError, "internal",
-                  "cannot initialise verification: " + internal::TakeOpenSslError());
+  if (!ctx) {
+    Result<MdCtxPtr> fresh = InitContext(alg, key.pkey(), EVP_DigestVerifyInit);
+    if (!fresh.ok()) {
+      return Status(ErrorCode::kServerError, "internal",
+                    "cannot initialise verification: " + fresh.status().message());
+    }
+    ctx = std::move(fresh).value();
   }
   int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const uint8_t*>(signature.data()),
                             signature.size(), reinterpret_cast<const uint8_t*>(data.data()),
@@ -173,17 +205,16 @@ Status VerifySignature(Algorithm alg, const Jwk& key, std::string_view data,
 }
 
 Result<std::shared_ptr<const EVP_MD_CTX>> PrepareSigning(Algorithm alg, EVP_PKEY* pkey) {
-  SIGNET_RETURN_IF_ERROR(CheckDigestAvailable(alg));
-  std::shared_ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_PKEY_CTX* pctx = nullptr;
-  bool ok = ctx && EVP_DigestSignInit(ctx.get(), &pctx, DigestFor(alg), nullptr, pkey) == 1;
-  if (ok && IsRsaPss(alg)) {
-    ok = ConfigurePss(pctx, alg);
-  }
-  if (!ok) {
+  Result<MdCtxPtr> ctx = InitContext(alg, pkey, EVP_DigestSignInit);
+  if (!ctx.ok()) {
     return Status(ErrorCode::kServerError, "sign_failed",
-                  "cannot initialise signing: " + internal::TakeOpenSslError());
+                  "cannot initialise signing: " + ctx.status().message());
   }
+  return std::shared_ptr<const EVP_MD_CTX>(std::move(ctx).value());
+}
+
+Result<std::shared_ptr<const EVP_MD_CTX>> PrepareVerification(Algorithm alg, EVP_PKEY* pkey) {
+  SIGNET_ASSIGN_OR_RETURN(MdCtxPtr ctx, InitContext(alg, pkey, EVP_DigestVerifyInit));
   return std::shared_ptr<const EVP_MD_CTX>(std::move(ctx));
 }
 
@@ -193,11 +224,8 @@ Result<std::string> SignData(Algorithm alg, EVP_PKEY* pkey, std::string_view dat
 }
 
 Result<std::string> SignPrepared(Algorithm alg, const EVP_MD_CTX& prepared, std::string_view data) {
-  // A copy of an initialised context skips the algorithm and digest fetches of
-  // EVP_DigestSignInit (about 2.5 µs of a 20 µs ES256 signature). One-shot
-  // EVP_DigestSign finalizes its context, so each signature needs its own copy.
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  bool ok = ctx && EVP_MD_CTX_copy_ex(ctx.get(), &prepared) == 1;
+  MdCtxPtr ctx = CopyPrepared(prepared);
+  bool ok = ctx != nullptr;
   size_t len = 0;
   const auto* in = reinterpret_cast<const uint8_t*>(data.data());
   if (!ok || EVP_DigestSign(ctx.get(), nullptr, &len, in, data.size()) != 1) {

@@ -38,4 +38,9 @@ Result<std::string> SignData(Algorithm alg, EVP_PKEY* pkey, std::string_view dat
 Result<std::shared_ptr<const EVP_MD_CTX>> PrepareSigning(Algorithm alg, EVP_PKEY* pkey);
 Result<std::string> SignPrepared(Algorithm alg, const EVP_MD_CTX& prepared, std::string_view data);
 
+// A verification context for `pkey` and `alg`, initialised once and copied by
+// VerifySignature for each signature (see Jwk::PreparedVerification). Only read after
+// this returns, so threads may verify with it concurrently.
+Result<std::shared_ptr<const EVP_MD_CTX>> PrepareVerification(Algorithm alg, EVP_PKEY* pkey);
+
 }  // namespace signet::jose

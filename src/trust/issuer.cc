@@ -193,7 +193,7 @@ Issuer::KeysPtr Issuer::RefetchFor(const KeysPtr& seen, bool wait) {
   return fresh.ok() ? *fresh : nullptr;  // on failure the last good keys stay
 }
 
-Result<jose::VerifiedJwt> Issuer::Verify(std::string_view token, SystemTime now) {
+Result<jose::VerifiedJwt> Issuer::Verify(const jose::ParsedJwt& token, SystemTime now) {
   auto [current, fetched] = Keys();
   bool needed_fetch = current == nullptr;
   if (current == nullptr) {

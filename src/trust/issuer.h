@@ -80,11 +80,12 @@ class Issuer {
   // issuer_keys_unavailable, saying what failed.
   Status Refresh();
 
-  // Verifies `token` with this issuer's rules and keys at wall time `now`. Failures are
+  // Verifies `token` (parsed by jose::ParseJwt) with this issuer's rules and keys at wall
+  // time `now`. Failures are
   // invalid_request (RFC 8693 §2.2.2: an unacceptable subject token) with jose's reason
   // and message, or temporarily_unavailable issuer_keys_unavailable when no key set was
   // ever fetched and none can be now.
-  Result<jose::VerifiedJwt> Verify(std::string_view token, SystemTime now);
+  Result<jose::VerifiedJwt> Verify(const jose::ParsedJwt& token, SystemTime now);
 
   const IssuerConfig& config() const { return config_; }
 

@@ -1,7 +1,6 @@
 #include "trust/issuer_registry.h"
 
-#include "common/json.h"
-#include "jose/jws.h"
+#include "jose/jwt.h"
 #include "jose/reasons.h"
 
 namespace signet::trust {
@@ -33,19 +32,14 @@ std::shared_ptr<Issuer> IssuerRegistry::Find(const IssuerConfig& config) const {
 Result<std::pair<const Issuer*, jose::VerifiedJwt>> IssuerRegistry::Verify(std::string_view token,
                                                                            SystemTime now) const {
   // The strict parser runs first so a malformed or hostile token is named for what it is
-  // (alg_none, jwe_refused, ...) before anything reads its claims.
-  Result<jose::ParsedJws> parsed = jose::ParseCompactJws(token);
+  // (alg_none, jwe_refused, ...) before anything reads its claims; claims that do not
+  // parse are refused with the JSON parser's reason (json_*).
+  Result<jose::ParsedJwt> parsed = jose::ParseJwt(token);
   if (!parsed.ok()) {
     return Status(ErrorCode::kInvalidRequest, parsed.status().reason(), parsed.status().message());
   }
-  // Claims that do not parse, or have no string iss, are refused with the reason the
-  // JWT validator gives them (json_*, iss_missing, iss_mismatch).
-  Result<boost::json::object> payload = ParseJsonObject(parsed->payload);
-  if (!payload.ok()) {
-    return Status(ErrorCode::kInvalidRequest, payload.status().reason(),
-                  "claims: " + payload.status().message());
-  }
-  const boost::json::value* iss = payload->if_contains("iss");
+  // Claims without a string iss are refused with the reason the JWT validator gives them.
+  const boost::json::value* iss = parsed->claims.if_contains("iss");
   if (iss == nullptr) {
     return Status(ErrorCode::kInvalidRequest, jose::reason::kIssMissing, "token has no \"iss\"");
   }
@@ -60,7 +54,7 @@ Result<std::pair<const Issuer*, jose::VerifiedJwt>> IssuerRegistry::Verify(std::
     return Status(ErrorCode::kInvalidRequest, "issuer_untrusted",
                   "token issuer is not trusted: \"" + shown + "\"");
   }
-  SIGNET_ASSIGN_OR_RETURN(jose::VerifiedJwt jwt, it->second->Verify(token, now));
+  SIGNET_ASSIGN_OR_RETURN(jose::VerifiedJwt jwt, it->second->Verify(*parsed, now));
   return std::make_pair(static_cast<const Issuer*>(it->second), std::move(jwt));
 }
 

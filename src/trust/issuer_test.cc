@@ -33,6 +33,12 @@ std::string JwksOf(const std::vector<const jose::SigningKey*>& keys) {
   return jose::Jwks(jwks).ToJson();
 }
 
+// Issuer::Verify takes the token parsed, as IssuerRegistry hands it over.
+Result<jose::VerifiedJwt> VerifyWith(Issuer& issuer, std::string_view token, SystemTime now) {
+  SIGNET_ASSIGN_OR_RETURN(jose::ParsedJwt parsed, jose::ParseJwt(token));
+  return issuer.Verify(parsed, now);
+}
+
 std::string DiscoveryDocument(const std::string& issuer, const std::string& jwks_uri) {
   return boost::json::serialize(boost::json::object{{"issuer", issuer}, {"jwks_uri", jwks_uri}});
 }
@@ -85,7 +91,7 @@ TEST_F(IssuerTest, DiscoveryFindsTheKeys) {
   ASSERT_THAT(issuer->Refresh(), IsOk());
   EXPECT_EQ(fetcher_.Calls(kDiscoveryUrl), 1);
   EXPECT_EQ(fetcher_.Calls(kJwksUrl), 1);
-  auto jwt = issuer->Verify(Token(k1_), clock_.Now());
+  auto jwt = VerifyWith(*issuer, Token(k1_), clock_.Now());
   ASSERT_THAT(jwt, IsOk());
   EXPECT_EQ(jwt->subject(), "system:serviceaccount:a:b");
   EXPECT_EQ(fetcher_.TotalCalls(), 2);
@@ -112,7 +118,7 @@ TEST_F(IssuerTest, DiscoveryNamingAnotherIssuerIsRefused) {
               FailsWithCode(ErrorCode::kTemporarilyUnavailable, "issuer_keys_unavailable"));
   EXPECT_NE(refreshed.message().find("does not name"), std::string::npos);
   EXPECT_EQ(fetcher_.Calls(kJwksUrl), 0);
-  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), FailsWith("issuer_keys_unavailable"));
+  EXPECT_THAT(VerifyWith(*issuer, Token(k1_), clock_.Now()), FailsWith("issuer_keys_unavailable"));
 
   // Byte for byte: a trailing slash is another issuer too.
   fetcher_.Serve(kDiscoveryUrl, DiscoveryDocument(std::string(kIss) + "/", kJwksUrl));
@@ -139,7 +145,7 @@ TEST_F(IssuerTest, PlainHttpOnLoopbackIsAcceptedForDevelopment) {
   auto issuer = Make(config);
   ASSERT_NE(issuer, nullptr);
   ASSERT_THAT(issuer->Refresh(), IsOk());
-  EXPECT_THAT(issuer->Verify(Token(k1_, config.issuer_url), clock_.Now()), IsOk());
+  EXPECT_THAT(VerifyWith(*issuer, Token(k1_, config.issuer_url), clock_.Now()), IsOk());
 }
 
 TEST_F(IssuerTest, UnknownKidRefetchesOnceThenIsRateLimited) {
@@ -149,25 +155,25 @@ TEST_F(IssuerTest, UnknownKidRefetchesOnceThenIsRateLimited) {
   int after_start = fetcher_.TotalCalls();
 
   // Within the interval since the start-up fetch, an unknown kid fetches nothing.
-  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
+  EXPECT_THAT(VerifyWith(*issuer, Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
   EXPECT_EQ(fetcher_.TotalCalls(), after_start);
 
   // Later, k2 is unknown: one refetch (discovery + JWKS), which does not have it either.
   clock_.Advance(seconds(30));
-  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
+  EXPECT_THAT(VerifyWith(*issuer, Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
   EXPECT_EQ(fetcher_.TotalCalls(), after_start + 2);
   // Within the interval, unknown kids cause no fetch at all.
   for (int i = 0; i < 20; ++i) {
-    EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
+    EXPECT_THAT(VerifyWith(*issuer, Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
   }
   EXPECT_EQ(fetcher_.TotalCalls(), after_start + 2);
 
   // The issuer rotates to k2; after the interval the next unknown kid picks it up.
   fetcher_.Serve(kJwksUrl, JwksOf({&k1_, &k2_}));
   clock_.Advance(seconds(30));
-  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), IsOk());
+  EXPECT_THAT(VerifyWith(*issuer, Token(k2_), clock_.Now()), IsOk());
   EXPECT_EQ(fetcher_.TotalCalls(), after_start + 4);
-  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), IsOk());
+  EXPECT_THAT(VerifyWith(*issuer, Token(k1_), clock_.Now()), IsOk());
   EXPECT_EQ(fetcher_.TotalCalls(), after_start + 4);
 }
 
@@ -179,13 +185,13 @@ TEST_F(IssuerTest, CountsKeyCacheHitsAndMisses) {
   auto created = Issuer::Create(Config(), fetcher_, clock_, KeyCacheCounters{&hits, &misses});
   ASSERT_THAT(created, IsOk());
   Issuer& issuer = **created;
-  EXPECT_THAT(issuer.Verify(Token(k1_), clock_.Now()), IsOk());  // no keys yet
+  EXPECT_THAT(VerifyWith(issuer, Token(k1_), clock_.Now()), IsOk());  // no keys yet
   EXPECT_EQ(misses.Value(), 1u);
   EXPECT_EQ(hits.Value(), 0u);
-  EXPECT_THAT(issuer.Verify(Token(k1_), clock_.Now()), IsOk());
-  EXPECT_THAT(issuer.Verify(Token(k1_), clock_.Now()), IsOk());
+  EXPECT_THAT(VerifyWith(issuer, Token(k1_), clock_.Now()), IsOk());
+  EXPECT_THAT(VerifyWith(issuer, Token(k1_), clock_.Now()), IsOk());
   EXPECT_EQ(hits.Value(), 2u);
-  EXPECT_THAT(issuer.Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
+  EXPECT_THAT(VerifyWith(issuer, Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
   EXPECT_EQ(misses.Value(), 2u);
   EXPECT_EQ(hits.Value(), 2u);
 }
@@ -205,7 +211,7 @@ TEST_F(IssuerTest, ConcurrentUnknownKidsShareOneFetch) {
     for (int t = 0; t < 8; ++t) {
       threads.emplace_back([&] {
         for (int i = 0; i < 25; ++i) {
-          if (issuer->Verify(token, clock_.Now()).status().reason() == "kid_unknown") {
+          if (VerifyWith(*issuer, token, clock_.Now()).status().reason() == "kid_unknown") {
             ++unknown;
           }
         }
@@ -233,9 +239,9 @@ TEST_F(IssuerTest, FailedRefetchKeepsTheLastGoodKeys) {
   clock_.Advance(seconds(60));
   EXPECT_THAT(issuer->Refresh(), FailsWith("issuer_keys_unavailable"));
   clock_.Advance(seconds(60));
-  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
+  EXPECT_THAT(VerifyWith(*issuer, Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
   EXPECT_EQ(fetcher_.Calls(kJwksUrl), 3);  // start, Refresh, the unknown kid's refetch
-  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), IsOk());
+  EXPECT_THAT(VerifyWith(*issuer, Token(k1_), clock_.Now()), IsOk());
 }
 
 TEST_F(IssuerTest, SuccessfulRefetchThatDropsAKeyRevokesIt) {
@@ -244,11 +250,11 @@ TEST_F(IssuerTest, SuccessfulRefetchThatDropsAKeyRevokesIt) {
   auto issuer = Make(Config());
   ASSERT_NE(issuer, nullptr);
   ASSERT_THAT(issuer->Refresh(), IsOk());
-  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), IsOk());
+  EXPECT_THAT(VerifyWith(*issuer, Token(k1_), clock_.Now()), IsOk());
   fetcher_.Serve(kJwksUrl, JwksOf({&k2_}));
   ASSERT_THAT(issuer->Refresh(), IsOk());
-  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), FailsWith("kid_unknown"));
-  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), IsOk());
+  EXPECT_THAT(VerifyWith(*issuer, Token(k1_), clock_.Now()), FailsWith("kid_unknown"));
+  EXPECT_THAT(VerifyWith(*issuer, Token(k2_), clock_.Now()), IsOk());
 }
 
 TEST_F(IssuerTest, KeysOlderThanMaxAgeAreRefetchedSoAWithdrawnKeyStopsWorking) {
@@ -260,17 +266,17 @@ TEST_F(IssuerTest, KeysOlderThanMaxAgeAreRefetchedSoAWithdrawnKeyStopsWorking) {
   fetcher_.Serve(kJwksUrl, JwksOf({&k2_}));  // the issuer withdraws k1
 
   clock_.Advance(seconds(299));
-  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), IsOk());  // still cached
+  EXPECT_THAT(VerifyWith(*issuer, Token(k1_), clock_.Now()), IsOk());  // still cached
   EXPECT_EQ(fetcher_.TotalCalls(), 2);
   clock_.Advance(seconds(1));
-  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), FailsWith("kid_unknown"));
+  EXPECT_THAT(VerifyWith(*issuer, Token(k1_), clock_.Now()), FailsWith("kid_unknown"));
   EXPECT_EQ(fetcher_.TotalCalls(), 4);
 
   // While the issuer is down, the stale keys keep serving, one attempt per interval.
   fetcher_.FailAll();
   clock_.Advance(seconds(300));
-  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), IsOk());
-  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), IsOk());
+  EXPECT_THAT(VerifyWith(*issuer, Token(k2_), clock_.Now()), IsOk());
+  EXPECT_THAT(VerifyWith(*issuer, Token(k2_), clock_.Now()), IsOk());
   EXPECT_EQ(fetcher_.TotalCalls(), 5);  // the failed discovery GET, once
 }
 
@@ -279,16 +285,16 @@ TEST_F(IssuerTest, IssuerDownAtStartIsRetriedOnItsFirstToken) {
   auto issuer = Make(Config());
   ASSERT_NE(issuer, nullptr);
   EXPECT_THAT(issuer->Refresh(), FailsWith("issuer_keys_unavailable"));
-  auto refused = issuer->Verify(Token(k1_), clock_.Now());
+  auto refused = VerifyWith(*issuer, Token(k1_), clock_.Now());
   EXPECT_THAT(refused,
               FailsWithCode(ErrorCode::kTemporarilyUnavailable, "issuer_keys_unavailable"));
   fetcher_.Serve(kDiscoveryUrl, DiscoveryDocument(kIss, kJwksUrl));  // the issuer comes back
   fetcher_.Serve(kJwksUrl, JwksOf({&k1_}));
   // Still within the interval of the failed attempt: no new attempt yet.
-  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), FailsWith("issuer_keys_unavailable"));
+  EXPECT_THAT(VerifyWith(*issuer, Token(k1_), clock_.Now()), FailsWith("issuer_keys_unavailable"));
   EXPECT_EQ(fetcher_.TotalCalls(), 1);
   clock_.Advance(seconds(30));
-  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), IsOk());
+  EXPECT_THAT(VerifyWith(*issuer, Token(k1_), clock_.Now()), IsOk());
 }
 
 TEST_F(IssuerTest, InlineKeysNeedNoFetch) {
@@ -297,9 +303,9 @@ TEST_F(IssuerTest, InlineKeysNeedNoFetch) {
   auto issuer = Make(config);
   ASSERT_NE(issuer, nullptr);
   EXPECT_THAT(issuer->Refresh(), IsOk());
-  EXPECT_THAT(issuer->Verify(Token(k1_), clock_.Now()), IsOk());
+  EXPECT_THAT(VerifyWith(*issuer, Token(k1_), clock_.Now()), IsOk());
   clock_.Advance(seconds(3600));
-  EXPECT_THAT(issuer->Verify(Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
+  EXPECT_THAT(VerifyWith(*issuer, Token(k2_), clock_.Now()), FailsWith("kid_unknown"));
   EXPECT_EQ(fetcher_.TotalCalls(), 0);
 }
 
@@ -320,7 +326,7 @@ TEST_F(IssuerTest, RefusedTokensAreInvalidRequestWithJosesReason) {
            {Token(k2_), now, "kid_unknown"},
            {Token(k1_, "https://idp.example.com/"), now, "iss_mismatch"},
        }) {
-    auto refused = issuer->Verify(token, at);
+    auto refused = VerifyWith(*issuer, token, at);
     EXPECT_THAT(refused, FailsWithCode(ErrorCode::kInvalidRequest, reason));
     EXPECT_FALSE(refused.status().message().empty());
   }
