@@ -1,10 +1,10 @@
 // CredentialProvider: turns an authorized request into the destination's credential.
 //
-// One provider per destination kind ("signet-jwt" today; Anthropic WIF, AWS STS and others
-// later), each in its own folder under providers/, registered by name in registry.cc.
-// The broker has already verified the workload's identity and the policy grant when it
-// calls Issue(); a provider only mints or fetches the credential, and must never return
-// a partial one: any failure is an error Status.
+// One provider per destination kind, each in its own folder under providers/, registered
+// by name in registry.cc with the settings it takes. The broker has already verified the
+// workload's identity and the policy grant when it calls Issue(); a provider only mints
+// or fetches the credential, and must never return a partial one: any failure is an
+// error Status.
 #pragma once
 
 #include <chrono>
@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "common/status.h"
+#include "http/client.h"
 #include "jose/signing_key.h"
 
 namespace signet::credentials {
@@ -33,6 +34,11 @@ inline SigningKeySource FixedSigningKey(std::shared_ptr<const jose::SigningKey> 
   return [key = std::move(key)] { return key; };
 }
 
+// Makes the outbound HTTP(S) client a provider that calls out uses (tests pass one that
+// answers as the destination would).
+using HttpClientFactory =
+    std::function<std::unique_ptr<http::HttpClient>(const http::ClientOptions& options)>;
+
 // What a provider needs from the server, fixed for its lifetime.
 struct ProviderContext {
   std::string issuer;        // Signet's issuer URL (`iss` of what it signs)
@@ -40,14 +46,20 @@ struct ProviderContext {
   SigningKeySource signing_key;
   const Clock* clock = nullptr;
   Random* random = nullptr;
+  HttpClientFactory http_clients;  // for providers that call out
 };
 
 // The destination as configured.
 struct Destination {
   std::string name;
   std::string kind;
-  std::string audience;
+  std::string audience;  // the kind's default audience when the configuration names none
+  // The kind's own settings (ProviderKind::settings), as configured.
+  std::map<std::string, std::string, std::less<>> settings;
 };
+
+// The SPIFFE id Signet gives a workload: spiffe://<trust_domain>/workload/<name>.
+std::string WorkloadId(const ProviderContext& context, std::string_view workload);
 
 struct IssueRequest {
   std::string workload;              // the workload's name
@@ -58,6 +70,11 @@ struct IssueRequest {
   std::string upstream_issuer;
   std::string upstream_subject;
 };
+
+// RFC 8693 §3 token type identifiers.
+inline constexpr std::string_view kAccessTokenType =
+    "urn:ietf:params:oauth:token-type:access_token";
+inline constexpr std::string_view kJwtTokenType = "urn:ietf:params:oauth:token-type:jwt";
 
 struct Credential {
   std::string access_token;
@@ -73,16 +90,33 @@ class CredentialProvider {
   virtual ~CredentialProvider() = default;
   // Thread-safe. Errors carry the OAuth code the workload should see.
   virtual Result<Credential> Issue(const IssueRequest& request) const = 0;
+  // True when Issue may wait on the network (a destination's token endpoint): the server
+  // then calls it off its I/O threads.
+  virtual bool CallsOut() const { return false; }
 };
 
 using ProviderFactory = std::function<Result<std::unique_ptr<CredentialProvider>>(
     const Destination& destination, const ProviderContext& context)>;
 
-// Every destination kind Signet knows, by name.
-const std::map<std::string, ProviderFactory>& ProviderRegistry();
+// A setting a destination kind takes beside name, kind, audience and url.
+struct SettingSpec {
+  std::string_view name;
+  bool required = false;
+};
 
-// The provider for `destination.kind`; invalid_config (provider_unknown) names the known
-// kinds when there is none.
+struct ProviderKind {
+  ProviderFactory create;
+  std::vector<SettingSpec> settings;
+  // The audience of a destination that names none; empty when it must name one.
+  std::string_view default_audience;
+};
+
+// Every destination kind Signet knows, by name.
+const std::map<std::string, ProviderKind, std::less<>>& ProviderRegistry();
+
+// The provider for `destination.kind`, with the kind's default audience filled in when
+// the destination names none. invalid_config: provider_unknown (naming the known kinds),
+// destination_setting_missing / destination_setting_unknown, or the kind's own refusal.
 Result<std::unique_ptr<CredentialProvider>> CreateProvider(const Destination& destination,
                                                            const ProviderContext& context);
 

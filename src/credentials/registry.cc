@@ -1,15 +1,23 @@
 // The one list of destination kinds. Adding a kind: a folder under providers/, its
-// factory declared there, one line here.
+// factory and settings declared there, one entry here.
+#include <algorithm>
+
 #include "credentials/provider.h"
+#include "credentials/providers/anthropic_wif/anthropic_wif.h"
 #include "credentials/providers/signet_jwt/signet_jwt.h"
 
 namespace signet::credentials {
 
-const std::map<std::string, ProviderFactory>& ProviderRegistry() {
-  static const auto* registry = new std::map<std::string, ProviderFactory>{
-      {"signet-jwt", CreateSignetJwtProvider},
+const std::map<std::string, ProviderKind, std::less<>>& ProviderRegistry() {
+  static const auto* registry = new std::map<std::string, ProviderKind, std::less<>>{
+      {"anthropic-wif", AnthropicWifKind()},
+      {"signet-jwt", ProviderKind{CreateSignetJwtProvider, {}, ""}},
   };
   return *registry;
+}
+
+std::string WorkloadId(const ProviderContext& context, std::string_view workload) {
+  return "spiffe://" + context.trust_domain + "/workload/" + std::string(workload);
 }
 
 Result<std::unique_ptr<CredentialProvider>> CreateProvider(const Destination& destination,
@@ -18,14 +26,42 @@ Result<std::unique_ptr<CredentialProvider>> CreateProvider(const Destination& de
   auto it = registry.find(destination.kind);
   if (it == registry.end()) {
     std::string known;
-    for (const auto& [kind, factory] : registry) {
+    for (const auto& [kind, spec] : registry) {
       known += (known.empty() ? "" : ", ") + kind;
     }
     return Status(ErrorCode::kInvalidConfig, "provider_unknown",
                   "destination " + destination.name + ": unknown kind \"" + destination.kind +
                       "\" (known: " + known + ")");
   }
-  return it->second(destination, context);
+  const ProviderKind& kind = it->second;
+  // The configuration parser checks the same (with file and line); this holds for
+  // destinations built any other way.
+  for (const auto& [name, value] : destination.settings) {
+    auto spec = std::find_if(kind.settings.begin(), kind.settings.end(),
+                             [&name](const SettingSpec& s) { return s.name == name; });
+    if (spec == kind.settings.end()) {
+      return Status(ErrorCode::kInvalidConfig, "destination_setting_unknown",
+                    "destination " + destination.name + ": kind " + destination.kind +
+                        " takes no setting " + name);
+    }
+  }
+  for (const SettingSpec& spec : kind.settings) {
+    if (spec.required && !destination.settings.contains(spec.name)) {
+      return Status(ErrorCode::kInvalidConfig, "destination_setting_missing",
+                    "destination " + destination.name + ": kind " + destination.kind +
+                        " requires " + std::string(spec.name));
+    }
+  }
+  Destination filled = destination;
+  if (filled.audience.empty()) {
+    if (kind.default_audience.empty()) {
+      return Status(ErrorCode::kInvalidConfig, "destination_setting_missing",
+                    "destination " + destination.name + ": kind " + destination.kind +
+                        " requires an audience");
+    }
+    filled.audience = std::string(kind.default_audience);
+  }
+  return kind.create(filled, context);
 }
 
 }  // namespace signet::credentials

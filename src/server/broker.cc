@@ -81,8 +81,9 @@ Result<std::unique_ptr<Broker>> Broker::Create(const AccessConfig& access, trust
                                             std::move(policies), kill_switch, *context.clock));
   for (const auto& destination : access.destinations) {
     SIGNET_ASSIGN_OR_RETURN(
-        auto provider, credentials::CreateProvider(
-                           {destination.name, destination.kind, destination.audience}, context));
+        auto provider, credentials::CreateProvider({destination.name, destination.kind,
+                                                    destination.audience, destination.settings},
+                                                   context));
     if (!destination.url.empty() &&
         !broker->names_by_url_.emplace(destination.url, destination.name).second) {
       return Status(ErrorCode::kInvalidConfig, "config_invalid",
@@ -109,6 +110,11 @@ Result<credentials::Credential> Broker::Exchange(const ExchangeRequest& request,
   event->jti = credential->jti;
   event->expires_at = credential->expires_at;
   return credential;
+}
+
+bool Broker::CallsOut(const ExchangeRequest& request) const {
+  Result<const Destination*> destination = FindDestination(request);
+  return destination.ok() && (*destination)->provider->CallsOut();
 }
 
 Result<const Broker::Destination*> Broker::FindDestination(const ExchangeRequest& request) const {

@@ -72,6 +72,11 @@ class Broker {
   Result<credentials::Credential> Exchange(const ExchangeRequest& request,
                                            audit::Event* event) const;
 
+  // Whether the destination `request` names is served by a provider that may wait on the
+  // network (CredentialProvider::CallsOut), so that Exchange belongs off the I/O threads.
+  // False when the request names no known destination.
+  bool CallsOut(const ExchangeRequest& request) const;
+
  private:
   struct Destination {
     std::string name;

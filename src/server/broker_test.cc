@@ -54,9 +54,12 @@ policies:
     EXPECT_THAT(config, IsOk());
     auto signet_key = jose::SigningKey::Generate(jose::Algorithm::kES256, "signet").value();
     credentials::ProviderContext context{
-        "https://signet.test", "test.signet",
-        credentials::FixedSigningKey(std::make_shared<const jose::SigningKey>(signet_key)), &clock_,
-        &random_};
+        "https://signet.test",
+        "test.signet",
+        credentials::FixedSigningKey(std::make_shared<const jose::SigningKey>(signet_key)),
+        &clock_,
+        &random_,
+        nullptr};
     auto broker = Broker::Create(config->access, fetcher_, context, kill_switch_, nullptr);
     EXPECT_THAT(broker, IsOk());
     broker_ = std::move(broker).value();

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/url.h"
+#include "credentials/provider.h"
 #include "server/config_diff.h"
 
 namespace signet::server {
@@ -446,10 +447,35 @@ Status ParseWorkload(const Parser& p, const YAML::Node& node, const std::string&
 
 Status ParseDestination(const Parser& p, const YAML::Node& node, const std::string& field,
                         DestinationConfig* destination) {
-  SIGNET_RETURN_IF_ERROR(p.CheckKeys(node, field, {"name", "kind", "audience", "url"}));
-  for (const char* required : {"name", "kind", "audience"}) {
-    if (!node[required]) {
-      return p.Error(node, Parser::Join(field, required), "is required");
+  if (!node.IsMap()) {
+    return p.Error(node, field, "must be a mapping");
+  }
+  // A kind's own settings are known once the kind is; an unknown kind is refused when the
+  // configuration is compiled (provider_unknown, naming the kinds there are).
+  std::set<std::string> known = {"name", "kind", "audience", "url"};
+  const credentials::ProviderKind* kind = nullptr;
+  if (node["kind"] && node["kind"].IsScalar()) {
+    const auto& registry = credentials::ProviderRegistry();
+    if (auto it = registry.find(node["kind"].Scalar()); it != registry.end()) {
+      kind = &it->second;
+      for (const credentials::SettingSpec& setting : kind->settings) {
+        known.emplace(setting.name);
+      }
+    }
+  }
+  SIGNET_RETURN_IF_ERROR(p.CheckKeys(node, field, known));
+  std::vector<std::string> required = {"name", "kind"};
+  if (kind == nullptr || kind->default_audience.empty()) {
+    required.emplace_back("audience");
+  }
+  for (size_t i = 0; kind != nullptr && i < kind->settings.size(); ++i) {
+    if (kind->settings[i].required) {
+      required.emplace_back(kind->settings[i].name);
+    }
+  }
+  for (const std::string& key : required) {
+    if (!node[key]) {
+      return p.Error(node, Parser::Join(field, key), "is required");
     }
   }
   SIGNET_ASSIGN_OR_RETURN(destination->name, p.String(node["name"], Parser::Join(field, "name")));
@@ -458,14 +484,25 @@ Status ParseDestination(const Parser& p, const YAML::Node& node, const std::stri
                    "use lowercase letters, digits, '-', '_' and '.'");
   }
   SIGNET_ASSIGN_OR_RETURN(destination->kind, p.String(node["kind"], Parser::Join(field, "kind")));
-  SIGNET_ASSIGN_OR_RETURN(destination->audience,
-                          p.String(node["audience"], Parser::Join(field, "audience")));
+  if (node["audience"]) {
+    SIGNET_ASSIGN_OR_RETURN(destination->audience,
+                            p.String(node["audience"], Parser::Join(field, "audience")));
+  }
   if (node["url"]) {
     std::string url_field = Parser::Join(field, "url");
     SIGNET_ASSIGN_OR_RETURN(destination->url, p.String(node["url"], url_field));
     if (Result<HttpUrl> url = ParseHttpUrl(destination->url); !url.ok()) {
       return p.Error(node["url"], url_field, url.status().message());
     }
+  }
+  for (const auto& entry : node) {
+    std::string key = entry.first.Scalar();
+    if (key == "name" || key == "kind" || key == "audience" || key == "url") {
+      continue;
+    }
+    std::string setting_field = Parser::Join(field, key);
+    SIGNET_ASSIGN_OR_RETURN(std::string value, p.String(entry.second, setting_field));
+    destination->settings.emplace(key, std::move(value));
   }
   return Status::Ok();
 }

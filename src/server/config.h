@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,8 +36,10 @@ struct TlsConfig {
 struct DestinationConfig {
   std::string name;      // what workloads ask for (`audience` in the token request)
   std::string kind;      // the credential provider, e.g. "signet-jwt"
-  std::string audience;  // `aud` of the issued credential
+  std::string audience;  // `aud` of the issued credential; "" for the kind's default
   std::string url;       // optional: matched against the request's `resource`
+  // The kind's own settings (credentials::ProviderKind::settings).
+  std::map<std::string, std::string, std::less<>> settings;
 };
 
 // What `signet apply` manages: who is trusted, who is who, what exists, who may reach what.

@@ -19,12 +19,18 @@ Result<std::shared_ptr<const jose::JwtVerifier>> OwnTokenVerifier(
       .ExpectType("at+jwt")
       .AllowAlgorithms({jose::Algorithm::kES256, jose::Algorithm::kEdDSA, jose::Algorithm::kRS256})
       .SetMaxLifetime(max_lifetime);
+  // A destination without an audience of its own (the kind's default applies, as for
+  // anthropic-wif) gets no Signet access token to introspect.
+  bool any_audience = false;
   for (const auto& destination : config.destinations) {
-    builder.ExpectAudience(destination.audience);
+    if (!destination.audience.empty()) {
+      builder.ExpectAudience(destination.audience);
+      any_audience = true;
+    }
   }
-  // With no destination there is no audience: a placeholder no token carries keeps the
-  // builder (which requires one) satisfied and every token inactive.
-  if (config.destinations.empty()) {
+  // With no audience, a placeholder no token carries keeps the builder (which requires
+  // one) satisfied and every token inactive.
+  if (!any_audience) {
     builder.ExpectAudience("urn:signet:no-destination");
   }
   SIGNET_ASSIGN_OR_RETURN(jose::JwtValidator validator, builder.Build());

@@ -28,9 +28,12 @@ class ConfigSyncTest : public ::testing::Test {
     options.issuer = "https://signet.test";
     options.on_longer_token_lifetime = [this](std::chrono::seconds s) { raised_.push_back(s); };
     credentials::ProviderContext context{
-        "https://signet.test", "test.signet",
+        "https://signet.test",
+        "test.signet",
         credentials::FixedSigningKey(std::make_shared<const jose::SigningKey>(signet_key_)),
-        &clock_, &random_};
+        &clock_,
+        &random_,
+        nullptr};
     return std::make_unique<ConfigSync>(options, *store_, *durable_, fetcher_, context);
   }
 
@@ -246,9 +249,12 @@ TEST_F(ConfigSyncTest, SyncFollowsVersionsAndSuspensionsFromAnotherReplica) {
   ConfigSyncOptions options;
   options.issuer = "https://signet.test";
   credentials::ProviderContext context{
-      "https://signet.test", "test.signet",
-      credentials::FixedSigningKey(std::make_shared<const jose::SigningKey>(signet_key_)), &clock_,
-      &random_};
+      "https://signet.test",
+      "test.signet",
+      credentials::FixedSigningKey(std::make_shared<const jose::SigningKey>(signet_key_)),
+      &clock_,
+      &random_,
+      nullptr};
   ConfigSync other(options, *store_, other_durable, fetcher_, context);
   ASSERT_THAT(other.Seed(Parsed(""), "other.yaml", &warnings), IsOk());
   ASSERT_THAT(other.Apply({{"team.yaml", Access({"billing", "reports"})}}, "tok-2", "", {}, false),

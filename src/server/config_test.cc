@@ -40,6 +40,42 @@ TEST(ConfigTest, UnknownKeyIsNamed) {
   EXPECT_NE(config.status().message().find("server.isuer"), std::string::npos);
 }
 
+// A destination's kind says which settings it takes; the parser holds each destination to
+// them, naming the field of what is wrong.
+TEST(ConfigTest, DestinationSettingsFollowTheKind) {
+  const std::string head = "server:\n  issuer: https://a.example\ndestinations:\n";
+  auto config = ParseConfig(head +
+                            "  - name: claude\n"
+                            "    kind: anthropic-wif\n"
+                            "    organization_id: org-1\n"
+                            "    federation_rule_id: fdrl_1\n"
+                            "    service_account_id: svac_1\n"
+                            "    workspace_id: wrkspc_1\n");
+  ASSERT_THAT(config, IsOk());
+  const DestinationConfig& claude = config->access.destinations.at(0);
+  EXPECT_EQ(claude.audience, "");  // the kind's default applies
+  EXPECT_EQ(claude.settings.size(), 4u);
+  EXPECT_EQ(claude.settings.at("federation_rule_id"), "fdrl_1");
+
+  auto missing = ParseConfig(head +
+                             "  - {name: claude, kind: anthropic-wif, organization_id: o,\n"
+                             "     service_account_id: s}\n");
+  ASSERT_THAT(missing, FailsWith("config_invalid"));
+  EXPECT_NE(missing.status().message().find("destinations[0].federation_rule_id"),
+            std::string::npos)
+      << missing.status().message();
+  auto unknown = ParseConfig(head +
+                             "  - {name: claude, kind: anthropic-wif, organization_id: o,\n"
+                             "     federation_rule_id: f, service_account_id: s, region: eu}\n");
+  ASSERT_THAT(unknown, FailsWith("config_invalid"));
+  EXPECT_NE(unknown.status().message().find("region"), std::string::npos);
+  // signet-jwt takes none of them, and has no default audience.
+  EXPECT_THAT(ParseConfig(head + "  - {name: d, kind: signet-jwt, audience: https://d.example,"
+                                 " organization_id: o}\n"),
+              FailsWith("config_invalid"));
+  EXPECT_THAT(ParseConfig(head + "  - {name: d, kind: signet-jwt}\n"), FailsWith("config_invalid"));
+}
+
 TEST(ConfigTest, IssuerMustBeHttpsOrLoopbackHttp) {
   EXPECT_THAT(ParseConfig("server:\n  issuer: http://signet.example.com\n"),
               FailsWith("config_invalid"));

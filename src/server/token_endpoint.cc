@@ -120,58 +120,102 @@ Result<ExchangeRequest> ParseExchange(const http::Request& request) {
   return exchange;
 }
 
+// The route's state: what every request needs, fixed for the server's life. Work queued
+// for later (on the worker pool, in an audit callback) holds the route itself, so a
+// shutdown that destroys the router first leaves none of it dangling.
+class TokenRoute : public std::enable_shared_from_this<TokenRoute> {
+ public:
+  TokenRoute(BrokerSource broker, audit::AuditLog& audit, const Clock& clock, Random& random,
+             WorkerPool& workers, MetricsRegistry* metrics)
+      : broker_(std::move(broker)),
+        audit_(audit),
+        clock_(clock),
+        random_(random),
+        workers_(workers),
+        metrics_(metrics),
+        duration_(metrics == nullptr
+                      ? nullptr
+                      : &metrics->GetHistogram(
+                            "signet_exchange_duration_seconds",
+                            "Token exchanges, from the request to the committed answer.")) {}
+
+  void Serve(const http::Request& request, http::Responder respond) const {
+    MonotonicTime started = clock_.MonotonicNow();
+    audit::Event event;
+    event.time = clock_.Now();
+    event.request_id = random_.Base64UrlId(12);
+    event.client_address = request.remote_address;
+    Result<ExchangeRequest> exchange = ParseExchange(request);
+    std::shared_ptr<const Broker> broker = broker_();
+    if (exchange.ok() && broker->CallsOut(*exchange)) {
+      // The destination's token endpoint may take seconds: never on the I/O thread.
+      workers_.Post([self = shared_from_this(), broker = std::move(broker),
+                     exchange = std::move(exchange), event = std::move(event),
+                     respond = std::move(respond), started]() mutable {
+        self->Finish(*broker, exchange, std::move(event), std::move(respond), started);
+      });
+      return;
+    }
+    Finish(*broker, exchange, std::move(event), std::move(respond), started);
+  }
+
+ private:
+  // Decides, counts, and answers once the request's audit record is committed.
+  void Finish(const Broker& broker, const Result<ExchangeRequest>& exchange, audit::Event event,
+              http::Responder respond, MonotonicTime started) const {
+    Result<credentials::Credential> credential =
+        exchange.ok() ? broker.Exchange(*exchange, &event) : Status(exchange.status());
+    if (!exchange.ok()) {
+      RecordRefusal(exchange.status(), &event);
+    }
+    std::string request_id = event.request_id;
+    SystemTime now = event.time;
+    if (metrics_ != nullptr) {
+      // The reason is a stable identifier from a fixed vocabulary, never request text.
+      metrics_
+          ->GetCounter(
+              "signet_exchanges_total", "Token exchanges by decision and reason.",
+              {{"decision", event.decision}, {"error", event.error}, {"reason", event.reason}})
+          .Increment();
+    }
+    audit_.Append(std::move(event), [self = shared_from_this(), respond = std::move(respond),
+                                     credential = std::move(credential), request_id, now,
+                                     started](const Status& committed) {
+      http::Response response =
+          committed.ok() ? Answer(credential, now)
+                         : Answer(Status(ErrorCode::kTemporarilyUnavailable, "audit_unavailable",
+                                         "the audit trail cannot record this request "
+                                         "now; retry shortly"),
+                                  now);
+      response.headers.emplace_back("X-Request-Id", request_id);
+      respond(std::move(response));
+      if (self->duration_ != nullptr) {
+        self->duration_->Observe(
+            std::chrono::duration<double>(self->clock_.MonotonicNow() - started).count());
+      }
+    });
+  }
+
+  BrokerSource broker_;
+  audit::AuditLog& audit_;
+  const Clock& clock_;
+  Random& random_;
+  WorkerPool& workers_;
+  MetricsRegistry* metrics_;
+  Histogram* duration_;
+};
+
 }  // namespace
 
 void AddTokenRoutes(http::Router& router, BrokerSource broker, audit::AuditLog& audit,
-                    const Clock& clock, Random& random, MetricsRegistry* metrics) {
-  Histogram* duration =
-      metrics == nullptr
-          ? nullptr
-          : &metrics->GetHistogram("signet_exchange_duration_seconds",
-                                   "Token exchanges, from the request to the committed answer.");
-  router.AddAsync(
-      "POST", std::string(kTokenPath),
-      [broker = std::move(broker), &audit, &clock, &random, metrics, duration](
-          const http::Request& request, http::Responder respond) {
-        MonotonicTime started = clock.MonotonicNow();
-        audit::Event event;
-        event.time = clock.Now();
-        event.request_id = random.Base64UrlId(12);
-        event.client_address = request.remote_address;
-        Result<ExchangeRequest> exchange = ParseExchange(request);
-        Result<credentials::Credential> credential =
-            exchange.ok() ? broker()->Exchange(*exchange, &event) : Status(exchange.status());
-        if (!exchange.ok()) {
-          RecordRefusal(exchange.status(), &event);
-        }
-        std::string request_id = event.request_id;
-        SystemTime now = event.time;
-        if (metrics != nullptr) {
-          // The reason is a stable identifier from a fixed vocabulary, never request text.
-          metrics
-              ->GetCounter(
-                  "signet_exchanges_total", "Token exchanges by decision and reason.",
-                  {{"decision", event.decision}, {"error", event.error}, {"reason", event.reason}})
-              .Increment();
-        }
-        audit.Append(std::move(event), [respond = std::move(respond),
-                                        credential = std::move(credential), request_id, now,
-                                        duration, started, &clock](const Status& committed) {
-          http::Response response =
-              committed.ok()
-                  ? Answer(credential, now)
-                  : Answer(Status(ErrorCode::kTemporarilyUnavailable, "audit_unavailable",
-                                  "the audit trail cannot record this request "
-                                  "now; retry shortly"),
-                           now);
-          response.headers.emplace_back("X-Request-Id", request_id);
-          respond(std::move(response));
-          if (duration != nullptr) {
-            duration->Observe(
-                std::chrono::duration<double>(clock.MonotonicNow() - started).count());
-          }
-        });
-      });
+                    const Clock& clock, Random& random, WorkerPool& workers,
+                    MetricsRegistry* metrics) {
+  auto route =
+      std::make_shared<TokenRoute>(std::move(broker), audit, clock, random, workers, metrics);
+  router.AddAsync("POST", std::string(kTokenPath),
+                  [route](const http::Request& request, http::Responder respond) {
+                    route->Serve(request, std::move(respond));
+                  });
 }
 
 }  // namespace signet::server

@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "common/random.h"
+#include "common/worker_pool.h"
 #include "http/server.h"
 #include "server/broker.h"
 
@@ -27,11 +28,14 @@ inline constexpr std::string_view kTokenPath = "/oauth2/token";
 // and a request finishes on the broker it started with (server/config_sync.h).
 using BrokerSource = std::function<std::shared_ptr<const Broker>()>;
 
-// `audit`, `clock`, `random` and `metrics` must outlive the router's server.
+// `audit`, `clock`, `random`, `workers` and `metrics` must outlive the router's server,
+// and `workers` must be destroyed (running what is queued) before `audit`. Exchanges for
+// destinations whose provider calls out run on `workers`; the others on the I/O thread.
 // With `metrics`, each exchange counts in signet_exchanges_total{decision,error,reason}
 // and its time, from the request to the committed answer, in
 // signet_exchange_duration_seconds.
 void AddTokenRoutes(http::Router& router, BrokerSource broker, audit::AuditLog& audit,
-                    const Clock& clock, Random& random, MetricsRegistry* metrics = nullptr);
+                    const Clock& clock, Random& random, WorkerPool& workers,
+                    MetricsRegistry* metrics = nullptr);
 
 }  // namespace signet::server

@@ -118,6 +118,11 @@ void AddHealthRoutes(signet::http::Router& router, signet::store::Store& store,
   });
 }
 
+// Exchanges that wait on a destination's token endpoint at once; more queue. Calls for the
+// same credential share one fetch (credentials/credential_cache.h), so this bounds
+// distinct credentials being fetched, not requests.
+constexpr size_t kOutboundWorkers = 16;
+
 // signetd's parts over one store, and the routes that serve them. Built the same way to
 // serve and to list the routes (--print-routes), so the listing is the served API.
 class Signetd {
@@ -142,6 +147,9 @@ class Signetd {
     context.signing_key = [self = d.get()] { return self->rotator_->SigningKey(); };
     context.clock = &clock;
     context.random = &random;
+    context.http_clients = [](const signet::http::ClientOptions& options) {
+      return signet::http::MakeHttpClient(options);
+    };
     signet::server::ConfigSyncOptions sync;
     sync.issuer = config.issuer;
     sync.min_token_lifetime = config.key_rotation.max_token_lifetime;
@@ -211,7 +219,7 @@ class Signetd {
         [rotator = rotator_.get()] { return rotator->PublishedKeys(); });
     signet::server::AddTokenRoutes(
         router, [access = access_.get()] { return access->Current()->broker; }, *audit_, clock_,
-        random_, &metrics_);
+        random_, workers_, &metrics_);
     admin_->AddRoutes(router);
     AddHealthRoutes(router, store_, *access_);
     // Unauthenticated, as Prometheus scrapes: counts and latencies only, never a name a
@@ -258,6 +266,9 @@ class Signetd {
   signet::server::DurableKillSwitch kill_changes_;
   std::unique_ptr<signet::server::SigningKeyRotator> rotator_;
   std::unique_ptr<signet::audit::AuditLog> audit_;
+  // Exchanges whose destination is called over the network. After audit_, so that it is
+  // destroyed first and what it still runs can commit its audit records.
+  signet::WorkerPool workers_{kOutboundWorkers};
   std::unique_ptr<signet::server::ConfigSync> access_;
   std::unique_ptr<signet::server::AdminApi> admin_;
 };

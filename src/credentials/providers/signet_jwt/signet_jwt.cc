@@ -38,7 +38,7 @@ class SignetJwtProvider final : public CredentialProvider {
 
     boost::json::object claims{
         {"iss", context_.issuer},
-        {"sub", "spiffe://" + context_.trust_domain + "/workload/" + request.workload},
+        {"sub", WorkloadId(context_, request.workload)},
         {"aud", destination_.audience},
         {"client_id", request.workload},
         {"jti", credential.jti},

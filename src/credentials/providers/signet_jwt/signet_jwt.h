@@ -12,11 +12,7 @@
 namespace signet::credentials {
 
 // The token is both an OAuth access token and a JWT: it is issued as the type the request
-// asks for, access_token by default.
-inline constexpr std::string_view kAccessTokenType =
-    "urn:ietf:params:oauth:token-type:access_token";
-inline constexpr std::string_view kJwtTokenType = "urn:ietf:params:oauth:token-type:jwt";
-
+// asks for (kAccessTokenType by default, or kJwtTokenType).
 Result<std::unique_ptr<CredentialProvider>> CreateSignetJwtProvider(const Destination& destination,
                                                                     const ProviderContext& context);
 

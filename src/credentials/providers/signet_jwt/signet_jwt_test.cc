@@ -40,7 +40,7 @@ class SignetJwtProviderTest : public ::testing::Test {
   SeededRandom random_{7};
   std::shared_ptr<const jose::SigningKey> key_;
   ProviderContext context_;
-  Destination destination_{"orders", "signet-jwt", "https://orders.internal"};
+  Destination destination_{"orders", "signet-jwt", "https://orders.internal", {}};
 };
 
 TEST_F(SignetJwtProviderTest, IssuesAnRfc9068AccessToken) {
@@ -123,10 +123,10 @@ TEST_F(SignetJwtProviderTest, SignsEachCredentialWithTheKeyOfTheMoment) {
 
 TEST(ProviderRegistryTest, UnknownKindNamesTheKnownOnes) {
   ProviderContext context;
-  auto provider = CreateProvider(Destination{"x", "carrier-pigeon", "aud"}, context);
+  auto provider = CreateProvider(Destination{"x", "carrier-pigeon", "aud", {}}, context);
   ASSERT_THAT(provider, FailsWith("provider_unknown"));
   EXPECT_NE(provider.status().message().find("signet-jwt"), std::string::npos);
-  EXPECT_THAT(CreateProvider(Destination{"x", "signet-jwt", "aud"}, context),
+  EXPECT_THAT(CreateProvider(Destination{"x", "signet-jwt", "aud", {}}, context),
               FailsWith("provider_context_incomplete"));
 }
 

@@ -1,0 +1,253 @@
+#include "credentials/providers/anthropic_wif/anthropic_wif.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/json/serialize.hpp>
+#include <mutex>
+
+#include "common/json.h"
+#include "jose/jwt.h"
+#include "support/status_matchers.h"
+
+namespace signet::credentials {
+namespace {
+
+using testing::FailsWith;
+using testing::FailsWithCode;
+using testing::IsOk;
+
+// Anthropic's token endpoint as the provider sees it: records each request and answers
+// with what the test set.
+class StandInClient final : public http::HttpClient {
+ public:
+  Result<http::ClientResponse> Send(const http::ClientRequest& request) override {
+    std::lock_guard lock(mu_);
+    requests.push_back(request);
+    return answer;
+  }
+
+  std::mutex mu_;
+  std::vector<http::ClientRequest> requests;
+  Result<http::ClientResponse> answer = Status(ErrorCode::kServerError, "unset", "no answer set");
+};
+
+http::ClientResponse Json(int status, std::string body) {
+  return http::ClientResponse{status, "application/json", {}, std::move(body)};
+}
+
+std::string_view HeaderOf(const http::ClientRequest& request, std::string_view name) {
+  for (const auto& [key, value] : request.headers) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return "";
+}
+
+class AnthropicWifTest : public ::testing::Test {
+ protected:
+  AnthropicWifTest() {
+    key_ = std::make_shared<const jose::SigningKey>(
+        jose::SigningKey::Generate(jose::Algorithm::kES256, "k1").value());
+    context_.issuer = "https://signet.example.com";
+    context_.trust_domain = "example.com";
+    context_.signing_key = FixedSigningKey(key_);
+    context_.clock = &clock_;
+    context_.random = &random_;
+    context_.http_clients = [this](const http::ClientOptions& options) {
+      ca_file_ = options.ca_file;
+      auto client = std::make_unique<StandInClient>();
+      client_ = client.get();
+      return client;
+    };
+    destination_.settings = {{"organization_id", "00000000-0000-4000-8000-000000000001"},
+                             {"federation_rule_id", "fdrl_01"},
+                             {"service_account_id", "svac_01"},
+                             {"workspace_id", "wrkspc_01"},
+                             {"base_url", "https://api.anthropic.example/"}};
+  }
+
+  std::unique_ptr<CredentialProvider> Provider() {
+    auto provider = CreateProvider(destination_, context_);
+    EXPECT_THAT(provider, IsOk());
+    return provider.ok() ? std::move(provider).value() : nullptr;
+  }
+
+  IssueRequest Request(std::chrono::seconds lifetime = std::chrono::seconds(3600)) {
+    return IssueRequest{"billing",    {"inference"},       lifetime,
+                        std::nullopt, "https://k8s.local", "system:serviceaccount:billing:api"};
+  }
+
+  SimulatedClock clock_{FromUnixSeconds(1'800'000'000)};
+  SeededRandom random_{11};
+  std::shared_ptr<const jose::SigningKey> key_;
+  ProviderContext context_;
+  Destination destination_{"claude", "anthropic-wif", "", {}};
+  StandInClient* client_ = nullptr;
+  std::string ca_file_;
+};
+
+TEST_F(AnthropicWifTest, TradesASignedAssertionAsAnthropicDocuments) {
+  auto provider = Provider();
+  ASSERT_NE(provider, nullptr);
+  EXPECT_TRUE(provider->CallsOut());
+  client_->answer = Json(200, R"({"access_token":"sk-ant-oat01-abc","token_type":"bearer",)"
+                              R"("expires_in":600,"scope":"workspace:inference"})");
+  auto credential = provider->Issue(Request());
+  ASSERT_THAT(credential, IsOk());
+  EXPECT_EQ(credential->access_token, "sk-ant-oat01-abc");
+  EXPECT_EQ(credential->token_type, "Bearer");
+  EXPECT_EQ(credential->issued_token_type, kAccessTokenType);
+  EXPECT_EQ(credential->expires_at, clock_.Now() + std::chrono::seconds(600));
+  EXPECT_EQ(credential->scopes, std::vector<std::string>{"workspace:inference"});
+
+  ASSERT_EQ(client_->requests.size(), 1u);
+  const http::ClientRequest& sent = client_->requests[0];
+  EXPECT_EQ(sent.method, "POST");
+  EXPECT_EQ(sent.url, "https://api.anthropic.example/v1/oauth/token");
+  EXPECT_EQ(HeaderOf(sent, "Content-Type"), "application/json");
+  EXPECT_EQ(HeaderOf(sent, "anthropic-beta"), "oauth-2025-04-20,oidc-federation-2026-04-01");
+  auto body = ParseJsonObject(sent.body);
+  ASSERT_THAT(body, IsOk());
+  EXPECT_EQ(body->size(), 6u) << sent.body;
+  EXPECT_EQ(body->at("grant_type"), "urn:ietf:params:oauth:grant-type:jwt-bearer");
+  EXPECT_EQ(body->at("federation_rule_id"), "fdrl_01");
+  EXPECT_EQ(body->at("organization_id"), "00000000-0000-4000-8000-000000000001");
+  EXPECT_EQ(body->at("service_account_id"), "svac_01");
+  EXPECT_EQ(body->at("workspace_id"), "wrkspc_01");
+  EXPECT_EQ(credential->jti.empty(), false);
+
+  // The assertion verifies with Signet's public key under Anthropic's rules.
+  auto validator = jose::JwtValidator::Builder()
+                       .ExpectIssuer("https://signet.example.com")
+                       .ExpectAudience("https://api.anthropic.com")
+                       .AllowAlgorithms({jose::Algorithm::kES256})
+                       .RequireIssuedAt()
+                       .Build();
+  ASSERT_THAT(validator, IsOk());
+  auto assertion = jose::JwtVerifier(*validator)
+                       .Verify(std::string(body->at("assertion").as_string()),
+                               jose::Jwks({key_->public_jwk()}), clock_.Now());
+  ASSERT_THAT(assertion, IsOk());
+  EXPECT_EQ(assertion->subject(), "spiffe://example.com/workload/billing");
+  EXPECT_EQ(assertion->key_id(), "k1");
+  EXPECT_EQ(assertion->jwt_id(), credential->jti);
+  EXPECT_EQ(assertion->expires_at(), clock_.Now() + std::chrono::seconds(3600));
+}
+
+TEST_F(AnthropicWifTest, WithoutAWorkspaceTheFieldIsLeftOut) {
+  destination_.settings.erase("workspace_id");
+  destination_.settings.erase("base_url");
+  auto provider = Provider();
+  ASSERT_NE(provider, nullptr);
+  client_->answer = Json(200, R"({"access_token":"t","expires_in":60})");
+  ASSERT_THAT(provider->Issue(Request()), IsOk());
+  EXPECT_EQ(client_->requests[0].url, "https://api.anthropic.com/v1/oauth/token");
+  EXPECT_FALSE(ParseJsonObject(client_->requests[0].body)->contains("workspace_id"));
+}
+
+TEST_F(AnthropicWifTest, ASecondRequestIsServedFromTheCache) {
+  auto provider = Provider();
+  ASSERT_NE(provider, nullptr);
+  client_->answer = Json(200, R"({"access_token":"t1","expires_in":3600})");
+  ASSERT_THAT(provider->Issue(Request()), IsOk());
+  clock_.Advance(std::chrono::minutes(10));
+  auto again = provider->Issue(Request());
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->access_token, "t1");
+  EXPECT_EQ(client_->requests.size(), 1u);
+  // Another workload is another credential.
+  IssueRequest other = Request();
+  other.workload = "reports";
+  ASSERT_THAT(provider->Issue(other), IsOk());
+  EXPECT_EQ(client_->requests.size(), 2u);
+}
+
+// The policy's lifetime bounds the expiry the workload is told, token cached or not.
+TEST_F(AnthropicWifTest, ReportedExpiryIsCappedByTheGrantedLifetime) {
+  auto provider = Provider();
+  ASSERT_NE(provider, nullptr);
+  client_->answer = Json(200, R"({"access_token":"t1","expires_in":3600})");
+  auto credential = provider->Issue(Request(std::chrono::seconds(300)));
+  ASSERT_THAT(credential, IsOk());
+  EXPECT_EQ(credential->expires_at, clock_.Now() + std::chrono::seconds(300));
+  auto assertion = ParseJsonObject(client_->requests[0].body)->at("assertion").as_string();
+  auto parsed = jose::ParseJwt(std::string(assertion));
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(
+      parsed->claims.at("exp").to_number<int64_t>() - parsed->claims.at("iat").to_number<int64_t>(),
+      300);
+}
+
+TEST_F(AnthropicWifTest, UpstreamFailuresBecomeClearErrors) {
+  auto provider = Provider();
+  ASSERT_NE(provider, nullptr);
+  client_->answer = Status(ErrorCode::kTemporarilyUnavailable, "fetch_timeout",
+                           "request to api.anthropic.example timed out");
+  EXPECT_THAT(provider->Issue(Request()),
+              FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"));
+
+  client_->answer = Json(503, R"({"type":"error","error":{"type":"overloaded_error"}})");
+  auto overloaded = provider->Issue(Request());
+  EXPECT_THAT(overloaded,
+              FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"));
+  EXPECT_NE(overloaded.status().message().find("HTTP 503 overloaded_error"), std::string::npos);
+
+  client_->answer = Json(400, R"({"error":"invalid_grant","error_description":"sub sk-secret"})");
+  auto refused = provider->Issue(Request());
+  EXPECT_THAT(refused, FailsWithCode(ErrorCode::kInvalidTarget, "destination_refused"));
+  EXPECT_NE(refused.status().message().find("HTTP 400 invalid_grant"), std::string::npos);
+  // The destination's own text is not repeated: it may hold anything.
+  EXPECT_EQ(refused.status().message().find("sk-secret"), std::string::npos);
+
+  for (const char* body :
+       {"not json", R"({"token_type":"bearer","expires_in":60})",
+        R"({"access_token":"t","token_type":"mac","expires_in":60})", R"({"access_token":"t"})",
+        R"({"access_token":"t","expires_in":-5})", R"({"access_token":"t","expires_in":1e308})",
+        R"({"access_token":"","expires_in":60})"}) {
+    client_->answer = Json(200, body);
+    EXPECT_THAT(provider->Issue(Request()),
+                FailsWithCode(ErrorCode::kServerError, "destination_answer_malformed"))
+        << body;
+  }
+  // Nothing failed was cached: the next good answer is used at once.
+  client_->answer = Json(200, R"({"access_token":"good","expires_in":60})");
+  auto good = provider->Issue(Request());
+  ASSERT_THAT(good, IsOk());
+  EXPECT_EQ(good->access_token, "good");
+}
+
+TEST_F(AnthropicWifTest, RefusesWhatItCannotIssue) {
+  auto provider = Provider();
+  ASSERT_NE(provider, nullptr);
+  IssueRequest jwt = Request();
+  jwt.requested_token_type = std::string(kJwtTokenType);
+  EXPECT_THAT(provider->Issue(jwt), FailsWith("requested_token_type_unsupported"));
+  EXPECT_THAT(provider->Issue(Request(std::chrono::seconds(0))), FailsWith("lifetime_exhausted"));
+  EXPECT_TRUE(client_->requests.empty());
+}
+
+TEST_F(AnthropicWifTest, SettingsAreChecked) {
+  Destination missing = destination_;
+  missing.settings.erase("federation_rule_id");
+  EXPECT_THAT(CreateProvider(missing, context_), FailsWith("destination_setting_missing"));
+  Destination unknown = destination_;
+  unknown.settings["region"] = "eu";
+  EXPECT_THAT(CreateProvider(unknown, context_), FailsWith("destination_setting_unknown"));
+  Destination insecure = destination_;
+  insecure.settings["base_url"] = "http://api.anthropic.example";
+  EXPECT_THAT(CreateProvider(insecure, context_), FailsWith("destination_setting_invalid"));
+  insecure.settings["base_url"] = "http://127.0.0.1:8443";  // a local stand-in
+  EXPECT_THAT(CreateProvider(insecure, context_), IsOk());
+  Destination no_ca = destination_;
+  no_ca.settings["ca_file"] = "/nonexistent/ca.pem";
+  EXPECT_THAT(CreateProvider(no_ca, context_), FailsWith("destination_setting_invalid"));
+  // The kind's default audience fills in; signet-jwt has none to fill in.
+  EXPECT_EQ(AnthropicWifKind().default_audience, "https://api.anthropic.com");
+  EXPECT_THAT(CreateProvider({"orders", "signet-jwt", "", {}}, context_),
+              FailsWith("destination_setting_missing"));
+}
+
+}  // namespace
+}  // namespace signet::credentials
