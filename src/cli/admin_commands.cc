@@ -79,16 +79,21 @@ boost::json::object Parse(const std::string& text) {
 
 }  // namespace
 
+std::string ResolveServer(const std::string& server_flag) {
+  const char* env_server = std::getenv("SIGNET_SERVER");
+  std::string server = !server_flag.empty()        ? server_flag
+                       : env_server && *env_server ? env_server
+                                                   : std::string(kDefaultServer);
+  while (!server.empty() && server.back() == '/') {
+    server.pop_back();
+  }
+  return server;
+}
+
 Result<AdminConnection> ResolveAdminConnection(const std::string& server_flag,
                                                const std::string& token_file_flag) {
   AdminConnection connection;
-  const char* env_server = std::getenv("SIGNET_SERVER");
-  connection.server = !server_flag.empty()        ? server_flag
-                      : env_server && *env_server ? env_server
-                                                  : std::string(kDefaultServer);
-  while (!connection.server.empty() && connection.server.back() == '/') {
-    connection.server.pop_back();
-  }
+  connection.server = ResolveServer(server_flag);
   if (!token_file_flag.empty()) {
     SIGNET_ASSIGN_OR_RETURN(connection.token, ReadTokenFile(token_file_flag));
     return connection;

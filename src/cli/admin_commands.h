@@ -23,7 +23,11 @@ struct AdminConnection {
   Secret token;
 };
 
-// The server: `server_flag`, else $SIGNET_SERVER, else http://127.0.0.1:8080. The token:
+// signetd's URL without a trailing slash: `server_flag`, else $SIGNET_SERVER, else
+// http://127.0.0.1:8080.
+std::string ResolveServer(const std::string& server_flag);
+
+// The server as ResolveServer finds it. The token:
 // the file `token_file_flag`, else $SIGNET_ADMIN_TOKEN, else the file
 // $SIGNET_ADMIN_TOKEN_FILE, else ./data/admin.token (the bootstrap token of a signetd
 // started in this directory). invalid_request admin_token_missing says which were tried.

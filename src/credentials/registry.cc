@@ -36,7 +36,8 @@ Result<std::unique_ptr<CredentialProvider>> CreateProvider(const Destination& de
   const ProviderKind& kind = it->second;
   // The configuration parser checks the same (with file and line); this holds for
   // destinations built any other way.
-  for (const auto& [name, value] : destination.settings) {
+  for (const auto& setting : destination.settings) {
+    const std::string& name = setting.first;
     auto spec = std::find_if(kind.settings.begin(), kind.settings.end(),
                              [&name](const SettingSpec& s) { return s.name == name; });
     if (spec == kind.settings.end()) {

@@ -1,6 +1,8 @@
 #include "http/form.h"
 
+#include <boost/url/encode.hpp>
 #include <boost/url/parse_query.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 namespace signet::http {
 
@@ -23,6 +25,19 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_v
     fields.emplace_back(param.key.decode(form), param.has_value ? param.value.decode(form) : "");
   }
   return fields;
+}
+
+std::string EncodeForm(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string body;
+  for (const auto& [name, value] : fields) {
+    if (!body.empty()) {
+      body += '&';
+    }
+    body += boost::urls::encode(name, boost::urls::unreserved_chars);
+    body += '=';
+    body += boost::urls::encode(value, boost::urls::unreserved_chars);
+  }
+  return body;
 }
 
 }  // namespace signet::http

@@ -15,4 +15,8 @@ namespace signet::http {
 // Reason form_invalid (invalid_request) for a malformed percent-escape.
 Result<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_view body);
 
+// The body for `fields`, in order: every byte outside A-Z a-z 0-9 - . _ ~ percent-encoded
+// (a space as %20), so ParseForm gives `fields` back.
+std::string EncodeForm(const std::vector<std::pair<std::string, std::string>>& fields);
+
 }  // namespace signet::http

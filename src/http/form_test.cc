@@ -11,6 +11,21 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 using testing::FailsWith;
 using testing::IsOk;
 
+TEST(FormTest, EncodesWhatItDecodes) {
+  Fields fields{{"grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"},
+                {"scope", "a b+c"},
+                {"odd name&=", "100% é\n"},
+                {"empty", ""}};
+  std::string body = EncodeForm(fields);
+  EXPECT_EQ(body.find(' '), std::string::npos) << body;
+  EXPECT_TRUE(
+      body.starts_with("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&"))
+      << body;
+  auto parsed = ParseForm(body);
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(*parsed, fields);
+}
+
 TEST(FormTest, DecodesPercentEscapesAndPlus) {
   auto form = ParseForm(
       "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&scope=a+b%20c&"

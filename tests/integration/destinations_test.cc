@@ -7,14 +7,13 @@
 #include <boost/json/serialize.hpp>
 #include <fstream>
 #include <future>
-#include <mutex>
 #include <set>
-#include <thread>
+#include <sstream>
 
 #include "common/json.h"
-#include "http/server.h"
 #include "jose/jwk.h"
 #include "jose/jwt.h"
+#include "support/anthropic_stand_in.h"
 #include "support/signet_processes.h"
 #include "support/status_matchers.h"
 #include "support/temp_dir.h"
@@ -24,91 +23,11 @@ namespace {
 
 using testing::IsOk;
 
-// POST /v1/oauth/token as Anthropic serves it, answering by the workload the assertion
-// names: refused-app is refused (invalid_grant), flaky-app finds the service
-// overloaded, every other workload gets a fresh token.
-class AnthropicStandIn {
- public:
-  // Its certificate, for signetd's ca_file.
-  const std::string cert;
-
-  explicit AnthropicStandIn(const std::string& dir) : cert(dir + "/standin.pem") {
-    int code = -1;
-    testing::RunCommand(
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-        "-days 1 -subj /CN=anthropic-stand-in -addext subjectAltName=IP:127.0.0.1 "
-        "-keyout " +
-            dir + "/standin.key -out " + cert + " 2>&1",
-        &code);
-    EXPECT_EQ(code, 0);
-    http::Router router;
-    router.Add("POST", "/v1/oauth/token",
-               [this](const http::Request& request) { return Answer(request); });
-    http::ServerOptions options;
-    options.port = 0;
-    options.tls = http::TlsOptions{cert, dir + "/standin.key"};
-    server_ = std::move(http::Server::Start(options, std::move(router)).value());
-    thread_ = std::thread([this] { server_->Run(); });
-  }
-  ~AnthropicStandIn() {
-    server_->Stop();
-    thread_.join();
-  }
-
-  std::string base_url() const { return "https://127.0.0.1:" + std::to_string(server_->port()); }
-
-  // The requests received for `workload` (by the assertion's sub).
-  std::vector<http::Request> RequestsFor(const std::string& workload) {
-    std::lock_guard lock(mu_);
-    std::vector<http::Request> matching;
-    for (const auto& [sub, request] : requests_) {
-      if (sub == "spiffe://test.signet/workload/" + workload) {
-        matching.push_back(request);
-      }
-    }
-    return matching;
-  }
-
- private:
-  http::Response Answer(const http::Request& request) {
-    std::string sub;
-    if (auto body = ParseJsonObject(request.body); body.ok() && body->contains("assertion")) {
-      auto assertion = jose::ParseJwt(std::string(body->at("assertion").as_string()));
-      if (assertion.ok() && assertion->claims.contains("sub")) {
-        sub = std::string(assertion->claims.at("sub").as_string());
-      }
-    }
-    int n = 0;
-    {
-      std::lock_guard lock(mu_);
-      requests_.emplace_back(sub, request);
-      n = static_cast<int>(requests_.size());
-    }
-    if (sub.ends_with("/refused-app")) {
-      return http::Response::Json(
-          400, R"({"error":"invalid_grant","error_description":"standin-private-detail"})");
-    }
-    if (sub.ends_with("/flaky-app")) {
-      return http::Response::Json(
-          529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})");
-    }
-    return http::Response::Json(200, R"({"access_token":"sk-ant-oat01-standin-)" +
-                                         std::to_string(n) +
-                                         R"(","token_type":"Bearer","expires_in":600,)"
-                                         R"("scope":"workspace:inference"})");
-  }
-
-  std::mutex mu_;
-  std::vector<std::pair<std::string, http::Request>> requests_;
-  std::unique_ptr<http::Server> server_;
-  std::thread thread_;
-};
-
 class DestinationsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    standin_ = new AnthropicStandIn(dir_->path());
+    standin_ = new testing::AnthropicStandIn(dir_->path());
     idp_ = testing::StartDevIdp(SIGNET_PATH, dir_->path() + "/idp.log").release();
     ASSERT_FALSE(idp_->base_url.empty()) << "signet dev idp did not start";
     std::string config = dir_->path() + "/signetd.yaml";
@@ -166,13 +85,13 @@ class DestinationsTest : public ::testing::Test {
   }
 
   static testing::TempDir* dir_;
-  static AnthropicStandIn* standin_;
+  static testing::AnthropicStandIn* standin_;
   static testing::RunningProcess* idp_;
   static testing::RunningProcess* signetd_;
 };
 
 testing::TempDir* DestinationsTest::dir_ = nullptr;
-AnthropicStandIn* DestinationsTest::standin_ = nullptr;
+testing::AnthropicStandIn* DestinationsTest::standin_ = nullptr;
 testing::RunningProcess* DestinationsTest::idp_ = nullptr;
 testing::RunningProcess* DestinationsTest::signetd_ = nullptr;
 
@@ -243,6 +162,32 @@ TEST_F(DestinationsTest, UpstreamRefusalsAndOutagesAreClearErrors) {
   // A failure is not cached: the next request asks Anthropic again.
   ClaudeTokenFor("flaky-app");
   EXPECT_EQ(standin_->RequestsFor("flaky-app").size(), 2u);
+
+  // Each refusal is in the audit trail with its reason, as an auditor reads it.
+  int code = -1;
+  std::string records = testing::RunCommand(
+      std::string(SIGNET_PATH) + " audit list --data-dir " + dir_->path() + "/data --json", &code);
+  ASSERT_EQ(code, 0) << records;
+  size_t refused_records = 0;
+  size_t unavailable_records = 0;
+  std::istringstream lines(records);
+  for (std::string line; std::getline(lines, line);) {
+    auto row = ParseJsonObject(line);
+    if (!row.ok() || !row->contains("record") || !row->at("record").is_object()) {
+      continue;
+    }
+    const boost::json::object& record = row->at("record").as_object();
+    auto is = [&record](const char* member, std::string_view value) {
+      const boost::json::value* found = record.if_contains(member);
+      return found != nullptr && found->is_string() && found->get_string() == value;
+    };
+    refused_records += is("destination", "claude") && is("reason", "destination_refused") &&
+                       is("workload", "refused-app");
+    unavailable_records += is("destination", "claude") && is("reason", "destination_unavailable") &&
+                           is("workload", "flaky-app");
+  }
+  EXPECT_GE(refused_records, 1u) << records;
+  EXPECT_EQ(unavailable_records, 2u) << records;
 }
 
 // Many workload requests at once for a credential Signet does not hold yet make one call

@@ -11,6 +11,7 @@
 #include "cli/admin_commands.h"
 #include "cli/audit_commands.h"
 #include "cli/dev_idp.h"
+#include "cli/token_command.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "http/client.h"
@@ -94,8 +95,42 @@ int main(int argc, char** argv) {
       "signet: the Signet command-line tool: apply, diff, export and roll back the access "
       "configuration, suspend and resume workloads, revoke tokens, rotate signing keys, "
       "manage admin tokens and vaulted secrets (through signetd's admin API), read and "
-      "verify the audit trail, run a development issuer. See docs/cli.md."};
+      "verify the audit trail, run a development issuer, and get a credential for a job "
+      "(signet token). See docs/cli.md."};
   app.require_subcommand(1);
+
+  // signet token DESTINATION
+  signet::cli::TokenRequest token_request;
+  std::string token_server;
+  std::string token_ca_file;
+  CLI::App* get_token = app.add_subcommand(
+      "token",
+      "get a credential for DESTINATION with the identity this job's platform gave it (an "
+      "RFC 8693 exchange at signetd), for a shell or a CI job");
+  get_token->add_option("destination", token_request.destination, "the destination's name")
+      ->required();
+  get_token->add_option("--server", token_server,
+                        "signetd's URL (default $SIGNET_SERVER, else http://127.0.0.1:8080)");
+  get_token->add_option("--ca-file", token_ca_file,
+                        "PEM bundle to trust for an https signetd (default: the system's CAs)");
+  get_token->add_option("--subject-token-file", token_request.subject_token_file,
+                        "file holding the job's identity token, e.g. a Kubernetes "
+                        "service-account token (default $SIGNET_SUBJECT_TOKEN_FILE, else the "
+                        "token in $SIGNET_SUBJECT_TOKEN)");
+  get_token->add_option("--subject-token-type", token_request.subject_token_type)
+      ->check(CLI::IsMember({"jwt", "id_token"}))
+      ->capture_default_str();
+  get_token->add_option("--scope", token_request.scope, "scopes to ask for, space-separated");
+  get_token
+      ->add_option("--format", token_request.format,
+                   "json: the token endpoint's answer; env: an `export NAME='token'` line "
+                   "for eval")
+      ->check(CLI::IsMember({"json", "env"}))
+      ->capture_default_str();
+  get_token
+      ->add_option("--env-name", token_request.env_name,
+                   "the variable --format env sets (e.g. ANTHROPIC_AUTH_TOKEN)")
+      ->capture_default_str();
 
   CLI::App* dev = app.add_subcommand("dev", "tools for local development");
   dev->require_subcommand(1);
@@ -257,6 +292,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
+
+  if (get_token->parsed()) {
+    token_request.server = signet::cli::ResolveServer(token_server);
+    signet::http::ClientOptions client_options;
+    client_options.ca_file = token_ca_file;
+    auto client = signet::http::MakeHttpClient(client_options);
+    return signet::cli::PrintToken(token_request, *client, std::cout, std::cerr);
+  }
 
   if (token_create->parsed()) {
     return WithAdmin(connection, [&](auto& a) { return a.CreateToken(role, ttl, description); });

@@ -219,7 +219,7 @@ class Signetd {
         [rotator = rotator_.get()] { return rotator->PublishedKeys(); });
     signet::server::AddTokenRoutes(
         router, [access = access_.get()] { return access->Current()->broker; }, *audit_, clock_,
-        random_, workers_, &metrics_);
+        random_, *workers_, &metrics_);
     admin_->AddRoutes(router);
     AddHealthRoutes(router, store_, *access_);
     // Unauthenticated, as Prometheus scrapes: counts and latencies only, never a name a
@@ -232,6 +232,17 @@ class Signetd {
     });
     router.SetMetrics(&metrics_);
     return router;
+  }
+
+  // After the server's loop returned and before the server is destroyed: stops the
+  // background work, finishes the exchanges still queued for destinations, and commits
+  // every audit record, so that every answer is handed to the server while its loop
+  // still exists (it is no longer run: a client that went away gets nothing).
+  void Shutdown() {
+    access_->Stop();
+    rotator_->Stop();
+    workers_.reset();
+    audit_.reset();
   }
 
   signet::server::SigningKeyRotator& rotator() { return *rotator_; }
@@ -268,7 +279,8 @@ class Signetd {
   std::unique_ptr<signet::audit::AuditLog> audit_;
   // Exchanges whose destination is called over the network. After audit_, so that it is
   // destroyed first and what it still runs can commit its audit records.
-  signet::WorkerPool workers_{kOutboundWorkers};
+  std::unique_ptr<signet::WorkerPool> workers_ =
+      std::make_unique<signet::WorkerPool>(kOutboundWorkers);
   std::unique_ptr<signet::server::ConfigSync> access_;
   std::unique_ptr<signet::server::AdminApi> admin_;
 };
@@ -423,8 +435,7 @@ int main(int argc, char** argv) {
     std::ofstream(ready_file) << port << "\n";
   }
   (*server)->Run();
-  (*signetd)->access().Stop();
-  (*signetd)->rotator().Stop();
+  (*signetd)->Shutdown();
   spdlog::info("signetd stopped");
   return 0;
 }

@@ -1,0 +1,37 @@
+// `signet token DESTINATION`: a credential for a shell or a CI job, through signetd's
+// token endpoint (RFC 8693), with the identity the job's platform gave it.
+//
+// The subject token is read from `subject_token_file`, else the file named by
+// $SIGNET_SUBJECT_TOKEN_FILE, else $SIGNET_SUBJECT_TOKEN itself (surrounding whitespace
+// trimmed, as platforms write these files with a newline). Printed as the token
+// endpoint's JSON answer (`json`), or as one shell assignment to source (`env`):
+//
+//   export SIGNET_ACCESS_TOKEN='...'     (the name is `env_name`)
+//
+// so that `eval "$(signet token claude --format env --env-name ANTHROPIC_AUTH_TOKEN)"`
+// hands the token to a tool that reads it from the environment. The token is printed to
+// stdout only; errors go to stderr with the server's error_description.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "http/client.h"
+
+namespace signet::cli {
+
+struct TokenRequest {
+  std::string server;  // signetd's URL, without a trailing slash
+  std::string destination;
+  std::string subject_token_file;
+  std::string subject_token_type = "jwt";  // jwt | id_token
+  std::string scope;                       // optional
+  std::string format = "json";             // json | env
+  std::string env_name = "SIGNET_ACCESS_TOKEN";
+};
+
+// Exit status: 0 printed; 1 refused or failed; 2 no subject token or a bad option.
+int PrintToken(const TokenRequest& request, http::HttpClient& client, std::ostream& out,
+               std::ostream& err);
+
+}  // namespace signet::cli
