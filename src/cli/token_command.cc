@@ -1,5 +1,6 @@
 #include "cli/token_command.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>

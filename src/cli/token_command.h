@@ -30,7 +30,8 @@ struct TokenRequest {
   std::string env_name = "SIGNET_ACCESS_TOKEN";
 };
 
-// Exit status: 0 printed; 1 refused or failed; 2 no subject token or a bad option.
+// Exit status: 0 printed; 1 refused or failed; 2 no subject token or a bad option (the
+// CLI's parser refuses most bad options before this runs).
 int PrintToken(const TokenRequest& request, http::HttpClient& client, std::ostream& out,
                std::ostream& err);
 

@@ -2,7 +2,7 @@
 
 namespace signet {
 
-WorkerPool::WorkerPool(size_t threads) {
+WorkerPool::WorkerPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
   threads_.reserve(threads);
   for (size_t i = 0; i < threads; ++i) {
     threads_.emplace_back([this] { Work(); });
@@ -20,12 +20,16 @@ WorkerPool::~WorkerPool() {
   }
 }
 
-void WorkerPool::Post(std::function<void()> task) {
+bool WorkerPool::TryPost(std::function<void()> task) {
   {
     std::lock_guard lock(mu_);
+    if (tasks_.size() >= max_queued_) {
+      return false;
+    }
     tasks_.push_back(std::move(task));
   }
   ready_.notify_one();
+  return true;
 }
 
 void WorkerPool::Work() {

@@ -69,6 +69,9 @@ struct IssueRequest {
   std::optional<std::string> requested_token_type;
   std::string upstream_issuer;
   std::string upstream_subject;
+  // When `lifetime` was decided: a credential expires no later than decided_at +
+  // lifetime, however long the provider then takes.
+  SystemTime decided_at;
 };
 
 // RFC 8693 §3 token type identifiers.

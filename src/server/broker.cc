@@ -10,6 +10,35 @@ bool IsScopeChar(char c) {
   return c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E);
 }
 
+// A signet-jwt token is handed to the workload, signed by Signet for its destination's
+// audience. Were that audience another destination's too, the workload could present
+// the token there: to a service trusting Signet for that audience, or to Anthropic as an
+// assertion Signet would have made for anthropic-wif. So its audience is its own.
+Status CheckAudiencesApart(const std::vector<DestinationConfig>& destinations) {
+  const auto& kinds = credentials::ProviderRegistry();
+  auto audience_of = [&kinds](const DestinationConfig& destination) {
+    if (!destination.audience.empty()) {
+      return destination.audience;
+    }
+    auto kind = kinds.find(destination.kind);
+    return kind != kinds.end() ? std::string(kind->second.default_audience) : std::string();
+  };
+  for (const auto& minted : destinations) {
+    if (minted.kind != "signet-jwt") {
+      continue;
+    }
+    for (const auto& other : destinations) {
+      if (&other != &minted && audience_of(other) == minted.audience) {
+        return Status(ErrorCode::kInvalidConfig, "config_invalid",
+                      "destinations " + minted.name + " and " + other.name +
+                          " have the same audience " + minted.audience +
+                          ": a signet-jwt token for one would be accepted by the other");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 void RecordRefusal(const Status& status, audit::Event* event) {
@@ -77,6 +106,8 @@ Result<std::unique_ptr<Broker>> Broker::Create(const AccessConfig& access, trust
       policy::PolicyIndex policies,
       policy::PolicyIndex::Compile(access.policies, workloads, destination_names));
 
+  SIGNET_RETURN_IF_ERROR(CheckAudiencesApart(access.destinations));
+
   std::unique_ptr<Broker> broker(new Broker(std::move(registry), std::move(resolver),
                                             std::move(policies), kill_switch, *context.clock));
   for (const auto& destination : access.destinations) {
@@ -101,7 +132,17 @@ Status Broker::RefreshIssuerKeys() const { return issuers_.RefreshAll(); }
 
 Result<credentials::Credential> Broker::Exchange(const ExchangeRequest& request,
                                                  audit::Event* event) const {
-  Result<credentials::Credential> credential = Decide(request, event);
+  Result<Authorization> authorized = Authorize(request, event);
+  if (!authorized.ok()) {
+    RecordRefusal(authorized.status(), event);
+    return authorized.status();
+  }
+  return Issue(*authorized, event);
+}
+
+Result<credentials::Credential> Broker::Issue(const Authorization& authorization,
+                                              audit::Event* event) {
+  Result<credentials::Credential> credential = authorization.provider->Issue(authorization.issue);
   if (!credential.ok()) {
     RecordRefusal(credential.status(), event);
     return credential;
@@ -110,11 +151,6 @@ Result<credentials::Credential> Broker::Exchange(const ExchangeRequest& request,
   event->jti = credential->jti;
   event->expires_at = credential->expires_at;
   return credential;
-}
-
-bool Broker::CallsOut(const ExchangeRequest& request) const {
-  Result<const Destination*> destination = FindDestination(request);
-  return destination.ok() && (*destination)->provider->CallsOut();
 }
 
 Result<const Broker::Destination*> Broker::FindDestination(const ExchangeRequest& request) const {
@@ -152,8 +188,8 @@ Result<const Broker::Destination*> Broker::FindDestination(const ExchangeRequest
   return &it->second;
 }
 
-Result<credentials::Credential> Broker::Decide(const ExchangeRequest& request,
-                                               audit::Event* event) const {
+Result<Broker::Authorization> Broker::Authorize(const ExchangeRequest& request,
+                                                audit::Event* event) const {
   if (request.subject_token.empty()) {
     return Status(ErrorCode::kInvalidRequest, "subject_token_missing", "subject_token is required");
   }
@@ -194,10 +230,10 @@ Result<credentials::Credential> Broker::Decide(const ExchangeRequest& request,
   if (request.requested_lifetime) {
     lifetime = std::min(lifetime, *request.requested_lifetime);
   }
-  credentials::IssueRequest issue{event->workload, grant.scopes,
-                                  lifetime,        request.requested_token_type,
-                                  jwt.issuer(),    jwt.subject()};
-  return destination->provider->Issue(issue);
+  credentials::IssueRequest issue{
+      event->workload, grant.scopes,  lifetime, request.requested_token_type,
+      jwt.issuer(),    jwt.subject(), now};
+  return Authorization{destination->provider.get(), std::move(issue)};
 }
 
 }  // namespace signet::server

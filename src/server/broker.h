@@ -67,15 +67,28 @@ class Broker {
   // Fetches every issuer's keys; the first error, after trying them all.
   Status RefreshIssuerKeys() const;
 
-  // `event` receives upstream_issuer/subject, workload, destination, policy, decision,
-  // error, reason, detail, jti and expires_at (the caller sets time, request id and client).
+  // Authorize, then Issue. `event` receives upstream_issuer/subject, workload,
+  // destination, policy, decision, error, reason, detail, jti and expires_at (the caller
+  // sets time, request id and client).
   Result<credentials::Credential> Exchange(const ExchangeRequest& request,
                                            audit::Event* event) const;
 
-  // Whether the destination `request` names is served by a provider that may wait on the
-  // network (CredentialProvider::CallsOut), so that Exchange belongs off the I/O threads.
-  // False when the request names no known destination.
-  bool CallsOut(const ExchangeRequest& request) const;
+  // Everything before the credential: what the provider of the destination will be
+  // asked, once the subject token, the workload, the kill switch and the policy allow
+  // it. Cheap and never waits on the network, so it runs where the request arrives; the
+  // provider may wait (CredentialProvider::CallsOut) and is called by Issue.
+  struct Authorization {
+    // Owned by the Broker, which the caller keeps alive until Issue returns.
+    const credentials::CredentialProvider* provider = nullptr;
+    credentials::IssueRequest issue;
+  };
+  // Fills `event` as Exchange does, but for the decision (a refusal is returned, not
+  // recorded: Exchange and the caller record it).
+  Result<Authorization> Authorize(const ExchangeRequest& request, audit::Event* event) const;
+  // The provider's part: the credential, recorded in `event` as allowed (with its jti and
+  // expiry) or refused.
+  static Result<credentials::Credential> Issue(const Authorization& authorization,
+                                               audit::Event* event);
 
  private:
   struct Destination {
@@ -88,7 +101,6 @@ class Broker {
          policy::PolicyIndex policies, const policy::KillSwitch& kill_switch, const Clock& clock);
 
   Result<const Destination*> FindDestination(const ExchangeRequest& request) const;
-  Result<credentials::Credential> Decide(const ExchangeRequest& request, audit::Event* event) const;
 
   trust::IssuerRegistry issuers_;
   trust::WorkloadResolver resolver_;

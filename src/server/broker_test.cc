@@ -110,6 +110,66 @@ TEST_F(BrokerTest, IssuesForAnAllowedDestinationAndRecordsWhy) {
 
 // A suspended workload is refused whatever the policies say, with access_denied; the
 // next exchange after a resume is allowed again.
+// Authorize decides without calling the provider; Issue then issues for what it decided.
+TEST_F(BrokerTest, AuthorizeDecidesAndIssueIssues) {
+  audit::Event event;
+  auto authorized = broker_->Authorize(Request(Token("billing-sa"), {"orders"}), &event);
+  ASSERT_THAT(authorized, IsOk());
+  EXPECT_EQ(event.policy, "billing-orders");
+  EXPECT_EQ(event.decision, "");  // not decided until issued
+  EXPECT_EQ(authorized->issue.decided_at, clock_.Now());
+  EXPECT_EQ(authorized->issue.lifetime, seconds(900));
+  EXPECT_FALSE(authorized->provider->CallsOut());
+  auto credential = Broker::Issue(*authorized, &event);
+  ASSERT_THAT(credential, IsOk());
+  EXPECT_EQ(event.decision, "allow");
+  EXPECT_EQ(event.jti, credential->jti);
+
+  audit::Event refused;
+  EXPECT_THAT(broker_->Authorize(Request(Token("billing-sa"), {"vault"}), &refused),
+              FailsWith("policy_denied"));
+}
+
+// A signet-jwt token is accepted wherever its audience is: no other destination may share it.
+TEST(BrokerConfigTest, SignetJwtAudienceIsItsOwn) {
+  const std::string head = "server:\n  issuer: https://signet.test\ndestinations:\n";
+  SimulatedClock clock;
+  SeededRandom random{1};
+  policy::KillSwitch kill_switch;
+  NoFetcher fetcher;
+  credentials::ProviderContext context{
+      "https://signet.test",
+      "test.signet",
+      credentials::FixedSigningKey(std::make_shared<const jose::SigningKey>(
+          jose::SigningKey::GenerateForTesting(jose::Algorithm::kES256, "k").value())),
+      &clock,
+      &random,
+      [](const http::ClientOptions&) { return std::unique_ptr<http::HttpClient>(); }};
+  auto build = [&](const std::string& destinations) {
+    auto config = ParseConfig(head + destinations);
+    EXPECT_THAT(config, IsOk());
+    return Broker::Create(config->access, fetcher, context, kill_switch, nullptr);
+  };
+  EXPECT_THAT(build("  - {name: a, kind: signet-jwt, audience: https://x.test}\n"
+                    "  - {name: b, kind: signet-jwt, audience: https://x.test}\n"),
+              FailsWith("config_invalid"));
+  auto claude = build(
+      "  - {name: a, kind: signet-jwt, audience: https://api.anthropic.com}\n"
+      "  - {name: claude, kind: anthropic-wif, organization_id: o, federation_rule_id: f,\n"
+      "     service_account_id: s}\n");
+  ASSERT_THAT(claude, FailsWith("config_invalid"));
+  EXPECT_NE(claude.status().message().find("same audience https://api.anthropic.com"),
+            std::string::npos)
+      << claude.status().message();
+  // Two Anthropic destinations (two organizations, say) may share theirs: Signet hands
+  // neither assertion to a workload.
+  EXPECT_THAT(build("  - {name: c1, kind: anthropic-wif, organization_id: o, "
+                    "federation_rule_id: f, service_account_id: s}\n"
+                    "  - {name: c2, kind: anthropic-wif, organization_id: o2, "
+                    "federation_rule_id: f, service_account_id: s}\n"),
+              IsOk());
+}
+
 TEST_F(BrokerTest, SuspendedWorkloadIsRefusedUntilResumed) {
   kill_switch_.Suspend("billing", {"incident 42", "tok-1", clock_.Now()});
   audit::Event event;

@@ -147,27 +147,52 @@ class TokenRoute : public std::enable_shared_from_this<TokenRoute> {
     event.client_address = request.remote_address;
     Result<ExchangeRequest> exchange = ParseExchange(request);
     std::shared_ptr<const Broker> broker = broker_();
-    if (exchange.ok() && broker->CallsOut(*exchange)) {
-      // The destination's token endpoint may take seconds: never on the I/O thread.
-      workers_.Post([self = shared_from_this(), broker = std::move(broker),
-                     exchange = std::move(exchange), event = std::move(event),
-                     respond = std::move(respond), started]() mutable {
-        self->Finish(*broker, exchange, std::move(event), std::move(respond), started);
-      });
+    // The identity, the kill switch and the policy are decided here, on the I/O thread:
+    // only an authorized request reaches a destination's provider.
+    Result<Broker::Authorization> authorized =
+        exchange.ok() ? broker->Authorize(*exchange, &event) : Status(exchange.status());
+    if (!authorized.ok()) {
+      RecordRefusal(authorized.status(), &event);
+      Finish(authorized.status(), std::move(event), std::move(respond), started);
       return;
     }
-    Finish(*broker, exchange, std::move(event), std::move(respond), started);
+    if (!authorized->provider->CallsOut()) {
+      Result<credentials::Credential> credential = Broker::Issue(*authorized, &event);
+      Finish(std::move(credential), std::move(event), std::move(respond), started);
+      return;
+    }
+    // The destination's token endpoint may take seconds: never on the I/O thread. The
+    // task holds the broker, which owns the provider.
+    auto task = std::make_shared<OutboundTask>(
+        OutboundTask{std::move(broker), std::move(authorized).value(), std::move(event),
+                     std::move(respond), started});
+    if (!workers_.TryPost([self = shared_from_this(), task] {
+          Result<credentials::Credential> credential =
+              Broker::Issue(task->authorization, &task->event);
+          self->Finish(std::move(credential), std::move(task->event), std::move(task->respond),
+                       task->started);
+        })) {
+      Status busy(ErrorCode::kTemporarilyUnavailable, "destinations_busy",
+                  "too many requests are waiting for destinations' token endpoints; retry "
+                  "shortly");
+      RecordRefusal(busy, &task->event);
+      Finish(busy, std::move(task->event), std::move(task->respond), started);
+    }
   }
 
  private:
-  // Decides, counts, and answers once the request's audit record is committed.
-  void Finish(const Broker& broker, const Result<ExchangeRequest>& exchange, audit::Event event,
+  // An authorized exchange waiting for a worker.
+  struct OutboundTask {
+    std::shared_ptr<const Broker> broker;
+    Broker::Authorization authorization;
+    audit::Event event;
+    http::Responder respond;
+    MonotonicTime started;
+  };
+
+  // Counts the exchange, and answers once its audit record is committed.
+  void Finish(Result<credentials::Credential> credential, audit::Event event,
               http::Responder respond, MonotonicTime started) const {
-    Result<credentials::Credential> credential =
-        exchange.ok() ? broker.Exchange(*exchange, &event) : Status(exchange.status());
-    if (!exchange.ok()) {
-      RecordRefusal(exchange.status(), &event);
-    }
     std::string request_id = event.request_id;
     SystemTime now = event.time;
     if (metrics_ != nullptr) {

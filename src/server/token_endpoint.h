@@ -29,8 +29,10 @@ inline constexpr std::string_view kTokenPath = "/oauth2/token";
 using BrokerSource = std::function<std::shared_ptr<const Broker>()>;
 
 // `audit`, `clock`, `random`, `workers` and `metrics` must outlive the router's server,
-// and `workers` must be destroyed (running what is queued) before `audit`. Exchanges for
-// destinations whose provider calls out run on `workers`; the others on the I/O thread.
+// and `workers` must be destroyed (running what is queued) before `audit`. Every request
+// is decided (Broker::Authorize) on the I/O thread; for a destination whose provider calls
+// out, the provider then runs on `workers`, and a request finding their queue full is
+// refused (temporarily_unavailable, destinations_busy).
 // With `metrics`, each exchange counts in signet_exchanges_total{decision,error,reason}
 // and its time, from the request to the committed answer, in
 // signet_exchange_duration_seconds.

@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "common/json.h"
 #include "support/anthropic_stand_in.h"
 #include "support/signet_processes.h"
 #include "support/temp_dir.h"
@@ -59,6 +60,25 @@ TEST(AnthropicSdkTest, SdkCallsClaudeWithATokenFromSignetToken) {
   std::string issued = env.substr(env.find('\'') + 1);
   issued = issued.substr(0, issued.find('\''));
 
+  // --format json prints the token endpoint's answer (the token is Signet's cached one).
+  std::string json =
+      testing::RunCommand(std::string(SIGNET_PATH) + " token claude --server " + signetd->base_url +
+                              " --subject-token-file " + identity + " --format json",
+                          &code);
+  ASSERT_EQ(code, 0) << json;
+  auto answer = ParseJsonObject(json);
+  ASSERT_TRUE(answer.ok()) << json;
+  EXPECT_EQ(answer->at("access_token").as_string(), issued);
+  EXPECT_EQ(answer->at("token_type").as_string(), "Bearer");
+  // A refusal: signetd's error and description on stderr, nothing on stdout to eval.
+  std::string refused = testing::RunCommand(std::string(SIGNET_PATH) + " token nowhere --server " +
+                                                signetd->base_url + " --subject-token-file " +
+                                                identity + " --format env 2>&1 >/dev/null",
+                                            &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(refused.find("invalid_target"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("no destination is named 'nowhere'"), std::string::npos) << refused;
+
   // The workload's shell: source what signet token printed, then run the SDK. No
   // ANTHROPIC_API_KEY anywhere.
   std::ofstream(dir.path() + "/token.env") << env;
@@ -81,8 +101,8 @@ TEST(AnthropicSdkTest, SdkCallsClaudeWithATokenFromSignetToken) {
   EXPECT_NE(out.find("401"), std::string::npos) << out;
 }
 
-// Errors are on stderr with the server's description, and nothing on stdout to eval.
-TEST(AnthropicSdkTest, SignetTokenExplainsARefusal) {
+// Without an identity token, or without signetd, it says so on stderr and prints nothing.
+TEST(AnthropicSdkTest, SignetTokenExplainsWhatIsMissing) {
   int code = -1;
   std::string out = testing::RunCommand(
       "env -u SIGNET_SUBJECT_TOKEN -u SIGNET_SUBJECT_TOKEN_FILE " + std::string(SIGNET_PATH) +

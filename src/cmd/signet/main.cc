@@ -131,6 +131,12 @@ int main(int argc, char** argv) {
       ->add_option("--env-name", token_request.env_name,
                    "the variable --format env sets (e.g. ANTHROPIC_AUTH_TOKEN)")
       ->capture_default_str();
+  int token_timeout_seconds = 30;
+  get_token
+      ->add_option("--timeout", token_timeout_seconds,
+                   "seconds to wait for signetd, which may itself wait on the destination")
+      ->check(CLI::Range(1, 600))
+      ->capture_default_str();
 
   CLI::App* dev = app.add_subcommand("dev", "tools for local development");
   dev->require_subcommand(1);
@@ -297,6 +303,7 @@ int main(int argc, char** argv) {
     token_request.server = signet::cli::ResolveServer(token_server);
     signet::http::ClientOptions client_options;
     client_options.ca_file = token_ca_file;
+    client_options.timeout = std::chrono::seconds(token_timeout_seconds);
     auto client = signet::http::MakeHttpClient(client_options);
     return signet::cli::PrintToken(token_request, *client, std::cout, std::cerr);
   }

@@ -118,10 +118,13 @@ void AddHealthRoutes(signet::http::Router& router, signet::store::Store& store,
   });
 }
 
-// Exchanges that wait on a destination's token endpoint at once; more queue. Calls for the
-// same credential share one fetch (credentials/credential_cache.h), so this bounds
-// distinct credentials being fetched, not requests.
+// Authorized exchanges for destinations Signet calls out to, running at once: each holds a
+// worker while its provider fetches, or waits for another request's fetch of the same
+// credential (credentials/credential_cache.h). Up to kOutboundQueue more wait for a
+// worker; beyond that a request is refused at once (temporarily_unavailable,
+// destinations_busy) rather than left to queue without bound.
 constexpr size_t kOutboundWorkers = 16;
+constexpr size_t kOutboundQueue = 1024;
 
 // signetd's parts over one store, and the routes that serve them. Built the same way to
 // serve and to list the routes (--print-routes), so the listing is the served API.
@@ -280,7 +283,7 @@ class Signetd {
   // Exchanges whose destination is called over the network. After audit_, so that it is
   // destroyed first and what it still runs can commit its audit records.
   std::unique_ptr<signet::WorkerPool> workers_ =
-      std::make_unique<signet::WorkerPool>(kOutboundWorkers);
+      std::make_unique<signet::WorkerPool>(kOutboundWorkers, kOutboundQueue);
   std::unique_ptr<signet::server::ConfigSync> access_;
   std::unique_ptr<signet::server::AdminApi> admin_;
 };

@@ -108,8 +108,7 @@ class AnthropicWifProvider final : public CredentialProvider {
                             cache_.Get(key, [this, &request] { return Exchange(request); }));
     // The policy's lifetime bounds what Signet tells the workload, even when Anthropic's
     // rule lets the token itself live longer: the workload comes back for it in time.
-    credential.expires_at =
-        std::min(credential.expires_at, context_.clock->Now() + request.lifetime);
+    credential.expires_at = std::min(credential.expires_at, request.decided_at + request.lifetime);
     return credential;
   }
 
@@ -157,7 +156,7 @@ class AnthropicWifProvider final : public CredentialProvider {
                     Name() + "'s token endpoint cannot be reached: " + response.status().message());
     }
     if (response->status != 200) {
-      return Refusal(*response);
+      return Refusal(*response);  // a 2xx other than 200 is no token answer either
     }
     return ParseToken(response->body, issued_at, std::move(jti), request.scopes);
   }
@@ -167,9 +166,13 @@ class AnthropicWifProvider final : public CredentialProvider {
     if (std::string code = UpstreamErrorCode(response.body); !code.empty()) {
       what += " " + code;
     }
-    if (response.status == 429 || response.status >= 500) {
+    if (response.status == 408 || response.status == 429 || response.status >= 500) {
       return Status(ErrorCode::kTemporarilyUnavailable, "destination_unavailable",
                     Name() + " is unavailable (" + what + "); retry shortly");
+    }
+    if (response.status < 400) {
+      return Status(ErrorCode::kServerError, "destination_answer_malformed",
+                    Name() + "'s token endpoint answered " + what + " instead of a token");
     }
     // Anthropic consolidates every refusal of the assertion (issuer, rule, claims,
     // service account) into invalid_grant; the cause is in its authentication history.

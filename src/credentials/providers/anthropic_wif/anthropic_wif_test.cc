@@ -76,7 +76,8 @@ class AnthropicWifTest : public ::testing::Test {
 
   IssueRequest Request(std::chrono::seconds lifetime = std::chrono::seconds(3600)) {
     return IssueRequest{"billing",    {"inference"},       lifetime,
-                        std::nullopt, "https://k8s.local", "system:serviceaccount:billing:api"};
+                        std::nullopt, "https://k8s.local", "system:serviceaccount:billing:api",
+                        clock_.Now()};
   }
 
   SimulatedClock clock_{FromUnixSeconds(1'800'000'000)};
@@ -180,6 +181,18 @@ TEST_F(AnthropicWifTest, ReportedExpiryIsCappedByTheGrantedLifetime) {
       300);
 }
 
+// Time spent waiting for a worker or for Anthropic does not lengthen the lifetime granted.
+TEST_F(AnthropicWifTest, ExpiryCountsFromWhenTheLifetimeWasGranted) {
+  auto provider = Provider();
+  ASSERT_NE(provider, nullptr);
+  client_->answer = Json(200, R"({"access_token":"t1","expires_in":3600})");
+  IssueRequest request = Request(std::chrono::seconds(300));
+  clock_.Advance(std::chrono::seconds(20));  // granted 20 s ago
+  auto credential = provider->Issue(request);
+  ASSERT_THAT(credential, IsOk());
+  EXPECT_EQ(credential->expires_at, request.decided_at + std::chrono::seconds(300));
+}
+
 TEST_F(AnthropicWifTest, UpstreamFailuresBecomeClearErrors) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
@@ -193,6 +206,19 @@ TEST_F(AnthropicWifTest, UpstreamFailuresBecomeClearErrors) {
   EXPECT_THAT(overloaded,
               FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"));
   EXPECT_NE(overloaded.status().message().find("HTTP 503 overloaded_error"), std::string::npos);
+
+  for (int status : {408, 429, 500, 529}) {
+    client_->answer = Json(status, "{}");
+    EXPECT_THAT(provider->Issue(Request()),
+                FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"))
+        << status;
+  }
+  for (int status : {201, 302}) {
+    client_->answer = Json(status, R"({"access_token":"t","expires_in":60})");
+    EXPECT_THAT(provider->Issue(Request()),
+                FailsWithCode(ErrorCode::kServerError, "destination_answer_malformed"))
+        << status;
+  }
 
   client_->answer = Json(400, R"({"error":"invalid_grant","error_description":"sub sk-secret"})");
   auto refused = provider->Issue(Request());

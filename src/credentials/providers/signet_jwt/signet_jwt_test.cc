@@ -48,7 +48,8 @@ TEST_F(SignetJwtProviderTest, IssuesAnRfc9068AccessToken) {
   ASSERT_THAT(provider, IsOk());
   IssueRequest request{
       "billing",    {"orders.read", "orders.write"},  std::chrono::seconds(300),
-      std::nullopt, "https://kubernetes.default.svc", "system:serviceaccount:billing:api"};
+      std::nullopt, "https://kubernetes.default.svc", "system:serviceaccount:billing:api",
+      clock_.Now()};
   auto credential = (*provider)->Issue(request);
   ASSERT_THAT(credential, IsOk());
   EXPECT_EQ(credential->token_type, "Bearer");
@@ -71,7 +72,8 @@ TEST_F(SignetJwtProviderTest, IssuesAnRfc9068AccessToken) {
 TEST_F(SignetJwtProviderTest, OmitsScopeWhenNoneGrantedAndUsesFreshJtis) {
   auto provider = CreateProvider(destination_, context_);
   ASSERT_THAT(provider, IsOk());
-  IssueRequest request{"billing", {}, std::chrono::seconds(60), std::nullopt, "iss", "sub"};
+  IssueRequest request{"billing", {},          std::chrono::seconds(60), std::nullopt, "iss",
+                       "sub",     clock_.Now()};
   auto first = (*provider)->Issue(request);
   auto second = (*provider)->Issue(request);
   ASSERT_THAT(first, IsOk());
@@ -85,15 +87,17 @@ TEST_F(SignetJwtProviderTest, OmitsScopeWhenNoneGrantedAndUsesFreshJtis) {
 TEST_F(SignetJwtProviderTest, RefusesAnExhaustedLifetime) {
   auto provider = CreateProvider(destination_, context_);
   ASSERT_THAT(provider, IsOk());
-  IssueRequest request{"billing", {}, std::chrono::seconds(0), std::nullopt, "iss", "sub"};
+  IssueRequest request{"billing", {},          std::chrono::seconds(0), std::nullopt, "iss",
+                       "sub",     clock_.Now()};
   EXPECT_THAT((*provider)->Issue(request), FailsWith("lifetime_exhausted"));
 }
 
 TEST_F(SignetJwtProviderTest, IssuesTheRequestedTokenTypeItSupports) {
   auto provider = CreateProvider(destination_, context_);
   ASSERT_THAT(provider, IsOk());
-  IssueRequest request{"billing", {},   std::chrono::seconds(60), std::string(kJwtTokenType),
-                       "iss",     "sub"};
+  IssueRequest request{
+      "billing", {},          std::chrono::seconds(60), std::string(kJwtTokenType), "iss",
+      "sub",     clock_.Now()};
   auto jwt = (*provider)->Issue(request);
   ASSERT_THAT(jwt, IsOk());
   EXPECT_EQ(jwt->issued_token_type, kJwtTokenType);
@@ -109,7 +113,8 @@ TEST_F(SignetJwtProviderTest, SignsEachCredentialWithTheKeyOfTheMoment) {
   context_.signing_key = [&current] { return current; };
   auto provider = CreateProvider(destination_, context_);
   ASSERT_THAT(provider, IsOk());
-  IssueRequest request{"billing", {}, std::chrono::seconds(60), std::nullopt, "iss", "sub"};
+  IssueRequest request{"billing", {},          std::chrono::seconds(60), std::nullopt, "iss",
+                       "sub",     clock_.Now()};
   auto before = (*provider)->Issue(request);
   current = rotated;  // the keys rotate
   auto after = (*provider)->Issue(request);
