@@ -61,6 +61,9 @@ struct Destination {
 // The SPIFFE id Signet gives a workload: spiffe://<trust_domain>/workload/<name>.
 std::string WorkloadId(const ProviderContext& context, std::string_view workload);
 
+// `scopes` as an RFC 6749 §3.3 scope string: separated by single spaces.
+std::string JoinScopes(const std::vector<std::string>& scopes);
+
 struct IssueRequest {
   std::string workload;              // the workload's name
   std::vector<std::string> scopes;   // granted by policy; may be empty

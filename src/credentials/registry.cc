@@ -20,6 +20,14 @@ std::string WorkloadId(const ProviderContext& context, std::string_view workload
   return "spiffe://" + context.trust_domain + "/workload/" + std::string(workload);
 }
 
+std::string JoinScopes(const std::vector<std::string>& scopes) {
+  std::string joined;
+  for (const auto& scope : scopes) {
+    joined += (joined.empty() ? "" : " ") + scope;
+  }
+  return joined;
+}
+
 Result<std::unique_ptr<CredentialProvider>> CreateProvider(const Destination& destination,
                                                            const ProviderContext& context) {
   const auto& registry = ProviderRegistry();

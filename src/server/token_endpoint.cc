@@ -30,11 +30,7 @@ http::Response Answer(const Result<credentials::Credential>& credential, SystemT
          std::chrono::floor<std::chrono::seconds>(credential->expires_at - now).count()},
     };
     if (!credential->scopes.empty()) {
-      std::string scope;
-      for (const auto& s : credential->scopes) {
-        scope += (scope.empty() ? "" : " ") + s;
-      }
-      body["scope"] = scope;
+      body["scope"] = credentials::JoinScopes(credential->scopes);
     }
     response = http::Response::Json(200, boost::json::serialize(body));
   }

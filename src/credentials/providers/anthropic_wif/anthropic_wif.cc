@@ -28,14 +28,6 @@ std::string Setting(const Destination& destination, std::string_view name,
   return it != destination.settings.end() ? it->second : std::string(fallback);
 }
 
-std::string JoinScopes(const std::vector<std::string>& scopes) {
-  std::string joined;
-  for (const auto& scope : scopes) {
-    joined += (joined.empty() ? "" : " ") + scope;
-  }
-  return joined;
-}
-
 std::vector<std::string> SplitScopes(std::string_view joined) {
   std::vector<std::string> scopes;
   size_t start = 0;

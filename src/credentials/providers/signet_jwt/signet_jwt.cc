@@ -48,11 +48,7 @@ class SignetJwtProvider final : public CredentialProvider {
          boost::json::object{{"iss", request.upstream_issuer}, {"sub", request.upstream_subject}}},
     };
     if (!request.scopes.empty()) {
-      std::string scope;
-      for (const auto& s : request.scopes) {
-        scope += (scope.empty() ? "" : " ") + s;
-      }
-      claims["scope"] = scope;
+      claims["scope"] = JoinScopes(request.scopes);
     }
     // The key of this moment, held until the token is signed (keys rotate meanwhile).
     std::shared_ptr<const jose::SigningKey> key = context_.signing_key();
