@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "common/random.h"
+#include "common/secret.h"
 #include "common/status.h"
 #include "http/client.h"
 #include "jose/signing_key.h"
@@ -39,6 +40,10 @@ inline SigningKeySource FixedSigningKey(std::shared_ptr<const jose::SigningKey> 
 using HttpClientFactory =
     std::function<std::unique_ptr<http::HttpClient>(const http::ClientOptions& options)>;
 
+// Opens a secret of Signet's vault by name (store/secrets.h), for providers that hand a
+// destination a key or secret kept there. Errors name the secret, never its value.
+using SecretSource = std::function<Result<Secret>(std::string_view name)>;
+
 // What a provider needs from the server, fixed for its lifetime.
 struct ProviderContext {
   std::string issuer;        // Signet's issuer URL (`iss` of what it signs)
@@ -47,6 +52,7 @@ struct ProviderContext {
   const Clock* clock = nullptr;
   Random* random = nullptr;
   HttpClientFactory http_clients;  // for providers that call out
+  SecretSource secrets;            // for providers that hand out vaulted secrets
 };
 
 // The destination as configured.
@@ -82,14 +88,48 @@ inline constexpr std::string_view kAccessTokenType =
     "urn:ietf:params:oauth:token-type:access_token";
 inline constexpr std::string_view kJwtTokenType = "urn:ietf:params:oauth:token-type:jwt";
 
+// How a workload presents a credential to its destination. A provider's form is fixed by
+// its kind and settings, so the server knows it before issuing (the RFC 8693 endpoint
+// serves only tokens).
+enum class CredentialForm {
+  kToken,    // an OAuth access token or a JWT, sent in `headers`
+  kHeaders,  // header values only: an API key, a basic credential, a custom header
+  kAws,      // an AWS access key triple
+};
+
+// "token", "headers" or "aws": the `type` of a typed credential answer.
+std::string_view CredentialFormName(CredentialForm form);
+
+struct HttpHeader {
+  std::string name;
+  std::string value;
+  bool operator==(const HttpHeader&) const = default;
+};
+
+struct AwsCredentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;
+};
+
 struct Credential {
+  CredentialForm form = CredentialForm::kToken;
+  // kToken: the token and its RFC 8693 description.
   std::string access_token;
   std::string issued_token_type;  // RFC 8693 §3 URI
   std::string token_type;         // "Bearer", or "N_A" when not an access token
+  // kToken and kHeaders: the headers a request to the destination carries. For a token,
+  // `Authorization: Bearer <token>` and any header the destination also wants.
+  std::vector<HttpHeader> headers;
+  AwsCredentials aws;  // kAws
   SystemTime expires_at;
   std::string jti;  // for the audit trail; empty when the destination assigns none
   std::vector<std::string> scopes;
 };
+
+// A kToken credential sent as `Authorization: Bearer <token>`.
+Credential BearerCredential(std::string token, std::string issued_token_type,
+                            std::string token_type, SystemTime expires_at);
 
 class CredentialProvider {
  public:
@@ -99,6 +139,8 @@ class CredentialProvider {
   // True when Issue may wait on the network (a destination's token endpoint): the server
   // then calls it off its I/O threads.
   virtual bool CallsOut() const { return false; }
+  // What Issue returns.
+  virtual CredentialForm Form() const { return CredentialForm::kToken; }
 };
 
 using ProviderFactory = std::function<Result<std::unique_ptr<CredentialProvider>>(

@@ -20,6 +20,30 @@ std::string WorkloadId(const ProviderContext& context, std::string_view workload
   return "spiffe://" + context.trust_domain + "/workload/" + std::string(workload);
 }
 
+std::string_view CredentialFormName(CredentialForm form) {
+  switch (form) {
+    case CredentialForm::kToken:
+      return "token";
+    case CredentialForm::kHeaders:
+      return "headers";
+    case CredentialForm::kAws:
+      return "aws";
+  }
+  return "token";
+}
+
+Credential BearerCredential(std::string token, std::string issued_token_type,
+                            std::string token_type, SystemTime expires_at) {
+  Credential credential;
+  credential.form = CredentialForm::kToken;
+  credential.headers = {{"Authorization", "Bearer " + token}};
+  credential.access_token = std::move(token);
+  credential.issued_token_type = std::move(issued_token_type);
+  credential.token_type = std::move(token_type);
+  credential.expires_at = expires_at;
+  return credential;
+}
+
 std::string JoinScopes(const std::vector<std::string>& scopes) {
   std::string joined;
   for (const auto& scope : scopes) {

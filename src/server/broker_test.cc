@@ -59,6 +59,7 @@ policies:
         credentials::FixedSigningKey(std::make_shared<const jose::SigningKey>(signet_key)),
         &clock_,
         &random_,
+        nullptr,
         nullptr};
     auto broker = Broker::Create(config->access, fetcher_, context, kill_switch_, nullptr);
     EXPECT_THAT(broker, IsOk());
@@ -144,7 +145,8 @@ TEST(BrokerConfigTest, SignetJwtAudienceIsItsOwn) {
           jose::SigningKey::GenerateForTesting(jose::Algorithm::kES256, "k").value())),
       &clock,
       &random,
-      [](const http::ClientOptions&) { return std::unique_ptr<http::HttpClient>(); }};
+      [](const http::ClientOptions&) { return std::unique_ptr<http::HttpClient>(); },
+      nullptr};
   auto build = [&](const std::string& destinations) {
     auto config = ParseConfig(head + destinations);
     EXPECT_THAT(config, IsOk());

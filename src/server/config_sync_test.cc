@@ -33,6 +33,7 @@ class ConfigSyncTest : public ::testing::Test {
         credentials::FixedSigningKey(std::make_shared<const jose::SigningKey>(signet_key_)),
         &clock_,
         &random_,
+        nullptr,
         nullptr};
     return std::make_unique<ConfigSync>(options, *store_, *durable_, fetcher_, context);
   }
@@ -254,6 +255,7 @@ TEST_F(ConfigSyncTest, SyncFollowsVersionsAndSuspensionsFromAnotherReplica) {
       credentials::FixedSigningKey(std::make_shared<const jose::SigningKey>(signet_key_)),
       &clock_,
       &random_,
+      nullptr,
       nullptr};
   ConfigSync other(options, *store_, other_durable, fetcher_, context);
   ASSERT_THAT(other.Seed(Parsed(""), "other.yaml", &warnings), IsOk());

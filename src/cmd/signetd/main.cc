@@ -153,6 +153,7 @@ class Signetd {
     context.http_clients = [](const signet::http::ClientOptions& options) {
       return signet::http::MakeHttpClient(options);
     };
+    context.secrets = [self = d.get()](std::string_view name) { return self->vault_.Open(name); };
     signet::server::ConfigSyncOptions sync;
     sync.issuer = config.issuer;
     sync.min_token_lifetime = config.key_rotation.max_token_lifetime;

@@ -28,7 +28,6 @@
 namespace signet::credentials {
 
 inline constexpr std::string_view kAnthropicAudience = "https://api.anthropic.com";
-inline constexpr std::string_view kJwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 // The kind's registry entry: factory, settings, default audience.
 ProviderKind AnthropicWifKind();

@@ -29,19 +29,13 @@ class SignetJwtProvider final : public CredentialProvider {
     // NumericDate in whole seconds, so that `exp - iat` is the lifetime exactly.
     SystemTime issued_at = FromUnixSeconds(ToUnixSecondsFloor(now));
     SystemTime expires_at = issued_at + request.lifetime;
-    Credential credential;
-    credential.jti = context_.random->Base64UrlId();
-    credential.scopes = request.scopes;
-    credential.expires_at = expires_at;
-    credential.issued_token_type = std::string(token_type);
-    credential.token_type = "Bearer";
-
+    std::string jti = context_.random->Base64UrlId();
     boost::json::object claims{
         {"iss", context_.issuer},
         {"sub", WorkloadId(context_, request.workload)},
         {"aud", destination_.audience},
         {"client_id", request.workload},
-        {"jti", credential.jti},
+        {"jti", jti},
         {"iat", ToUnixSecondsFloor(issued_at)},
         {"exp", ToUnixSecondsFloor(expires_at)},
         {"upstream",
@@ -56,7 +50,11 @@ class SignetJwtProvider final : public CredentialProvider {
       return Status(ErrorCode::kServerError, "signing_key_missing",
                     "Signet has no signing key to sign with");
     }
-    SIGNET_ASSIGN_OR_RETURN(credential.access_token, jose::SignJwt(*key, claims, "at+jwt"));
+    SIGNET_ASSIGN_OR_RETURN(std::string token, jose::SignJwt(*key, claims, "at+jwt"));
+    Credential credential =
+        BearerCredential(std::move(token), std::string(token_type), "Bearer", expires_at);
+    credential.jti = std::move(jti);
+    credential.scopes = request.scopes;
     return credential;
   }
 
