@@ -157,6 +157,9 @@ struct ProviderKind {
   std::vector<SettingSpec> settings;
   // The audience of a destination that names none; empty when it must name one.
   std::string_view default_audience;
+  // False for kinds that sign nothing for the destination's audience (a vaulted secret,
+  // a vendor's own JWT format): a destination of theirs may not name one.
+  bool has_audience = true;
 };
 
 // Every destination kind Signet knows, by name.

@@ -5,6 +5,7 @@
 #include "credentials/provider.h"
 #include "credentials/providers/anthropic_wif/anthropic_wif.h"
 #include "credentials/providers/signet_jwt/signet_jwt.h"
+#include "credentials/providers/static_secret/static_secret.h"
 
 namespace signet::credentials {
 
@@ -12,6 +13,7 @@ const std::map<std::string, ProviderKind, std::less<>>& ProviderRegistry() {
   static const auto* registry = new std::map<std::string, ProviderKind, std::less<>>{
       {"anthropic-wif", AnthropicWifKind()},
       {"signet-jwt", ProviderKind{CreateSignetJwtProvider, {}, ""}},
+      {"static-secret", StaticSecretKind()},
   };
   return *registry;
 }
@@ -86,7 +88,13 @@ Result<std::unique_ptr<CredentialProvider>> CreateProvider(const Destination& de
     }
   }
   Destination filled = destination;
-  if (filled.audience.empty()) {
+  if (!kind.has_audience) {
+    if (!filled.audience.empty()) {
+      return Status(
+          ErrorCode::kInvalidConfig, "destination_setting_unknown",
+          "destination " + destination.name + ": kind " + destination.kind + " takes no audience");
+    }
+  } else if (filled.audience.empty()) {
     if (kind.default_audience.empty()) {
       return Status(ErrorCode::kInvalidConfig, "destination_setting_missing",
                     "destination " + destination.name + ": kind " + destination.kind +
