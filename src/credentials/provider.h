@@ -157,6 +157,9 @@ struct ProviderKind {
   std::vector<SettingSpec> settings;
   // The audience of a destination that names none; empty when it must name one.
   std::string_view default_audience;
+  // True when the factory derives the audience of a destination that names none from its
+  // settings (gcp-sts: its pool provider's URL), so none need be configured.
+  bool derives_audience = false;
 };
 
 // Every destination kind Signet knows, by name.

@@ -4,6 +4,8 @@
 
 #include "credentials/provider.h"
 #include "credentials/providers/anthropic_wif/anthropic_wif.h"
+#include "credentials/providers/gcp_sts/gcp_sts.h"
+#include "credentials/providers/rfc8693/rfc8693.h"
 #include "credentials/providers/signet_jwt/signet_jwt.h"
 
 namespace signet::credentials {
@@ -11,6 +13,8 @@ namespace signet::credentials {
 const std::map<std::string, ProviderKind, std::less<>>& ProviderRegistry() {
   static const auto* registry = new std::map<std::string, ProviderKind, std::less<>>{
       {"anthropic-wif", AnthropicWifKind()},
+      {"gcp-sts", GcpStsKind()},
+      {"rfc8693", Rfc8693Kind()},
       {"signet-jwt", ProviderKind{CreateSignetJwtProvider, {}, ""}},
   };
   return *registry;
@@ -86,7 +90,7 @@ Result<std::unique_ptr<CredentialProvider>> CreateProvider(const Destination& de
     }
   }
   Destination filled = destination;
-  if (filled.audience.empty()) {
+  if (filled.audience.empty() && !kind.derives_audience) {
     if (kind.default_audience.empty()) {
       return Status(ErrorCode::kInvalidConfig, "destination_setting_missing",
                     "destination " + destination.name + ": kind " + destination.kind +
