@@ -157,9 +157,9 @@ struct ProviderKind {
   std::vector<SettingSpec> settings;
   // The audience of a destination that names none; empty when it must name one.
   std::string_view default_audience;
-  // True when the factory derives the audience of a destination that names none from its
-  // settings (gcp-sts: its pool provider's URL), so none need be configured.
-  bool derives_audience = false;
+  // For a kind whose default audience depends on the destination's settings (gcp-sts: its
+  // pool provider's URL): that audience, so none need be configured. Null otherwise.
+  std::function<std::string(const Destination&)> derive_audience = nullptr;
 };
 
 // Every destination kind Signet knows, by name.

@@ -90,7 +90,10 @@ Result<std::unique_ptr<CredentialProvider>> CreateProvider(const Destination& de
     }
   }
   Destination filled = destination;
-  if (filled.audience.empty() && !kind.derives_audience) {
+  if (filled.audience.empty() && kind.derive_audience) {
+    filled.audience = kind.derive_audience(filled);
+  }
+  if (filled.audience.empty()) {
     if (kind.default_audience.empty()) {
       return Status(ErrorCode::kInvalidConfig, "destination_setting_missing",
                     "destination " + destination.name + ": kind " + destination.kind +

@@ -21,6 +21,10 @@ Status CheckAudiencesApart(const std::vector<DestinationConfig>& destinations) {
       return destination.audience;
     }
     auto kind = kinds.find(destination.kind);
+    if (kind != kinds.end() && kind->second.derive_audience) {
+      return kind->second.derive_audience(
+          {destination.name, destination.kind, "", destination.settings});
+    }
     return kind != kinds.end() ? std::string(kind->second.default_audience) : std::string();
   };
   for (const auto& minted : destinations) {

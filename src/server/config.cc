@@ -465,7 +465,7 @@ Status ParseDestination(const Parser& p, const YAML::Node& node, const std::stri
   }
   SIGNET_RETURN_IF_ERROR(p.CheckKeys(node, field, known));
   std::vector<std::string> required = {"name", "kind"};
-  if (kind == nullptr || (kind->default_audience.empty() && !kind->derives_audience)) {
+  if (kind == nullptr || (kind->default_audience.empty() && !kind->derive_audience)) {
     required.emplace_back("audience");
   }
   for (size_t i = 0; kind != nullptr && i < kind->settings.size(); ++i) {

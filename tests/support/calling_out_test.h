@@ -77,6 +77,13 @@ class CallingOutTest : public ::testing::Test {
     };
   }
 
+  std::unique_ptr<credentials::CredentialProvider> ProviderFor(
+      const credentials::Destination& destination) {
+    auto provider = credentials::CreateProvider(destination, context_);
+    EXPECT_TRUE(provider.ok()) << provider.status().message();
+    return provider.ok() ? std::move(provider).value() : nullptr;
+  }
+
   credentials::IssueRequest Request(std::chrono::seconds lifetime = std::chrono::seconds(3600),
                                     std::vector<std::string> scopes = {}) {
     return credentials::IssueRequest{

@@ -127,6 +127,18 @@ class GcpStsProvider final : public CachingProvider {
   const std::string impersonation_url_;  // empty: no service account to impersonate
 };
 
+// projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>
+std::string PoolProvider(const Destination& destination) {
+  return "projects/" + Setting(destination, "project_number") +
+         "/locations/global/workloadIdentityPools/" + Setting(destination, "pool_id") +
+         "/providers/" + Setting(destination, "provider_id");
+}
+
+// What a pool provider accepts as `aud` unless told otherwise.
+std::string DefaultAudience(const Destination& destination) {
+  return "https://iam.googleapis.com/" + PoolProvider(destination);
+}
+
 bool AllOf(std::string_view text, bool (*allowed)(char)) {
   return std::all_of(text.begin(), text.end(), allowed);
 }
@@ -171,9 +183,7 @@ Result<std::unique_ptr<CredentialProvider>> CreateGcpStsProvider(const Destinati
                      " must be 4 to 32 lowercase letters, digits or '-', not starting with gcp-");
     }
   }
-  std::string pool_provider = "projects/" + project + "/locations/global/workloadIdentityPools/" +
-                              Setting(destination, "pool_id") + "/providers/" +
-                              Setting(destination, "provider_id");
+  std::string pool_provider = PoolProvider(destination);
   SIGNET_ASSIGN_OR_RETURN(std::string token_url, UrlSetting(destination, "token_url",
                                                             "https://sts.googleapis.com/v1/token"));
   SIGNET_ASSIGN_OR_RETURN(std::string iam_url, UrlSetting(destination, "iam_credentials_url",
@@ -188,13 +198,9 @@ Result<std::unique_ptr<CredentialProvider>> CreateGcpStsProvider(const Destinati
     impersonation_url =
         iam_url + "/v1/projects/-/serviceAccounts/" + account + ":generateAccessToken";
   }
-  Destination filled = destination;
-  if (filled.audience.empty()) {
-    filled.audience = "https://iam.googleapis.com/" + pool_provider;
-  }
   SIGNET_ASSIGN_OR_RETURN(auto client, ClientFor(destination, context));
   return std::unique_ptr<CredentialProvider>(
-      new GcpStsProvider(std::move(filled), context, std::move(client), std::move(token_url),
+      new GcpStsProvider(destination, context, std::move(client), std::move(token_url),
                          std::move(pool_provider), std::move(impersonation_url)));
 }
 
@@ -210,7 +216,7 @@ ProviderKind GcpStsKind() {
                        {"iam_credentials_url", false},
                        {"ca_file", false}},
                       "",
-                      /*derives_audience=*/true};
+                      DefaultAudience};
 }
 
 }  // namespace signet::credentials

@@ -6,6 +6,7 @@
 #include "http/form.h"
 #include "support/calling_out_test.h"
 #include "support/status_matchers.h"
+#include "support/token_exchange_form.h"
 
 namespace signet::credentials {
 namespace {
@@ -32,11 +33,7 @@ class GcpStsTest : public testing::CallingOutTest {
         {"project_number", "123456789012"}, {"pool_id", "signet-pool"}, {"provider_id", "signet"}};
   }
 
-  std::unique_ptr<CredentialProvider> Provider() {
-    auto provider = CreateProvider(destination_, context_);
-    EXPECT_THAT(provider, IsOk());
-    return provider.ok() ? std::move(provider).value() : nullptr;
-  }
+  std::unique_ptr<CredentialProvider> Provider() { return ProviderFor(destination_); }
 
   void Impersonating() {
     destination_.settings["service_account"] = "reader@my-project.iam.gserviceaccount.com";
@@ -80,17 +77,12 @@ TEST_F(GcpStsTest, ExchangesAtGoogleStsAsDocumented) {
   EXPECT_EQ(testing::HeaderOf(sent, "Authorization"), "");
   auto form = http::ParseForm(sent.body);
   ASSERT_THAT(form, IsOk());
-  ASSERT_EQ(form->size(), 6u) << sent.body;
-  EXPECT_EQ((*form)[0], (Field{"grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"}));
-  EXPECT_EQ((*form)[1].first, "subject_token");
-  EXPECT_EQ((*form)[2], (Field{"subject_token_type", "urn:ietf:params:oauth:token-type:jwt"}));
-  EXPECT_EQ((*form)[3],
-            (Field{"requested_token_type", "urn:ietf:params:oauth:token-type:access_token"}));
-  EXPECT_EQ((*form)[4], (Field{"audience", std::string("//") + kPoolProvider}));
-  EXPECT_EQ((*form)[5], (Field{"scope", "https://www.googleapis.com/auth/cloud-platform"}));
+  std::string subject_token = testing::ExpectTokenExchange(
+      *form, {{"audience", std::string("//") + kPoolProvider},
+              {"scope", "https://www.googleapis.com/auth/cloud-platform"}});
 
   // The subject token: Signet's assertion with the audience a pool provider accepts.
-  auto assertion = VerifyAssertion((*form)[1].second, std::string("https://") + kPoolProvider);
+  auto assertion = VerifyAssertion(subject_token, std::string("https://") + kPoolProvider);
   ASSERT_THAT(assertion, IsOk());
   EXPECT_EQ(assertion->subject(), "spiffe://example.com/workload/billing");
   EXPECT_EQ(assertion->jwt_id(), credential->jti);
@@ -233,7 +225,6 @@ TEST_F(GcpStsTest, SettingsAreChecked) {
   missing.settings.erase("pool_id");
   EXPECT_THAT(CreateProvider(missing, context_), FailsWith("destination_setting_missing"));
   // No audience need be configured: it derives from the pool provider.
-  EXPECT_TRUE(GcpStsKind().derives_audience);
   EXPECT_THAT(CreateProvider(destination_, context_), IsOk());
 }
 

@@ -5,6 +5,7 @@
 #include "http/form.h"
 #include "support/calling_out_test.h"
 #include "support/status_matchers.h"
+#include "support/token_exchange_form.h"
 
 namespace signet::credentials {
 namespace {
@@ -29,11 +30,7 @@ class Rfc8693Test : public testing::CallingOutTest {
     vault_["sts-client-secret"] = "s3cr:et";
   }
 
-  std::unique_ptr<CredentialProvider> Provider() {
-    auto provider = CreateProvider(destination_, context_);
-    EXPECT_THAT(provider, IsOk());
-    return provider.ok() ? std::move(provider).value() : nullptr;
-  }
+  std::unique_ptr<CredentialProvider> Provider() { return ProviderFor(destination_); }
 
   void Answer(std::string token, int expires_in) {
     client_->Set(
@@ -79,21 +76,13 @@ TEST_F(Rfc8693Test, ExchangesASignedAssertionAsRfc8693Says) {
   // RFC 6749 §2.3.1: base64("signet-client:s3cr%3Aet"), the secret form-encoded first.
   EXPECT_EQ(testing::HeaderOf(sent, "Authorization"), "Basic c2lnbmV0LWNsaWVudDpzM2NyJTNBZXQ=");
   Form form = SentForm(0);
-  ASSERT_EQ(form.size(), 7u) << sent.body;
-  EXPECT_EQ(form[0], (std::pair<std::string, std::string>{
-                         "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"}));
-  EXPECT_EQ(form[1].first, "subject_token");
-  EXPECT_EQ(form[2], (std::pair<std::string, std::string>{"subject_token_type",
-                                                          "urn:ietf:params:oauth:token-type:jwt"}));
-  EXPECT_EQ(form[3], (std::pair<std::string, std::string>{
-                         "requested_token_type", "urn:ietf:params:oauth:token-type:access_token"}));
-  EXPECT_EQ(form[4], (std::pair<std::string, std::string>{"audience", "urn:example:orders"}));
-  EXPECT_EQ(form[5],
-            (std::pair<std::string, std::string>{"resource", "https://orders.example.com/"}));
-  EXPECT_EQ(form[6], (std::pair<std::string, std::string>{"scope", "orders:read x"}));
+  std::string subject_token =
+      testing::ExpectTokenExchange(form, {{"audience", "urn:example:orders"},
+                                          {"resource", "https://orders.example.com/"},
+                                          {"scope", "orders:read x"}});
 
   // The subject token is Signet's assertion for the destination's audience.
-  auto assertion = VerifyAssertion(form[1].second, "https://sts.example.com");
+  auto assertion = VerifyAssertion(subject_token, "https://sts.example.com");
   ASSERT_THAT(assertion, IsOk());
   EXPECT_EQ(assertion->subject(), "spiffe://example.com/workload/billing");
   EXPECT_EQ(assertion->key_id(), "k1");
