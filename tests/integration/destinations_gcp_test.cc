@@ -19,7 +19,6 @@ namespace signet {
 namespace {
 
 using testing::IsOk;
-using Field = std::pair<std::string, std::string>;
 
 constexpr char kPoolProvider[] =
     "iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/"

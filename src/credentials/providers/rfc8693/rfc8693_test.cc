@@ -17,7 +17,7 @@ using testing::JsonAnswer;
 
 constexpr char kTokenUrl[] = "https://sts.example.com/oauth2/token";
 
-using Form = std::vector<std::pair<std::string, std::string>>;
+using Form = testing::FormFields;
 
 class Rfc8693Test : public testing::CallingOutTest {
  protected:
