@@ -119,4 +119,22 @@ class CachingProvider : public CredentialProvider {
   mutable CredentialCache cache_;
 };
 
+// ---------------------------------------------------------------------------------------
+// Assertions with claims of the caller's choosing (oauth2-client-credentials' client
+// assertion names the client, not the workload).
+
+// The claims of a JWT Signet signs: iat is now (whole seconds), exp = iat + lifetime,
+// jti fresh.
+struct AssertionClaims {
+  std::string issuer;
+  std::string subject;
+  std::string audience;
+  std::chrono::seconds lifetime{0};
+};
+
+// `claims` signed with Signet's current key (header alg, kid, typ JWT). SignAssertion is
+// this with iss = Signet and sub = the workload.
+Result<Assertion> SignAssertionClaims(const ProviderContext& context,
+                                      const AssertionClaims& claims);
+
 }  // namespace signet::credentials

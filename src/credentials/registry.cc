@@ -4,6 +4,8 @@
 
 #include "credentials/provider.h"
 #include "credentials/providers/anthropic_wif/anthropic_wif.h"
+#include "credentials/providers/azure_entra/azure_entra.h"
+#include "credentials/providers/oauth2_client_credentials/oauth2_client_credentials.h"
 #include "credentials/providers/signet_jwt/signet_jwt.h"
 
 namespace signet::credentials {
@@ -11,6 +13,8 @@ namespace signet::credentials {
 const std::map<std::string, ProviderKind, std::less<>>& ProviderRegistry() {
   static const auto* registry = new std::map<std::string, ProviderKind, std::less<>>{
       {"anthropic-wif", AnthropicWifKind()},
+      {"azure-entra", AzureEntraKind()},
+      {"oauth2-client-credentials", OAuth2ClientCredentialsKind()},
       {"signet-jwt", ProviderKind{CreateSignetJwtProvider, {}, ""}},
   };
   return *registry;
