@@ -7,18 +7,14 @@
 // record what they receive, and the tests check it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
-#include <fstream>
-#include <future>
-#include <set>
 #include <sstream>
 
 #include "common/json.h"
-#include "jose/jwk.h"
-#include "jose/jwt.h"
+#include "support/destination_harness.h"
 #include "support/form_fields.h"
 #include "support/oauth2_stand_in.h"
-#include "support/signet_processes.h"
 #include "support/status_matchers.h"
 #include "support/temp_dir.h"
 
@@ -37,26 +33,7 @@ class DestinationsOAuth2Test : public ::testing::Test {
     dir_ = new testing::TempDir();
     oauth2_ = new testing::OAuth2StandIn(dir_->path(), testing::OAuth2StandIn::Dialect::kGeneric);
     entra_ = new testing::OAuth2StandIn(dir_->path(), testing::OAuth2StandIn::Dialect::kEntra);
-    idp_ = testing::StartDevIdp(SIGNET_PATH, dir_->path() + "/idp.log").release();
-    ASSERT_FALSE(idp_->base_url.empty()) << "signet dev idp did not start";
-    std::string config = dir_->path() + "/signetd.yaml";
-    std::ofstream out(config);
-    out << "server:\n"
-           "  issuer: http://127.0.0.1:1\n"
-           "  trust_domain: test.signet\n"
-           "  data_dir: "
-        << dir_->path() << "/data\n"
-        << "issuers:\n"
-           "  - name: dev\n"
-           "    issuer: "
-        << idp_->base_url << "\n    audiences: [signet]\n    algorithms: [RS256]\n"
-        << "workloads:\n";
-    for (const char* workload :
-         {"billing-api", "app-refused", "app-flaky", "app-malformed", "app-short", "app-burst"}) {
-      out << "  - name: " << workload << "\n"
-          << "    identities: [{issuer: dev, claims: {sub: \"system:serviceaccount:apps:"
-          << workload << "\"}}]\n";
-    }
+    std::ostringstream out;
     out << "destinations:\n";
     // One generic destination per behaviour of the stand-in (it answers by client id).
     auto generic = [&out](const std::string& name, const std::string& client_id,
@@ -91,124 +68,39 @@ class DestinationsOAuth2Test : public ::testing::Test {
            " app-short, app-burst], destinations: [orders, orders-post, orders-jwt, orders-short,"
            " orders-burst, orders-refused, orders-flaky, orders-malformed, orders-unvaulted,"
            " orders-down, keyvault], max_ttl: 5m}\n";
-    out.close();
-    signetd_ = testing::StartSignetd(SIGNETD_PATH, config, dir_->path() + "/signetd.log").release();
-    ASSERT_FALSE(signetd_->base_url.empty()) << "signetd did not become ready; its log:\n"
-                                             << testing::ReadFile(dir_->path() + "/signetd.log");
+    signetd_ = new testing::DestinationHarness(
+        SIGNETD_PATH, SIGNET_PATH, dir_->path(),
+        {"billing-api", "app-refused", "app-flaky", "app-malformed", "app-short", "app-burst"},
+        out.str());
+    ASSERT_TRUE(signetd_->running());
     // The client secret goes into the vault as an operator puts it there.
-    std::ofstream(dir_->path() + "/secret") << kSecretValue;
     int code = -1;
-    std::string put = testing::RunCommand(
-        std::string(SIGNET_PATH) + " secret put orders-client-secret --server " +
-            signetd_->base_url + " --token-file " + dir_->path() + "/data/admin.token < " +
-            dir_->path() + "/secret 2>&1",
-        &code);
+    std::string put = signetd_->Signet("secret put orders-client-secret", &code, kSecretValue);
     ASSERT_EQ(code, 0) << put;
   }
 
   static void TearDownTestSuite() {
     delete signetd_;
-    delete idp_;
     delete entra_;
     delete oauth2_;
     delete dir_;
   }
 
-  static std::string UpstreamToken(const std::string& workload) {
-    std::string upstream =
-        testing::MintToken(idp_->base_url, "namespace=apps&serviceaccount=" + workload);
-    EXPECT_FALSE(upstream.empty());
-    return upstream;
-  }
-
-  // Exchanges a Kubernetes-shaped token of `workload` for a credential for `destination`.
   static std::pair<int, boost::json::object> TokenFor(const std::string& workload,
                                                       const std::string& destination) {
-    testing::HttpAnswer http = testing::ExchangeToken(signetd_->base_url, UpstreamToken(workload),
-                                                      "-d audience=" + destination);
-    auto body = ParseJsonObject(http.body);
-    EXPECT_THAT(body, IsOk()) << http.body;
-    return {http.status, body.ok() ? *body : boost::json::object{}};
-  }
-
-  // 50 requests at once: all get the same token, from one upstream call.
-  static void ExpectOneUpstreamCallFor(const std::string& workload, const std::string& destination,
-                                       testing::OAuth2StandIn& standin, const std::string& who) {
-    std::string upstream = UpstreamToken(workload);
-    std::vector<std::future<testing::HttpAnswer>> answers;
-    for (int i = 0; i < 50; ++i) {
-      answers.push_back(std::async(std::launch::async, [&upstream, &destination] {
-        return testing::ExchangeToken(signetd_->base_url, upstream, "-d audience=" + destination);
-      }));
-    }
-    std::set<std::string> tokens;
-    for (auto& answer : answers) {
-      testing::HttpAnswer http = answer.get();
-      ASSERT_EQ(http.status, 200) << http.body;
-      tokens.insert(std::string(ParseJsonObject(http.body)->at("access_token").as_string()));
-    }
-    EXPECT_EQ(tokens.size(), 1u);
-    EXPECT_EQ(standin.RequestsFor(who).size(), 1u);
-  }
-
-  // The claims of `jwt` once verified against the JWKS signetd publishes.
-  static boost::json::object VerifiedClaims(const std::string& jwt, const std::string& issuer,
-                                            const std::string& audience) {
-    testing::HttpAnswer jwks_answer = testing::Curl(signetd_->base_url + "/.well-known/jwks.json");
-    EXPECT_EQ(jwks_answer.status, 200);
-    auto jwks = jose::Jwks::Parse(jwks_answer.body);
-    EXPECT_THAT(jwks, IsOk());
-    auto validator = jose::JwtValidator::Builder()
-                         .ExpectIssuer(issuer)
-                         .ExpectAudience(audience)
-                         .AllowAlgorithms({jose::Algorithm::kES256})
-                         .RequireIssuedAt()
-                         .Build();
-    EXPECT_THAT(validator, IsOk());
-    if (!jwks.ok() || !validator.ok()) {
-      return {};
-    }
-    auto verified = jose::JwtVerifier(*validator).Verify(jwt, *jwks, Clock::Real().Now());
-    EXPECT_THAT(verified, IsOk()) << jwt;
-    if (!verified.ok()) {
-      return {};
-    }
-    EXPECT_TRUE(verified->key_id().has_value());
-    EXPECT_TRUE(verified->jwt_id().has_value());
-    return jose::ParseJwt(jwt)->claims;
-  }
-
-  // The audit records signetd wrote, as `signet audit list --json` shows them.
-  static std::vector<boost::json::object> AuditRecords() {
-    int code = -1;
-    std::string listing =
-        testing::RunCommand(std::string(SIGNET_PATH) + " audit list --limit 100000 --data-dir " +
-                                dir_->path() + "/data --json",
-                            &code);
-    EXPECT_EQ(code, 0) << listing;
-    std::vector<boost::json::object> records;
-    std::istringstream lines(listing);
-    for (std::string line; std::getline(lines, line);) {
-      auto row = ParseJsonObject(line);
-      if (row.ok() && row->contains("record") && row->at("record").is_object()) {
-        records.push_back(row->at("record").as_object());
-      }
-    }
-    return records;
+    return signetd_->TokenFor(workload, destination);
   }
 
   static testing::TempDir* dir_;
   static testing::OAuth2StandIn* oauth2_;
   static testing::OAuth2StandIn* entra_;
-  static testing::RunningProcess* idp_;
-  static testing::RunningProcess* signetd_;
+  static testing::DestinationHarness* signetd_;
 };
 
 testing::TempDir* DestinationsOAuth2Test::dir_ = nullptr;
 testing::OAuth2StandIn* DestinationsOAuth2Test::oauth2_ = nullptr;
 testing::OAuth2StandIn* DestinationsOAuth2Test::entra_ = nullptr;
-testing::RunningProcess* DestinationsOAuth2Test::idp_ = nullptr;
-testing::RunningProcess* DestinationsOAuth2Test::signetd_ = nullptr;
+testing::DestinationHarness* DestinationsOAuth2Test::signetd_ = nullptr;
 
 TEST_F(DestinationsOAuth2Test, ClientSecretBasicWithTheVaultedSecret) {
   auto [status, body] = TokenFor("billing-api", "orders");
@@ -266,7 +158,7 @@ TEST_F(DestinationsOAuth2Test, PrivateKeyJwtVerifiesAgainstSignetsJwks) {
   EXPECT_EQ(form["client_assertion_type"],
             "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
   boost::json::object claims =
-      VerifiedClaims(form["client_assertion"], "jwt-client", oauth2_->url());
+      signetd_->VerifiedClaims(form["client_assertion"], "jwt-client", oauth2_->url());
   EXPECT_EQ(claims["sub"], "jwt-client");
   EXPECT_LE(claims["exp"].to_number<int64_t>() - claims["iat"].to_number<int64_t>(), 300);
 }
@@ -292,8 +184,8 @@ TEST_F(DestinationsOAuth2Test, EntraTokenForAFederatedAssertion) {
   EXPECT_EQ(form["client_assertion_type"],
             "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
   // The federated identity credential's issuer, subject and audience.
-  boost::json::object claims =
-      VerifiedClaims(form["client_assertion"], "http://127.0.0.1:1", "api://AzureADTokenExchange");
+  boost::json::object claims = signetd_->VerifiedClaims(
+      form["client_assertion"], testing::DestinationHarness::kIssuer, "api://AzureADTokenExchange");
   EXPECT_EQ(claims["sub"], sub.c_str());
 
   auto [again_status, again] = TokenFor("billing-api", "keyvault");
@@ -318,10 +210,12 @@ TEST_F(DestinationsOAuth2Test, RefreshAheadOfExpiry) {
   EXPECT_EQ(entra_->RequestsFor(sub).size(), 2u);
 }
 
+// Many requests at once for a token signetd does not hold yet make one upstream call.
 TEST_F(DestinationsOAuth2Test, ConcurrentRequestsShareOneUpstreamCall) {
-  ExpectOneUpstreamCallFor("app-burst", "orders-burst", *oauth2_, "orders-burst");
-  ExpectOneUpstreamCallFor("app-burst", "keyvault", *entra_,
-                           "spiffe://test.signet/workload/app-burst");
+  EXPECT_EQ(signetd_->TokensAtOnce("app-burst", "orders-burst", 50).size(), 1u);
+  EXPECT_EQ(oauth2_->RequestsFor("orders-burst").size(), 1u);
+  EXPECT_EQ(signetd_->TokensAtOnce("app-burst", "keyvault", 50).size(), 1u);
+  EXPECT_EQ(entra_->RequestsFor("spiffe://test.signet/workload/app-burst").size(), 1u);
 }
 
 // Each failure as the workload sees it and as the audit trail records it.
@@ -365,7 +259,7 @@ TEST_F(DestinationsOAuth2Test, UpstreamFailuresAreClearErrorsAndAudited) {
   TokenFor("billing-api", "orders-flaky");
   EXPECT_EQ(oauth2_->RequestsFor("orders-flaky").size(), 2u);
 
-  std::vector<boost::json::object> records = AuditRecords();
+  std::vector<boost::json::object> records = signetd_->AuditRecords();
   for (const Case& c : cases) {
     size_t found = std::count_if(records.begin(), records.end(), [&c](boost::json::object& r) {
       return r["destination"] == c.destination.c_str() && r["workload"] == c.workload.c_str() &&
@@ -382,16 +276,10 @@ TEST_F(DestinationsOAuth2Test, NoSecretInLogsOrDatabase) {
   ASSERT_EQ(TokenFor("billing-api", "keyvault").first, 200);
   TokenFor("billing-api", "orders-refused");
   TokenFor("app-refused", "keyvault");
-  std::string log = testing::ReadFile(dir_->path() + "/signetd.log");
-  std::string stored = testing::ReadFile(dir_->path() + "/data/signet.db") +
-                       testing::ReadFile(dir_->path() + "/data/signet.db-wal");
-  ASSERT_FALSE(stored.empty());
-  for (const std::string secret :
-       {"standin-oauth2-at", "standin-entra-at", "standin-private-detail", "standin-trace",
-        "standin-correlation", kSecretValue}) {
-    EXPECT_EQ(log.find(secret), std::string::npos) << secret;
-    EXPECT_EQ(stored.find(secret), std::string::npos) << secret;
-  }
+  EXPECT_THAT(signetd_->FoundInLogOrDatabase({"standin-oauth2-at", "standin-entra-at",
+                                              "standin-private-detail", "standin-trace",
+                                              "standin-correlation", kSecretValue}),
+              ::testing::IsEmpty());
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "common/random.h"
 #include "credentials/provider.h"
 #include "http/client.h"
+#include "jose/jwt.h"
 #include "jose/signing_key.h"
 
 namespace signet::testing {
@@ -84,6 +85,20 @@ struct OutboundContext {
         "billing",    std::move(scopes),   lifetime,
         std::nullopt, "https://k8s.local", "system:serviceaccount:billing:api",
         clock.Now()};
+  }
+
+  // `jwt` verified with this context's key at the clock's now, as a destination trusting
+  // Signet would verify it: ES256, `issuer`, `audience`, iat required.
+  Result<jose::VerifiedJwt> Verify(const std::string& jwt, const std::string& issuer,
+                                   const std::string& audience) const {
+    SIGNET_ASSIGN_OR_RETURN(jose::JwtValidator validator,
+                            jose::JwtValidator::Builder()
+                                .ExpectIssuer(issuer)
+                                .ExpectAudience(audience)
+                                .AllowAlgorithms({jose::Algorithm::kES256})
+                                .RequireIssuedAt()
+                                .Build());
+    return jose::JwtVerifier(validator).Verify(jwt, jose::Jwks({key->public_jwk()}), clock.Now());
   }
 
   SimulatedClock clock{FromUnixSeconds(1'800'000'000)};

@@ -72,16 +72,8 @@ TEST_F(AzureEntraTest, TradesASignedAssertionAsEntraDocuments) {
             "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
 
   // The federated identity credential's issuer, subject and audience.
-  auto validator = jose::JwtValidator::Builder()
-                       .ExpectIssuer("https://signet.example.com")
-                       .ExpectAudience("api://AzureADTokenExchange")
-                       .AllowAlgorithms({jose::Algorithm::kES256})
-                       .RequireIssuedAt()
-                       .Build();
-  ASSERT_THAT(validator, IsOk());
-  auto assertion = jose::JwtVerifier(*validator)
-                       .Verify(form["client_assertion"], jose::Jwks({outbound_.key->public_jwk()}),
-                               outbound_.clock.Now());
+  auto assertion = outbound_.Verify(form["client_assertion"], "https://signet.example.com",
+                                    "api://AzureADTokenExchange");
   ASSERT_THAT(assertion, IsOk());
   EXPECT_EQ(assertion->subject(), "spiffe://example.com/workload/billing");
   EXPECT_EQ(assertion->key_id(), "k1");
