@@ -90,7 +90,9 @@ TEST_F(AzureEntraTest, AuthorityTenantDomainAndScopeSetting) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
   outbound_.client->answer = JsonAnswer(200, R"({"access_token":"t","expires_in":3599})");
-  ASSERT_THAT(provider->Issue(outbound_.Request({})), IsOk());
+  auto credential = provider->Issue(outbound_.Request({}));
+  ASSERT_THAT(credential, IsOk());
+  EXPECT_EQ(credential->scopes, std::vector<std::string>{"https://graph.microsoft.com/.default"});
   const http::ClientRequest& sent = outbound_.client->requests[0];
   EXPECT_EQ(sent.url, "https://login.microsoftonline.us/contoso.onmicrosoft.com/oauth2/v2.0/token");
   std::map<std::string, std::string> form = FormFields(sent.body);

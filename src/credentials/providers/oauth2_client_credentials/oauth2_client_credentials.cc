@@ -31,7 +31,7 @@ Result<Credential> ClientCredentialsProvider::Fetch(const IssueRequest& request)
   SIGNET_ASSIGN_OR_RETURN(ClientAuthentication authentication, Authenticate(request));
   std::vector<std::pair<std::string, std::string>> fields = {{"grant_type", "client_credentials"}};
   if (!scope.empty()) {
-    fields.emplace_back("scope", std::move(scope));
+    fields.emplace_back("scope", scope);
   }
   if (std::string resource = Setting(destination_, "resource"); !resource.empty()) {
     fields.emplace_back("resource", std::move(resource));
@@ -55,8 +55,9 @@ Result<Credential> ClientCredentialsProvider::Fetch(const IssueRequest& request)
     return DestinationRefusal(destination_, response->status, UpstreamErrorCode(response->body),
                               refusal_hint_);
   }
+  // Unless the answer names the scope granted, it is the scope asked for.
   SIGNET_ASSIGN_OR_RETURN(Credential credential, ParseTokenResponse(destination_, response->body,
-                                                                    sent_at, request.scopes));
+                                                                    sent_at, SplitScopes(scope)));
   credential.jti = std::move(authentication.jti);  // the authorization server can name it
   return credential;
 }

@@ -82,7 +82,9 @@ TEST_F(OAuth2ClientCredentialsTest, ClientSecretPostSendsTheSecretInTheBody) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
   outbound_.client->answer = JsonAnswer(200, R"({"access_token":"at-1","expires_in":600})");
-  ASSERT_THAT(provider->Issue(outbound_.Request({})), IsOk());
+  auto credential = provider->Issue(outbound_.Request({}));
+  ASSERT_THAT(credential, IsOk());
+  EXPECT_EQ(credential->scopes, std::vector<std::string>{"orders.default"});  // as asked
   const http::ClientRequest& sent = outbound_.client->requests[0];
   EXPECT_EQ(HeaderOf(sent, "Authorization"), "");
   // No scope granted: the scope setting is asked for.
