@@ -94,6 +94,10 @@ std::optional<std::chrono::seconds> PositiveSeconds(const boost::json::value* va
 Result<Credential> ParseTokenResponse(const Destination& destination, std::string_view body,
                                       SystemTime sent_at, const std::vector<std::string>& granted);
 
+// RFC 6749 §2.3.1 HTTP Basic client authentication: "Basic " and the base64 of the
+// client id and secret, each form-urlencoded (so a ':' in either survives), joined by ':'.
+std::string ClientSecretBasic(std::string_view client_id, const Secret& client_secret);
+
 // Splits a space-separated scope string, dropping empty tokens.
 std::vector<std::string> SplitScopes(std::string_view joined);
 
@@ -118,6 +122,24 @@ class CachingProvider : public CredentialProvider {
   const std::string issued_token_type_;
   mutable CredentialCache cache_;
 };
+
+// ---------------------------------------------------------------------------------------
+// Assertions with claims of the caller's choosing (oauth2-client-credentials' client
+// assertion names the client, not the workload).
+
+// The claims of a JWT Signet signs: iat is now (whole seconds), exp = iat + lifetime,
+// jti fresh.
+struct AssertionClaims {
+  std::string issuer;
+  std::string subject;
+  std::string audience;
+  std::chrono::seconds lifetime{0};
+};
+
+// `claims` signed with Signet's current key (header alg, kid, typ JWT). SignAssertion is
+// this with iss = Signet and sub = the workload.
+Result<Assertion> SignAssertionClaims(const ProviderContext& context,
+                                      const AssertionClaims& claims);
 
 }  // namespace signet::credentials
 

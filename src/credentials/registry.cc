@@ -4,7 +4,9 @@
 
 #include "credentials/provider.h"
 #include "credentials/providers/anthropic_wif/anthropic_wif.h"
+#include "credentials/providers/azure_entra/azure_entra.h"
 #include "credentials/providers/gcp_sts/gcp_sts.h"
+#include "credentials/providers/oauth2_client_credentials/oauth2_client_credentials.h"
 #include "credentials/providers/rfc8693/rfc8693.h"
 #include "credentials/providers/signet_jwt/signet_jwt.h"
 #include "credentials/providers/static_secret/static_secret.h"
@@ -14,7 +16,9 @@ namespace signet::credentials {
 const std::map<std::string, ProviderKind, std::less<>>& ProviderRegistry() {
   static const auto* registry = new std::map<std::string, ProviderKind, std::less<>>{
       {"anthropic-wif", AnthropicWifKind()},
+      {"azure-entra", AzureEntraKind()},
       {"gcp-sts", GcpStsKind()},
+      {"oauth2-client-credentials", OAuth2ClientCredentialsKind()},
       {"rfc8693", Rfc8693Kind()},
       {"signet-jwt", ProviderKind{CreateSignetJwtProvider, {}, ""}},
       {"static-secret", StaticSecretKind()},

@@ -1,34 +1,10 @@
 #include "credentials/token_exchange.h"
 
-#include <openssl/evp.h>
-
 #include "common/json.h"
 #include "credentials/outbound.h"
 #include "http/form.h"
 
 namespace signet::credentials {
-namespace {
-
-// One value as application/x-www-form-urlencoded encodes it.
-std::string FormEncoded(std::string_view value) {
-  return http::EncodeForm({{"", std::string(value)}}).substr(1);
-}
-
-// RFC 6749 §2.3.1: the client id and secret are form-encoded before they are joined, so
-// a ':' in either survives.
-std::string BasicAuthorization(std::string_view client_id, const Secret& client_secret) {
-  std::string joined =
-      FormEncoded(client_id) + ":" + FormEncoded(client_secret.Reveal(SecretAccess::Grant()));
-  std::string encoded(4 * ((joined.size() + 2) / 3), '\0');
-  int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                                reinterpret_cast<const unsigned char*>(joined.data()),
-                                static_cast<int>(joined.size()));
-  encoded.resize(static_cast<size_t>(written));
-  Secret wipe(std::move(joined));  // the secret in clear goes when this does
-  return "Basic " + encoded;
-}
-
-}  // namespace
 
 Result<Credential> RunTokenExchange(const Destination& destination, http::HttpClient& client,
                                     const TokenExchange& exchange, SystemTime sent_at,
@@ -56,7 +32,7 @@ Result<Credential> RunTokenExchange(const Destination& destination, http::HttpCl
                   {"User-Agent", "signet"}};
   if (!exchange.client_id.empty()) {
     post.headers.emplace_back("Authorization",
-                              BasicAuthorization(exchange.client_id, exchange.client_secret));
+                              ClientSecretBasic(exchange.client_id, exchange.client_secret));
   }
   post.body = http::EncodeForm(form);
   Result<http::ClientResponse> response = client.Send(post);

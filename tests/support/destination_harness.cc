@@ -88,31 +88,56 @@ std::set<std::string> DestinationHarness::ConcurrentTokens(const std::string& wo
   return tokens;
 }
 
-void DestinationHarness::ExpectSignedAssertion(const std::string& jwt, const std::string& audience,
-                                               const std::string& workload) const {
-  HttpAnswer jwks_answer = Curl(base_url() + "/.well-known/jwks.json");
-  ASSERT_EQ(jwks_answer.status, 200);
-  auto jwks = jose::Jwks::Parse(jwks_answer.body);
-  ASSERT_THAT(jwks, IsOk());
+boost::json::object DestinationHarness::VerifiedClaims(const std::string& jwt,
+                                                       const std::string& issuer,
+                                                       const std::string& audience) const {
+  HttpAnswer published = Curl(base_url() + "/.well-known/jwks.json");
+  EXPECT_EQ(published.status, 200);
+  auto jwks = jose::Jwks::Parse(published.body);
   auto validator = jose::JwtValidator::Builder()
-                       .ExpectIssuer(kIssuer)
+                       .ExpectIssuer(issuer)
                        .ExpectAudience(audience)
                        .AllowAlgorithms({jose::Algorithm::kES256})
                        .RequireIssuedAt()
                        .Build();
-  ASSERT_THAT(validator, IsOk());
-  auto assertion = jose::JwtVerifier(*validator).Verify(jwt, *jwks, Clock::Real().Now());
-  ASSERT_THAT(assertion, IsOk());
-  EXPECT_EQ(assertion->subject(), "spiffe://test.signet/workload/" + workload);
-  EXPECT_TRUE(assertion->key_id().has_value());
-  EXPECT_TRUE(assertion->jwt_id().has_value());
+  EXPECT_THAT(jwks, IsOk());
+  EXPECT_THAT(validator, IsOk());
+  if (!jwks.ok() || !validator.ok()) {
+    return {};
+  }
+  auto verified = jose::JwtVerifier(*validator).Verify(jwt, *jwks, Clock::Real().Now());
+  EXPECT_THAT(verified, IsOk()) << jwt;
+  if (!verified.ok()) {
+    return {};
+  }
+  EXPECT_TRUE(verified->key_id().has_value());
+  EXPECT_TRUE(verified->jwt_id().has_value());
+  return verified->claims();
+}
+
+void DestinationHarness::ExpectSignedAssertion(const std::string& jwt, const std::string& audience,
+                                               const std::string& workload) const {
+  boost::json::object claims = VerifiedClaims(jwt, kIssuer, audience);
+  EXPECT_EQ(claims["sub"], ("spiffe://test.signet/workload/" + workload).c_str());
+}
+
+std::string DestinationHarness::Signet(const std::string& args, int* code,
+                                       const std::string& stdin_text) const {
+  std::string input;
+  if (!stdin_text.empty()) {
+    std::ofstream(dir_ + "/stdin") << stdin_text;
+    input = " < " + dir_ + "/stdin";
+  }
+  return RunCommand(signet_path_ + " " + args + " --server " + base_url() + " --token-file " +
+                        dir_ + "/data/admin.token" + input + " 2>&1",
+                    code);
 }
 
 size_t DestinationHarness::AuditRecords(const std::string& destination, const std::string& reason,
                                         const std::string& workload) const {
   int code = -1;
-  std::string records =
-      RunCommand(signet_path_ + " audit list --data-dir " + dir_ + "/data --json", &code);
+  std::string records = RunCommand(
+      signet_path_ + " audit list --limit 1000000 --data-dir " + dir_ + "/data --json", &code);
   EXPECT_EQ(code, 0) << records;
   boost::json::object expected{
       {"destination", destination}, {"reason", reason}, {"workload", workload}};

@@ -45,6 +45,15 @@ class DestinationHarness {
   std::set<std::string> ConcurrentTokens(const std::string& workload,
                                          const std::string& destination, int count) const;
 
+  // `signet ARGS` against signetd as its administrator (stdin from `stdin_text` when
+  // set): stdout and stderr, the exit code in `code`.
+  std::string Signet(const std::string& args, int* code, const std::string& stdin_text = "") const;
+
+  // The claims of `jwt` once verified against the JWKS signetd publishes, with `issuer`
+  // and `audience` (empty, with a test failure, when it does not verify).
+  boost::json::object VerifiedClaims(const std::string& jwt, const std::string& issuer,
+                                     const std::string& audience) const;
+
   // Expects `jwt` to verify against signetd's published JWKS as an assertion for
   // `audience` about `workload`.
   void ExpectSignedAssertion(const std::string& jwt, const std::string& audience,
