@@ -142,14 +142,3 @@ Result<Assertion> SignAssertionClaims(const ProviderContext& context,
                                       const AssertionClaims& claims);
 
 }  // namespace signet::credentials
-
-// ---- Expiry stated as a time (gcp-sts's generateAccessToken; any destination that
-// answers with an RFC 3339 expiry) ----
-namespace signet::credentials {
-
-// An RFC 3339 date-time ("2026-11-29T14:38:00Z", "2026-11-29T14:38:00.045Z",
-// "2026-11-29T15:38:00+01:00") as wall time in whole seconds (a fraction is dropped, so
-// the expiry is never later than stated); nullopt when `text` is not one.
-std::optional<SystemTime> ParseRfc3339(std::string_view text);
-
-}  // namespace signet::credentials
