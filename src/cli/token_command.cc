@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/json.h"
+#include "common/url.h"
 
 namespace signet::cli {
 namespace {
@@ -119,6 +120,11 @@ int PrintToken(const TokenRequest& request, http::HttpClient& client, std::ostre
   }
   if (request.subject_token_type != "jwt" && request.subject_token_type != "id_token") {
     err << "signet token: --subject-token-type must be jwt or id_token\n";
+    return 2;
+  }
+  // The subject token is the job's identity: never sent where it could be read on the way.
+  if (Status secure = CheckSecureUrl(request.server); !secure.ok()) {
+    err << "signet token: --server: " << secure.message() << "\n";
     return 2;
   }
   std::string subject_token = ReadSubjectToken(request.subject_token_file, err);

@@ -27,6 +27,12 @@ Result<std::string> UrlSetting(const Destination& destination, std::string_view 
         ErrorCode::kInvalidConfig, "destination_setting_invalid",
         DestinationLabel(destination) + ": " + std::string(name) + ": " + secure.message());
   }
+  // Paths are appended to these URLs: a query or fragment would swallow them.
+  if (url.find_first_of("?#") != std::string::npos) {
+    return Status(ErrorCode::kInvalidConfig, "destination_setting_invalid",
+                  DestinationLabel(destination) + ": " + std::string(name) +
+                      " must have no query or fragment");
+  }
   while (!url.empty() && url.back() == '/') {
     url.pop_back();
   }
@@ -129,6 +135,16 @@ std::optional<std::chrono::seconds> PositiveSeconds(const boost::json::value* va
   return std::chrono::seconds(static_cast<int64_t>(std::floor(seconds)));
 }
 
+bool IsBearerToken(std::string_view token) {
+  // RFC 6750 §2.1 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+  size_t end = token.find_last_not_of('=');
+  std::string_view body = token.substr(0, end == std::string_view::npos ? 0 : end + 1);
+  return !body.empty() && std::all_of(body.begin(), body.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("-._~+/").find(c) != std::string_view::npos;
+  });
+}
+
 std::string ClientSecretBasic(std::string_view client_id, const Secret& client_secret) {
   auto form_encoded = [](std::string_view value) {
     return http::EncodeForm({{"", std::string(value)}}).substr(1);  // past the '='
@@ -159,8 +175,9 @@ Result<Credential> ParseTokenResponse(const Destination& destination, std::strin
     return MalformedAnswer(destination, "is not a JSON object");
   }
   const boost::json::value* access_token = json->if_contains("access_token");
-  if (access_token == nullptr || !access_token->is_string() || access_token->as_string().empty()) {
-    return MalformedAnswer(destination, "has no access_token");
+  if (access_token == nullptr || !access_token->is_string() ||
+      !IsBearerToken(access_token->as_string())) {
+    return MalformedAnswer(destination, "has no access_token a bearer header can carry");
   }
   // RFC 6749 §5.1 requires token_type (case-insensitive), yet some destinations leave
   // it out of answers whose tokens are bearer tokens all the same.
@@ -182,6 +199,17 @@ Result<Credential> ParseTokenResponse(const Destination& destination, std::strin
   const boost::json::value* scope = json->if_contains("scope");
   credential.scopes =
       scope != nullptr && scope->is_string() ? SplitScopes(scope->as_string()) : granted;
+  // The workload is told what it may do; a destination that grants more than was asked
+  // for has a trust set-up wider than Signet's policy.
+  if (!granted.empty()) {
+    for (const std::string& answered : credential.scopes) {
+      if (std::find(granted.begin(), granted.end(), answered) == granted.end()) {
+        return MalformedAnswer(destination, "grants a scope beyond what was asked (" +
+                                                UpstreamIdentifier(answered) +
+                                                "): narrow the destination's rule or client");
+      }
+    }
+  }
   return credential;
 }
 
@@ -200,7 +228,10 @@ Result<Credential> CachingProvider::Issue(const IssueRequest& request) const {
   }
   // The destination is fixed per provider; what the credential carries varies by
   // workload and by the scopes policy granted. '\n' appears in neither.
-  std::string key = request.workload + "\n" + JoinScopes(request.scopes);
+  // Sorted: one grant is one entry, whatever order the request named its scopes in.
+  std::vector<std::string> scopes = request.scopes;
+  std::sort(scopes.begin(), scopes.end());
+  std::string key = request.workload + "\n" + JoinScopes(scopes);
   SIGNET_ASSIGN_OR_RETURN(Credential credential,
                           cache_.Get(key, [this, &request] { return Fetch(request); }));
   // The policy's lifetime bounds what Signet tells the workload, even when the

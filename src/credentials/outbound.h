@@ -90,9 +90,14 @@ std::optional<std::chrono::seconds> PositiveSeconds(const boost::json::value* va
 
 // An RFC 6749 §5.1 access token answer (access_token, token_type Bearer, expires_in,
 // optional scope) as a bearer credential expiring `expires_in` after `sent_at`; its scopes
-// are the answer's `scope`, or `granted` when it names none.
+// are the answer's `scope`, or `granted` when it names none. A `scope` beyond a non-empty
+// `granted` is refused (destination_answer_malformed).
 Result<Credential> ParseTokenResponse(const Destination& destination, std::string_view body,
                                       SystemTime sent_at, const std::vector<std::string>& granted);
+
+// Whether `token` has RFC 6750's b64token syntax, so `Authorization: Bearer <token>`
+// carries it as it is (no space, no control character that could split a header).
+bool IsBearerToken(std::string_view token);
 
 // RFC 6749 §2.3.1 HTTP Basic client authentication: "Basic " and the base64 of the
 // client id and secret, each form-urlencoded (so a ':' in either survives), joined by ':'.

@@ -163,6 +163,9 @@ struct ProviderKind {
   // For a kind whose default audience depends on the destination's settings (gcp-sts: its
   // pool provider's URL): that audience, so none need be configured. Null otherwise.
   std::function<std::string(const Destination&)> derive_audience = nullptr;
+  // True for kinds whose signed tokens reach parties Signet does not pin (the workload
+  // itself, a third-party token server): their audience may be no other destination's.
+  bool audience_exclusive = false;
 };
 
 // The audience of a destination of `kind` that names none: derived from its settings,

@@ -20,7 +20,7 @@ const std::map<std::string, ProviderKind, std::less<>>& ProviderRegistry() {
       {"gcp-sts", GcpStsKind()},
       {"oauth2-client-credentials", OAuth2ClientCredentialsKind()},
       {"rfc8693", Rfc8693Kind()},
-      {"signet-jwt", ProviderKind{CreateSignetJwtProvider, {}, ""}},
+      {"signet-jwt", SignetJwtKind()},
       {"static-secret", StaticSecretKind()},
   };
   return *registry;
@@ -112,7 +112,8 @@ Result<std::unique_ptr<CredentialProvider>> CreateProvider(const Destination& de
   if (filled.audience.empty()) {
     filled.audience = DefaultAudience(kind, filled);
   }
-  if (kind.has_audience && filled.audience.empty()) {
+  // A kind that derives its audience may derive none (a setting decides it needs none).
+  if (kind.has_audience && filled.audience.empty() && !kind.derive_audience) {
     return Status(
         ErrorCode::kInvalidConfig, "destination_setting_missing",
         "destination " + destination.name + ": kind " + destination.kind + " requires an audience");

@@ -46,8 +46,9 @@ Result<Credential> RunTokenExchange(const Destination& destination, http::HttpCl
                                                                     sent_at, exchange.scopes));
   // RFC 8693 requires issued_token_type; a token of another type than asked for would be
   // handed to the workload as what it is not.
-  Result<boost::json::object> answer = ParseJsonObject(response->body);  // parsed above
-  const boost::json::value* issued = answer->if_contains("issued_token_type");
+  Result<boost::json::object> answer = ParseJsonObject(response->body);
+  const boost::json::value* issued =
+      answer.ok() ? answer->if_contains("issued_token_type") : nullptr;
   if (issued == nullptr || !issued->is_string() ||
       issued->as_string() != exchange.requested_token_type) {
     return MalformedAnswer(destination,

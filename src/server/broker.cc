@@ -1,6 +1,7 @@
 #include "server/broker.h"
 
 #include <algorithm>
+#include <exception>
 #include <set>
 
 namespace signet::server {
@@ -10,32 +11,40 @@ bool IsScopeChar(char c) {
   return c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E);
 }
 
-// A signet-jwt token is handed to the workload, signed by Signet for its destination's
-// audience. Were that audience another destination's too, the workload could present
-// the token there: to a service trusting Signet for that audience, or to Anthropic as an
-// assertion Signet would have made for anthropic-wif. So its audience is its own.
+// A token Signet signs for a destination is valid wherever its audience is accepted.
+// Some leave Signet for parties it does not pin: a signet-jwt token goes to the workload,
+// an rfc8693 or private_key_jwt assertion to whatever server the operator named. Were
+// such a destination's audience another's too, its holder could present the token there:
+// to a service trusting Signet for that audience, or to Anthropic as an assertion Signet
+// would have made for anthropic-wif. So their audiences are their own.
 Status CheckAudiencesApart(const std::vector<DestinationConfig>& destinations) {
   const auto& kinds = credentials::ProviderRegistry();
-  auto audience_of = [&kinds](const DestinationConfig& destination) {
+  auto kind_of = [&kinds](const DestinationConfig& destination) {
+    auto kind = kinds.find(destination.kind);
+    return kind != kinds.end() ? &kind->second : nullptr;
+  };
+  auto audience_of = [&kind_of](const DestinationConfig& destination) {
     if (!destination.audience.empty()) {
       return destination.audience;
     }
-    auto kind = kinds.find(destination.kind);
-    return kind != kinds.end()
+    const credentials::ProviderKind* kind = kind_of(destination);
+    return kind != nullptr
                ? credentials::DefaultAudience(
-                     kind->second, {destination.name, destination.kind, "", destination.settings})
+                     *kind, {destination.name, destination.kind, "", destination.settings})
                : std::string();
   };
-  for (const auto& minted : destinations) {
-    if (minted.kind != "signet-jwt") {
+  for (const auto& exclusive : destinations) {
+    const credentials::ProviderKind* kind = kind_of(exclusive);
+    if (kind == nullptr || !kind->audience_exclusive) {
       continue;
     }
+    std::string audience = audience_of(exclusive);
     for (const auto& other : destinations) {
-      if (&other != &minted && audience_of(other) == minted.audience) {
+      if (&other != &exclusive && !audience.empty() && audience_of(other) == audience) {
         return Status(ErrorCode::kInvalidConfig, "config_invalid",
-                      "destinations " + minted.name + " and " + other.name +
-                          " have the same audience " + minted.audience +
-                          ": a signet-jwt token for one would be accepted by the other");
+                      "destinations " + exclusive.name + " and " + other.name +
+                          " have the same audience " + audience + ": what Signet signs for " +
+                          exclusive.name + " would be accepted for " + other.name);
       }
     }
   }
@@ -145,7 +154,16 @@ Result<credentials::Credential> Broker::Exchange(const ExchangeRequest& request,
 
 Result<credentials::Credential> Broker::Issue(const Authorization& authorization,
                                               audit::Event* event) {
-  Result<credentials::Credential> credential = authorization.provider->Issue(authorization.issue);
+  Result<credentials::Credential> credential =
+      [&authorization]() -> Result<credentials::Credential> {
+    // A provider's bug must cost one request, not the server (this runs on a worker).
+    try {
+      return authorization.provider->Issue(authorization.issue);
+    } catch (const std::exception&) {
+      return Status(ErrorCode::kServerError, "internal",
+                    "the destination's provider failed unexpectedly");
+    }
+  }();
   if (!credential.ok()) {
     RecordRefusal(credential.status(), event);
     return credential;

@@ -73,9 +73,18 @@ boost::json::object CredentialAnswer(const credentials::Credential& credential,
 }
 
 http::Response Answer(Api api, const Result<credentials::Credential>& credential,
-                      std::string_view destination, SystemTime now) {
+                      std::string_view destination, std::string_view request_id, SystemTime now) {
   http::Response response;
-  if (!credential.ok()) {
+  if (!credential.ok() && credential.status().code() == ErrorCode::kServerError) {
+    // Signet's own fault or its configuration's (a vault secret missing, a destination
+    // answering nonsense): nothing the workload can act on, and the detail names
+    // Signet's internals. The audit record keeps it.
+    response = http::Response::Error(
+        Status(ErrorCode::kServerError, credential.status().reason(),
+               "Signet could not issue this credential; an administrator can find why in "
+               "audit record " +
+                   std::string(request_id)));
+  } else if (!credential.ok()) {
     response = http::Response::Error(credential.status());
   } else {
     auto expires_in = std::chrono::floor<std::chrono::seconds>(credential->expires_at - now);
@@ -309,7 +318,14 @@ class TokenRoute : public std::enable_shared_from_this<TokenRoute> {
               http::Responder respond, MonotonicTime started) const {
     std::string request_id = event.request_id;
     std::string destination = event.destination;
-    SystemTime now = event.time;
+    // Issuing takes time (a worker's queue, the destination's answer): a credential whose
+    // granted lifetime ran out meanwhile is not handed out.
+    if (credential.ok() && credential->expires_at - clock_.Now() < std::chrono::seconds(1)) {
+      credential = Status(ErrorCode::kInvalidRequest, "lifetime_exhausted",
+                          "the subject token's lifetime ran out while the credential was "
+                          "issued; present a fresh one");
+      RecordRefusal(credential.status(), &event);
+    }
     if (metrics_ != nullptr) {
       // The reason is a stable identifier from a fixed vocabulary, never request text.
       metrics_
@@ -320,15 +336,16 @@ class TokenRoute : public std::enable_shared_from_this<TokenRoute> {
     }
     audit_.Append(std::move(event), [self = shared_from_this(), respond = std::move(respond),
                                      credential = std::move(credential), api, request_id,
-                                     destination = std::move(destination), now,
+                                     destination = std::move(destination),
                                      started](const Status& committed) {
+      SystemTime now = self->clock_.Now();  // expires_in counts from the answer
       http::Response response =
-          committed.ok() ? Answer(api, credential, destination, now)
+          committed.ok() ? Answer(api, credential, destination, request_id, now)
                          : Answer(api,
                                   Status(ErrorCode::kTemporarilyUnavailable, "audit_unavailable",
                                          "the audit trail cannot record this request "
                                          "now; retry shortly"),
-                                  destination, now);
+                                  destination, request_id, now);
       response.headers.emplace_back("X-Request-Id", request_id);
       respond(std::move(response));
       if (self->duration_ != nullptr) {

@@ -165,11 +165,26 @@ TEST_F(CredentialsTest, ARotatedSecretReachesTheNextRequest) {
   PutSecret("openai-key", kOpenAiKey);
 }
 
-TEST_F(CredentialsTest, ASecretMissingFromTheVaultIsAServerErrorNamingIt) {
+// The workload cannot fix Signet's configuration: it is told where an administrator
+// finds the cause, and the audit record names the missing secret.
+TEST_F(CredentialsTest, ASecretMissingFromTheVaultIsAServerErrorForTheAdministrator) {
   auto [status, body] = CredentialFor("unstocked");
   EXPECT_EQ(status, 500);
   EXPECT_EQ(Member(body, "error"), "server_error");
-  EXPECT_NE(Member(body, "error_description").find("never-stored"), std::string::npos);
+  std::string description = Member(body, "error_description");
+  EXPECT_EQ(description.find("never-stored"), std::string::npos) << description;
+  std::string record = description.substr(description.rfind(' ') + 1);
+  int code = -1;
+  std::string audit =
+      testing::RunCommand(std::string(SIGNET_PATH) + " audit list --limit 1000 --json --data-dir " +
+                              dir_->path() + "/data",
+                          &code);
+  ASSERT_EQ(code, 0) << audit;
+  size_t line = audit.find(record);
+  ASSERT_NE(line, std::string::npos) << record << "\n" << audit;
+  std::string row = audit.substr(line, audit.find('\n', line) - line);
+  EXPECT_NE(row.find("destination_secret_unavailable"), std::string::npos) << row;
+  EXPECT_NE(row.find("never-stored"), std::string::npos) << row;
 }
 
 TEST_F(CredentialsTest, MalformedRequestsSayWhatToFix) {
@@ -240,7 +255,8 @@ TEST_F(CredentialsTest, SignetTokenPrintsEveryForm) {
   EXPECT_EQ(Member(*json, "type"), "headers");
   out = signet_token("unstocked --format env", &code);
   EXPECT_EQ(code, 1) << out;
-  EXPECT_NE(out.find("never-stored"), std::string::npos) << out;
+  EXPECT_NE(out.find("server_error"), std::string::npos) << out;
+  EXPECT_NE(out.find("audit record"), std::string::npos) << out;
 }
 
 TEST_F(CredentialsTest, NoSecretValueInLogsOrDatabase) {

@@ -75,8 +75,8 @@ class AnthropicWifTest : public ::testing::Test {
   }
 
   IssueRequest Request(std::chrono::seconds lifetime = std::chrono::seconds(3600)) {
-    return IssueRequest{"billing",    {"inference"},       lifetime,
-                        std::nullopt, "https://k8s.local", "system:serviceaccount:billing:api",
+    return IssueRequest{"billing",    {"workspace:inference"}, lifetime,
+                        std::nullopt, "https://k8s.local",     "system:serviceaccount:billing:api",
                         clock_.Now()};
   }
 
@@ -135,6 +135,17 @@ TEST_F(AnthropicWifTest, TradesASignedAssertionAsAnthropicDocuments) {
   EXPECT_EQ(assertion->key_id(), "k1");
   EXPECT_EQ(assertion->jwt_id(), credential->jti);
   EXPECT_EQ(assertion->expires_at(), clock_.Now() + std::chrono::seconds(3600));
+}
+
+// A federation rule wider than the policy's grant is the destination's trust set-up
+// outgrowing Signet's: refused, not handed out.
+TEST_F(AnthropicWifTest, ARuleWiderThanTheGrantIsRefused) {
+  auto provider = Provider();
+  ASSERT_NE(provider, nullptr);
+  client_->answer = Json(200, R"({"access_token":"sk-ant-oat01-abc","token_type":"bearer",)"
+                              R"("expires_in":600,"scope":"workspace:developer"})");
+  EXPECT_THAT(provider->Issue(Request()),
+              FailsWithCode(ErrorCode::kServerError, "destination_answer_malformed"));
 }
 
 TEST_F(AnthropicWifTest, WithoutAWorkspaceTheFieldIsLeftOut) {

@@ -49,12 +49,18 @@ class GcpStsProvider final : public CachingProvider {
     if (scopes.empty()) {
       scopes.emplace_back(kCloudPlatformScope);
     }
+    // With impersonation the federated token only calls IAM Credentials, which needs
+    // cloud-platform; the granted scopes go to the service account's token (as Google's
+    // own libraries do).
+    std::vector<std::string> federated_scopes =
+        impersonation_url_.empty() ? scopes
+                                   : std::vector<std::string>{std::string(kCloudPlatformScope)};
     TokenExchange exchange{token_url_,
                            std::move(assertion.jwt),
                            std::string(kAccessTokenType),
                            "//iam.googleapis.com/" + pool_provider_,
                            "",
-                           scopes,
+                           federated_scopes,
                            "",
                            Secret()};
     SIGNET_ASSIGN_OR_RETURN(
@@ -103,7 +109,7 @@ class GcpStsProvider final : public CachingProvider {
       return MalformedAnswer(destination_, "to generateAccessToken is not a JSON object");
     }
     const boost::json::value* token = answer->if_contains("accessToken");
-    if (token == nullptr || !token->is_string() || token->as_string().empty()) {
+    if (token == nullptr || !token->is_string() || !IsBearerToken(token->as_string())) {
       return MalformedAnswer(destination_, "to generateAccessToken has no accessToken");
     }
     const boost::json::value* expire = answer->if_contains("expireTime");

@@ -167,8 +167,9 @@ Result<std::unique_ptr<CredentialProvider>> CreateOAuth2ClientCredentialsProvide
                       ": private_key_jwt authenticates with Signet's signing key; remove "
                       "client_secret");
   }
-  // The kind derives the token_url as audience when none is configured.
-  bool audience_named = destination.audience != Setting(destination, "token_url");
+  // The kind derives the token_url as audience for private_key_jwt, none otherwise.
+  bool audience_named =
+      !destination.audience.empty() && destination.audience != Setting(destination, "token_url");
   if (with_secret && audience_named) {
     return Status(ErrorCode::kInvalidConfig, "destination_setting_invalid",
                   DestinationLabel(destination) +
@@ -193,10 +194,14 @@ ProviderKind OAuth2ClientCredentialsKind() {
                      {"resource", false},
                      {"ca_file", false}},
                     ""};
-  // A private_key_jwt client assertion is for the token endpoint (RFC 7523 §3).
+  // A private_key_jwt client assertion is for the token endpoint (RFC 7523 §3); a
+  // client secret signs nothing.
   kind.derive_audience = [](const Destination& destination) {
-    return Setting(destination, "token_url");
+    return Setting(destination, "auth_method") == "private_key_jwt"
+               ? Setting(destination, "token_url")
+               : std::string();
   };
+  kind.audience_exclusive = true;  // the assertion goes to whatever server is named
   return kind;
 }
 

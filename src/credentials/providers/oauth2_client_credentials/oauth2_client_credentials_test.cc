@@ -271,8 +271,12 @@ TEST_F(OAuth2ClientCredentialsTest, SettingsAreChecked) {
   EXPECT_THAT(CreateProvider(destination_, no_vault), FailsWith("provider_context_incomplete"));
   destination_.settings["token_url"] = "http://127.0.0.1:8443/token";  // a local stand-in
   EXPECT_THAT(CreateProvider(destination_, outbound_.context), IsOk());
-  EXPECT_EQ(DefaultAudience(OAuth2ClientCredentialsKind(), destination_),
-            "http://127.0.0.1:8443/token");
+  // The audience is the private_key_jwt assertion's; a client secret signs nothing.
+  Destination keyed = destination_;
+  keyed.settings["auth_method"] = "private_key_jwt";
+  EXPECT_EQ(DefaultAudience(OAuth2ClientCredentialsKind(), keyed), "http://127.0.0.1:8443/token");
+  keyed.settings["auth_method"] = "client_secret_post";
+  EXPECT_EQ(DefaultAudience(OAuth2ClientCredentialsKind(), keyed), "");
 }
 
 }  // namespace

@@ -70,9 +70,10 @@ Result<std::unique_ptr<CredentialProvider>> CreateRfc8693Provider(const Destinat
                   DestinationLabel(destination) + ": " + why);
   };
   std::string requested = Setting(destination, "requested_token_type", kAccessTokenType);
-  if (!requested.starts_with("urn:")) {
-    return invalid("requested_token_type must be a token type URI (RFC 8693 §3), such as " +
-                   std::string(kAccessTokenType));
+  // Another type is answered with token_type N_A (RFC 8693 §2.2.1): not a credential a
+  // workload can present as a bearer token.
+  if (requested != kAccessTokenType) {
+    return invalid("requested_token_type: only " + std::string(kAccessTokenType) + " is supported");
   }
   bool has_secret = !Setting(destination, "client_secret").empty();
   if (has_secret != !Setting(destination, "client_id").empty()) {
@@ -92,15 +93,17 @@ Result<std::unique_ptr<CredentialProvider>> CreateRfc8693Provider(const Destinat
 }  // namespace
 
 ProviderKind Rfc8693Kind() {
-  return ProviderKind{CreateRfc8693Provider,
-                      {{"token_url", true},
-                       {"exchange_audience", false},
-                       {"resource", false},
-                       {"requested_token_type", false},
-                       {"client_id", false},
-                       {"client_secret", false},
-                       {"ca_file", false}},
-                      ""};
+  ProviderKind kind{CreateRfc8693Provider,
+                    {{"token_url", true},
+                     {"exchange_audience", false},
+                     {"resource", false},
+                     {"requested_token_type", false},
+                     {"client_id", false},
+                     {"client_secret", false},
+                     {"ca_file", false}},
+                    ""};
+  kind.audience_exclusive = true;  // the assertion goes to whatever STS is named
+  return kind;
 }
 
 }  // namespace signet::credentials

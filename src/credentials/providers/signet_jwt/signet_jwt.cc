@@ -74,4 +74,10 @@ Result<std::unique_ptr<CredentialProvider>> CreateSignetJwtProvider(
   return std::unique_ptr<CredentialProvider>(new SignetJwtProvider(destination, context));
 }
 
+ProviderKind SignetJwtKind() {
+  ProviderKind kind{CreateSignetJwtProvider, {}, ""};
+  kind.audience_exclusive = true;
+  return kind;
+}
+
 }  // namespace signet::credentials

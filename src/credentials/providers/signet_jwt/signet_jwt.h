@@ -16,4 +16,8 @@ namespace signet::credentials {
 Result<std::unique_ptr<CredentialProvider>> CreateSignetJwtProvider(const Destination& destination,
                                                                     const ProviderContext& context);
 
+// The kind's registry entry: the audience is required and the destination's own (the
+// token is the workload's to present).
+ProviderKind SignetJwtKind();
+
 }  // namespace signet::credentials
