@@ -64,4 +64,35 @@ std::string FormatUtcSeconds(SystemTime t) {
   return buf;
 }
 
+std::optional<SystemTime> ParseUtcSeconds(std::string_view text) {
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
+  if (text.size() != kShape.size()) {
+    return std::nullopt;
+  }
+  for (size_t i = 0; i < kShape.size(); ++i) {
+    bool digit = text[i] >= '0' && text[i] <= '9';
+    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) {
+      return std::nullopt;
+    }
+  }
+  auto num = [&](size_t pos, size_t len) {
+    int v = 0;
+    for (size_t i = pos; i < pos + len; ++i) {
+      v = v * 10 + (text[i] - '0');
+    }
+    return v;
+  };
+  std::chrono::year_month_day ymd{std::chrono::year(num(0, 4)),
+                                  std::chrono::month(static_cast<unsigned>(num(5, 2))),
+                                  std::chrono::day(static_cast<unsigned>(num(8, 2)))};
+  int h = num(11, 2), m = num(14, 2), s = num(17, 2);
+  // SystemTime counts nanoseconds in 64 bits: it ends in April 2262.
+  if (!ymd.ok() || ymd.year() < std::chrono::year(1970) || ymd.year() > std::chrono::year(2261) ||
+      h > 23 || m > 59 || s > 59) {
+    return std::nullopt;
+  }
+  return SystemTime(std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(m) +
+                    std::chrono::seconds(s));
+}
+
 }  // namespace signet

@@ -11,7 +11,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace signet {
 
@@ -35,6 +37,9 @@ int64_t ToUnixSecondsFloor(SystemTime t);
 SystemTime FromUnixSeconds(int64_t seconds);
 // "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339, UTC, whole seconds: sub-second parts are dropped).
 std::string FormatUtcSeconds(SystemTime t);
+// The inverse of FormatUtcSeconds: exactly "YYYY-MM-DDTHH:MM:SSZ", a real date and time
+// of day in 1970..2261 (SystemTime's range), or nullopt.
+std::optional<SystemTime> ParseUtcSeconds(std::string_view text);
 
 // A clock that moves only when told to. Both times start at the given wall time and
 // advance together.

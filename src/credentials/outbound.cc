@@ -215,3 +215,15 @@ Result<Credential> CachingProvider::Issue(const IssueRequest& request) const {
 }
 
 }  // namespace signet::credentials
+
+// ---- aws-sts: a refusal that says to retry -------------------------------------------
+
+namespace signet::credentials {
+
+Status DestinationBusy(const Destination& destination, int status, std::string_view upstream_code) {
+  return Status(ErrorCode::kTemporarilyUnavailable, "destination_unavailable",
+                DestinationLabel(destination) + " is unavailable (HTTP " + std::to_string(status) +
+                    " " + std::string(upstream_code) + "); retry shortly");
+}
+
+}  // namespace signet::credentials

@@ -120,3 +120,14 @@ class CachingProvider : public CredentialProvider {
 };
 
 }  // namespace signet::credentials
+
+// ---- aws-sts: a refusal that says to retry -------------------------------------------
+
+namespace signet::credentials {
+
+// temporarily_unavailable destination_unavailable, as for a 5xx, for a destination whose
+// error identifier `upstream_code` says it is throttling Signet or cannot reach what it
+// depends on, whatever the status it chose (AWS STS answers Throttling with HTTP 400).
+Status DestinationBusy(const Destination& destination, int status, std::string_view upstream_code);
+
+}  // namespace signet::credentials

@@ -4,6 +4,7 @@
 
 #include "credentials/provider.h"
 #include "credentials/providers/anthropic_wif/anthropic_wif.h"
+#include "credentials/providers/aws_sts/aws_sts.h"
 #include "credentials/providers/signet_jwt/signet_jwt.h"
 #include "credentials/providers/static_secret/static_secret.h"
 
@@ -12,6 +13,7 @@ namespace signet::credentials {
 const std::map<std::string, ProviderKind, std::less<>>& ProviderRegistry() {
   static const auto* registry = new std::map<std::string, ProviderKind, std::less<>>{
       {"anthropic-wif", AnthropicWifKind()},
+      {"aws-sts", AwsStsKind()},
       {"signet-jwt", ProviderKind{CreateSignetJwtProvider, {}, ""}},
       {"static-secret", StaticSecretKind()},
   };
