@@ -33,6 +33,19 @@ TEST(SimulatedClockTest, WallStepLeavesMonotonicAlone) {
   EXPECT_EQ(clock.MonotonicNow(), mono);
 }
 
+TEST(UtcSecondsTest, ParseIsTheInverseOfFormat) {
+  SystemTime t = FromUnixSeconds(1'800'000'000);
+  EXPECT_EQ(FormatUtcSeconds(t), "2027-01-15T08:00:00Z");
+  EXPECT_EQ(ParseUtcSeconds(FormatUtcSeconds(t)), t);
+  EXPECT_EQ(ParseUtcSeconds("1970-01-01T00:00:00Z"), FromUnixSeconds(0));
+  for (const char* text :
+       {"", "2027-01-15T08:00:00", "2027-01-15T08:00:00.5Z", "2027-01-15 08:00:00Z",
+        "2027-02-29T08:00:00Z", "2027-01-15T24:00:00Z", "1969-12-31T23:59:59Z",
+        "2262-01-01T00:00:00Z", "2027-01-15T08:00:00+00:00"}) {
+    EXPECT_FALSE(ParseUtcSeconds(text).has_value()) << text;
+  }
+}
+
 TEST(RandomTest, SeededIsReproducibleAndSeedsDiffer) {
   SeededRandom a(7), b(7), c(8);
   std::string ida = a.Base64UrlId(), idb = b.Base64UrlId(), idc = c.Base64UrlId();

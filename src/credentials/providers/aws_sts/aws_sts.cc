@@ -107,8 +107,10 @@ bool IsTransient(std::string_view code) {
 
 // Where an operator looks when STS refuses with `code`.
 std::string_view HintFor(std::string_view code) {
-  if (code == "InvalidIdentityToken" || code == "IDPRejectedClaim" ||
-      code == "ExpiredTokenException") {
+  if (code == "ExpiredTokenException") {
+    return "check that Signet's clock is right: STS found the token expired";
+  }
+  if (code == "InvalidIdentityToken" || code == "IDPRejectedClaim") {
     return "check IAM's OIDC identity provider for Signet's issuer URL (its audience, and that "
            "AWS can fetch Signet's /.well-known/jwks.json)";
   }
