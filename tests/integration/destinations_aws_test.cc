@@ -58,11 +58,19 @@ class DestinationsAwsTest : public ::testing::Test {
     delete harness_;
   }
 
+  // POST /v1/credentials for `destination` with `subject_token`.
+  static testing::HttpAnswer RequestCredential(const std::string& subject_token,
+                                               const std::string& destination) {
+    return testing::RequestCredential(
+        harness_->signetd_url(),
+        boost::json::serialize(
+            boost::json::object{{"destination", destination}, {"subject_token", subject_token}}));
+  }
+
   // The answer of /v1/credentials to `workload` asking for `destination`.
   static std::pair<int, boost::json::object> CredentialFor(const std::string& workload,
                                                            const std::string& destination = "aws") {
-    testing::HttpAnswer http = testing::RequestCredential(
-        harness_->signetd_url(), harness_->SubjectTokenOf(workload), destination);
+    testing::HttpAnswer http = RequestCredential(harness_->SubjectTokenOf(workload), destination);
     auto body = ParseJsonObject(http.body);
     EXPECT_THAT(body, IsOk()) << http.status << " " << http.body;
     return {http.status, body.ok() ? *body : boost::json::object{}};
@@ -170,9 +178,8 @@ TEST_F(DestinationsAwsTest, ConcurrentRequestsShareOneUpstreamCall) {
   std::string subject_token = harness_->SubjectTokenOf("burst-app");
   std::vector<std::future<testing::HttpAnswer>> answers;
   for (int i = 0; i < 50; ++i) {
-    answers.push_back(std::async(std::launch::async, [&subject_token] {
-      return testing::RequestCredential(harness_->signetd_url(), subject_token, "aws");
-    }));
+    answers.push_back(std::async(
+        std::launch::async, [&subject_token] { return RequestCredential(subject_token, "aws"); }));
   }
   std::set<std::string> keys;
   for (auto& answer : answers) {

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <boost/json/serialize.hpp>
 #include <fstream>
 #include <sstream>
 
@@ -95,19 +94,6 @@ size_t CountRecords(const std::vector<boost::json::object>& records,
       return found != nullptr && found->is_string() && found->get_string() == field.second;
     });
   });
-}
-
-HttpAnswer RequestCredential(const std::string& signetd_url, const std::string& subject_token,
-                             const std::string& destination, const std::string& scope) {
-  boost::json::object request{{"destination", destination}, {"subject_token", subject_token}};
-  if (!scope.empty()) {
-    request["scope"] = scope;
-  }
-  // From a file, so the body reaches signetd unchanged by the shell.
-  TempDir dir;
-  std::ofstream(dir.File("request.json"), std::ios::binary) << boost::json::serialize(request);
-  return Curl("-H 'Content-Type: application/json' --data-binary @" + dir.File("request.json") +
-              " " + signetd_url + "/v1/credentials");
 }
 
 }  // namespace signet::testing

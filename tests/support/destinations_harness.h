@@ -1,5 +1,5 @@
 // What the end-to-end tests of destinations share: signetd trusting `signet dev idp`, in
-// a temporary directory, run as a user runs them; a credential request to it; an
+// a temporary directory, run as a user runs them; an
 // assertion verified against the JWKS it publishes; its audit trail as an auditor reads
 // it (`signet audit list`); and what it wrote to its log and database.
 #pragma once
@@ -58,10 +58,5 @@ class DestinationsHarness {
 // How many of `records` have every (member, string value) of `fields`.
 size_t CountRecords(const std::vector<boost::json::object>& records,
                     const std::vector<std::pair<std::string, std::string>>& fields);
-
-// POSTs {"destination", "subject_token"} (and "scope" when not empty) as JSON to
-// `signetd_url`/v1/credentials, the endpoint that serves credentials of every form.
-HttpAnswer RequestCredential(const std::string& signetd_url, const std::string& subject_token,
-                             const std::string& destination, const std::string& scope = "");
 
 }  // namespace signet::testing
