@@ -41,6 +41,38 @@ constexpr size_t MemberCount(int version) {
   return std::size(kStringMembers) + (version >= 2 ? std::size(kVersion2Members) : 0) + 3;
 }
 
+// Exactly "YYYY-MM-DDTHH:MM:SSZ", a real date and time of day, in 1970..2261.
+std::optional<SystemTime> ParseTime(std::string_view text) {
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
+  if (text.size() != kShape.size()) {
+    return std::nullopt;
+  }
+  for (size_t i = 0; i < kShape.size(); ++i) {
+    bool digit = text[i] >= '0' && text[i] <= '9';
+    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) {
+      return std::nullopt;
+    }
+  }
+  auto num = [&](size_t pos, size_t len) {
+    int v = 0;
+    for (size_t i = pos; i < pos + len; ++i) {
+      v = v * 10 + (text[i] - '0');
+    }
+    return v;
+  };
+  std::chrono::year_month_day ymd{std::chrono::year(num(0, 4)),
+                                  std::chrono::month(static_cast<unsigned>(num(5, 2))),
+                                  std::chrono::day(static_cast<unsigned>(num(8, 2)))};
+  int h = num(11, 2), m = num(14, 2), s = num(17, 2);
+  // SystemTime counts nanoseconds in 64 bits: it ends in April 2262.
+  if (!ymd.ok() || ymd.year() < std::chrono::year(1970) || ymd.year() > std::chrono::year(2261) ||
+      h > 23 || m > 59 || s > 59) {
+    return std::nullopt;
+  }
+  return SystemTime(std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(m) +
+                    seconds(s));
+}
+
 // Length of the valid UTF-8 sequence at the start of `s` (RFC 3629: no overlong forms,
 // no surrogates, nothing above U+10FFFF), or 0.
 size_t Utf8SequenceLength(std::string_view s) {
@@ -137,7 +169,7 @@ Result<std::string> StringMember(const boost::json::object& obj, std::string_vie
 
 Result<SystemTime> TimeMember(const boost::json::object& obj, std::string_view name) {
   SIGNET_ASSIGN_OR_RETURN(std::string text, StringMember(obj, name));
-  std::optional<SystemTime> t = ParseUtcSeconds(text);
+  std::optional<SystemTime> t = ParseTime(text);
   if (!t) {
     return Invalid("member \"" + std::string(name) + "\" is not a UTC time YYYY-MM-DDTHH:MM:SSZ");
   }

@@ -1,5 +1,7 @@
 #include "common/clock.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace signet {
@@ -64,35 +66,64 @@ std::string FormatUtcSeconds(SystemTime t) {
   return buf;
 }
 
-std::optional<SystemTime> ParseUtcSeconds(std::string_view text) {
-  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
-  if (text.size() != kShape.size()) {
+namespace {
+
+// The `digits` decimal digits of `text` at `at`, or -1.
+int DigitsAt(std::string_view text, size_t at, size_t digits) {
+  if (at + digits > text.size()) {
+    return -1;
+  }
+  int value = 0;
+  for (size_t i = at; i < at + digits; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) {
+      return -1;
+    }
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+}  // namespace
+
+std::optional<SystemTime> ParseRfc3339(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS
+  int year = DigitsAt(text, 0, 4), month = DigitsAt(text, 5, 2), day = DigitsAt(text, 8, 2);
+  int hour = DigitsAt(text, 11, 2), minute = DigitsAt(text, 14, 2), second = DigitsAt(text, 17, 2);
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':' || year < 0 ||
+      month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 ||
+      second > 60) {
     return std::nullopt;
   }
-  for (size_t i = 0; i < kShape.size(); ++i) {
-    bool digit = text[i] >= '0' && text[i] <= '9';
-    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) {
+  std::chrono::year_month_day date{std::chrono::year(year),
+                                   std::chrono::month(static_cast<unsigned>(month)),
+                                   std::chrono::day(static_cast<unsigned>(day))};
+  if (!date.ok()) {
+    return std::nullopt;
+  }
+  size_t at = 19;
+  if (text[at] == '.') {
+    do {
+      ++at;
+    } while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at])));
+    if (at == 20) {
       return std::nullopt;
     }
   }
-  auto num = [&](size_t pos, size_t len) {
-    int v = 0;
-    for (size_t i = pos; i < pos + len; ++i) {
-      v = v * 10 + (text[i] - '0');
-    }
-    return v;
-  };
-  std::chrono::year_month_day ymd{std::chrono::year(num(0, 4)),
-                                  std::chrono::month(static_cast<unsigned>(num(5, 2))),
-                                  std::chrono::day(static_cast<unsigned>(num(8, 2)))};
-  int h = num(11, 2), m = num(14, 2), s = num(17, 2);
-  // SystemTime counts nanoseconds in 64 bits: it ends in April 2262.
-  if (!ymd.ok() || ymd.year() < std::chrono::year(1970) || ymd.year() > std::chrono::year(2261) ||
-      h > 23 || m > 59 || s > 59) {
+  std::chrono::seconds offset{0};
+  std::string_view zone = text.substr(std::min(at, text.size()));
+  if (zone == "Z" || zone == "z") {
+    // UTC
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' &&
+             DigitsAt(zone, 1, 2) >= 0 && DigitsAt(zone, 1, 2) <= 23 && DigitsAt(zone, 4, 2) >= 0 &&
+             DigitsAt(zone, 4, 2) <= 59) {
+    offset = std::chrono::hours(DigitsAt(zone, 1, 2)) + std::chrono::minutes(DigitsAt(zone, 4, 2));
+    offset = zone[0] == '+' ? offset : -offset;
+  } else {
     return std::nullopt;
   }
-  return SystemTime(std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(m) +
-                    std::chrono::seconds(s));
+  return SystemTime(std::chrono::sys_days(date)) + std::chrono::hours(hour) +
+         std::chrono::minutes(minute) + std::chrono::seconds(second) - offset;
 }
 
 }  // namespace signet

@@ -5,8 +5,10 @@
 #include <cmath>
 #include <fstream>
 
+#include "common/base64url.h"
 #include "common/json.h"
 #include "common/url.h"
+#include "http/form.h"
 #include "jose/jwt.h"
 
 namespace signet::credentials {
@@ -56,25 +58,8 @@ Status CheckCallingOutContext(const ProviderContext& context, std::string_view k
 Result<Assertion> SignAssertion(const ProviderContext& context, std::string_view workload,
                                 std::string_view audience, std::chrono::seconds lifetime,
                                 std::chrono::seconds max_lifetime) {
-  // The key of this moment, held until the assertion is signed (keys rotate meanwhile).
-  std::shared_ptr<const jose::SigningKey> key = context.signing_key();
-  if (!key) {
-    return Status(ErrorCode::kServerError, "signing_key_missing",
-                  "Signet has no signing key to sign with");
-  }
-  Assertion assertion;
-  assertion.issued_at = FromUnixSeconds(ToUnixSecondsFloor(context.clock->Now()));
-  assertion.jti = context.random->Base64UrlId();
-  boost::json::object claims{
-      {"iss", context.issuer},
-      {"sub", WorkloadId(context, workload)},
-      {"aud", audience},
-      {"iat", ToUnixSecondsFloor(assertion.issued_at)},
-      {"exp", ToUnixSecondsFloor(assertion.issued_at + std::min(lifetime, max_lifetime))},
-      {"jti", assertion.jti},
-  };
-  SIGNET_ASSIGN_OR_RETURN(assertion.jwt, jose::SignJwt(*key, claims, "JWT"));
-  return assertion;
+  return SignAssertionClaims(context, {context.issuer, WorkloadId(context, workload),
+                                       std::string(audience), std::min(lifetime, max_lifetime)});
 }
 
 std::string DestinationLabel(const Destination& destination) {
@@ -87,16 +72,31 @@ Status DestinationUnreachable(const Destination& destination, const Status& tran
                     "'s token endpoint cannot be reached: " + transport.message());
 }
 
-Status DestinationRefusal(const Destination& destination, int status,
-                          std::string_view upstream_code, std::string_view hint) {
+namespace {
+
+// "HTTP <status>" and the destination's error identifier, if it named one.
+std::string AnswerStatus(int status, std::string_view upstream_code) {
   std::string what = "HTTP " + std::to_string(status);
   if (!upstream_code.empty()) {
     what += " " + std::string(upstream_code);
   }
+  return what;
+}
+
+}  // namespace
+
+Status DestinationBusy(const Destination& destination, int status, std::string_view upstream_code) {
+  return Status(ErrorCode::kTemporarilyUnavailable, "destination_unavailable",
+                DestinationLabel(destination) + " is unavailable (" +
+                    AnswerStatus(status, upstream_code) + "); retry shortly");
+}
+
+Status DestinationRefusal(const Destination& destination, int status,
+                          std::string_view upstream_code, std::string_view hint) {
   if (status == 408 || status == 429 || status >= 500) {
-    return Status(ErrorCode::kTemporarilyUnavailable, "destination_unavailable",
-                  DestinationLabel(destination) + " is unavailable (" + what + "); retry shortly");
+    return DestinationBusy(destination, status, upstream_code);
   }
+  std::string what = AnswerStatus(status, upstream_code);
   if (status < 400) {
     return Status(ErrorCode::kServerError, "destination_answer_malformed",
                   DestinationLabel(destination) + "'s token endpoint answered " + what +
@@ -142,6 +142,16 @@ std::optional<std::chrono::seconds> PositiveSeconds(const boost::json::value* va
     return std::nullopt;
   }
   return std::chrono::seconds(static_cast<int64_t>(std::floor(seconds)));
+}
+
+std::string ClientSecretBasic(std::string_view client_id, const Secret& client_secret) {
+  auto form_encoded = [](std::string_view value) {
+    return http::EncodeForm({{"", std::string(value)}}).substr(1);  // past the '='
+  };
+  // Wiped when it goes: the secret in clear.
+  Secret joined(form_encoded(client_id) + ":" +
+                form_encoded(client_secret.Reveal(SecretAccess::Grant())));
+  return "Basic " + Base64Encode(joined.Reveal(SecretAccess::Grant()));
 }
 
 std::vector<std::string> SplitScopes(std::string_view joined) {
@@ -214,16 +224,30 @@ Result<Credential> CachingProvider::Issue(const IssueRequest& request) const {
   return credential;
 }
 
-}  // namespace signet::credentials
+// ---------------------------------------------------------------------------------------
+// Assertions with claims of the caller's choosing.
 
-// ---- aws-sts: a refusal that says to retry -------------------------------------------
-
-namespace signet::credentials {
-
-Status DestinationBusy(const Destination& destination, int status, std::string_view upstream_code) {
-  return Status(ErrorCode::kTemporarilyUnavailable, "destination_unavailable",
-                DestinationLabel(destination) + " is unavailable (HTTP " + std::to_string(status) +
-                    " " + std::string(upstream_code) + "); retry shortly");
+Result<Assertion> SignAssertionClaims(const ProviderContext& context,
+                                      const AssertionClaims& claims) {
+  // The key of this moment, held until the assertion is signed (keys rotate meanwhile).
+  std::shared_ptr<const jose::SigningKey> key = context.signing_key();
+  if (!key) {
+    return Status(ErrorCode::kServerError, "signing_key_missing",
+                  "Signet has no signing key to sign with");
+  }
+  Assertion assertion;
+  assertion.issued_at = FromUnixSeconds(ToUnixSecondsFloor(context.clock->Now()));
+  assertion.jti = context.random->Base64UrlId();
+  boost::json::object payload{
+      {"iss", claims.issuer},
+      {"sub", claims.subject},
+      {"aud", claims.audience},
+      {"iat", ToUnixSecondsFloor(assertion.issued_at)},
+      {"exp", ToUnixSecondsFloor(assertion.issued_at + claims.lifetime)},
+      {"jti", assertion.jti},
+  };
+  SIGNET_ASSIGN_OR_RETURN(assertion.jwt, jose::SignJwt(*key, payload, "JWT"));
+  return assertion;
 }
 
 }  // namespace signet::credentials

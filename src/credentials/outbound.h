@@ -74,6 +74,12 @@ Status DestinationUnreachable(const Destination& destination, const Status& tran
 Status DestinationRefusal(const Destination& destination, int status,
                           std::string_view upstream_code, std::string_view hint);
 
+// temporarily_unavailable destination_unavailable, what DestinationRefusal says for a
+// 5xx, for a destination whose error identifier `upstream_code` says it is throttling
+// Signet or cannot reach what it depends on, whatever the status it chose (AWS STS
+// answers Throttling with HTTP 400).
+Status DestinationBusy(const Destination& destination, int status, std::string_view upstream_code);
+
 // server_error destination_answer_malformed: "<destination>'s answer <why>".
 Status MalformedAnswer(const Destination& destination, std::string_view why);
 
@@ -93,6 +99,10 @@ std::optional<std::chrono::seconds> PositiveSeconds(const boost::json::value* va
 // are the answer's `scope`, or `granted` when it names none.
 Result<Credential> ParseTokenResponse(const Destination& destination, std::string_view body,
                                       SystemTime sent_at, const std::vector<std::string>& granted);
+
+// RFC 6749 §2.3.1 HTTP Basic client authentication: "Basic " and the base64 of the
+// client id and secret, each form-urlencoded (so a ':' in either survives), joined by ':'.
+std::string ClientSecretBasic(std::string_view client_id, const Secret& client_secret);
 
 // Splits a space-separated scope string, dropping empty tokens.
 std::vector<std::string> SplitScopes(std::string_view joined);
@@ -119,15 +129,22 @@ class CachingProvider : public CredentialProvider {
   mutable CredentialCache cache_;
 };
 
-}  // namespace signet::credentials
+// ---------------------------------------------------------------------------------------
+// Assertions with claims of the caller's choosing (oauth2-client-credentials' client
+// assertion names the client, not the workload).
 
-// ---- aws-sts: a refusal that says to retry -------------------------------------------
+// The claims of a JWT Signet signs: iat is now (whole seconds), exp = iat + lifetime,
+// jti fresh.
+struct AssertionClaims {
+  std::string issuer;
+  std::string subject;
+  std::string audience;
+  std::chrono::seconds lifetime{0};
+};
 
-namespace signet::credentials {
-
-// temporarily_unavailable destination_unavailable, as for a 5xx, for a destination whose
-// error identifier `upstream_code` says it is throttling Signet or cannot reach what it
-// depends on, whatever the status it chose (AWS STS answers Throttling with HTTP 400).
-Status DestinationBusy(const Destination& destination, int status, std::string_view upstream_code);
+// `claims` signed with Signet's current key (header alg, kid, typ JWT). SignAssertion is
+// this with iss = Signet and sub = the workload.
+Result<Assertion> SignAssertionClaims(const ProviderContext& context,
+                                      const AssertionClaims& claims);
 
 }  // namespace signet::credentials

@@ -468,7 +468,8 @@ Status ParseDestination(const Parser& p, const YAML::Node& node, const std::stri
   }
   SIGNET_RETURN_IF_ERROR(p.CheckKeys(node, field, known));
   std::vector<std::string> required = {"name", "kind"};
-  if (kind == nullptr || (kind->has_audience && kind->default_audience.empty())) {
+  if (kind == nullptr ||
+      (kind->has_audience && kind->default_audience.empty() && !kind->derive_audience)) {
     required.emplace_back("audience");
   }
   for (size_t i = 0; kind != nullptr && i < kind->settings.size(); ++i) {

@@ -5,21 +5,17 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
-#include <future>
 #include <map>
 #include <set>
 
-#include "common/json.h"
-#include "http/form.h"
-#include "support/destinations_harness.h"
-#include "support/signet_processes.h"
-#include "support/status_matchers.h"
+#include "common/clock.h"
+#include "support/destination_harness.h"
+#include "support/form_fields.h"
 #include "support/sts_stand_in.h"
+#include "support/temp_dir.h"
 
 namespace signet {
 namespace {
-
-using testing::IsOk;
 
 constexpr char kRoleArn[] = "arn:aws:iam::123456789012:role/signet-billing";
 constexpr char kPolicyArn[] = "arn:aws:iam::aws:policy/ReadOnlyAccess";
@@ -27,53 +23,47 @@ constexpr char kPolicyArn[] = "arn:aws:iam::aws:policy/ReadOnlyAccess";
 class DestinationsAwsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    harness_ = new testing::DestinationsHarness(SIGNET_PATH, SIGNETD_PATH);
-    sts_ = new testing::StsStandIn(harness_->dir());
+    dir_ = new testing::TempDir();
+    sts_ = new testing::StsStandIn(dir_->path());
     std::string role = std::string("    role_arn: ") + kRoleArn + "\n";
-    harness_->StartSignetd(
-        {"billing-api", "short-app", "burst-app", "refused-app", "throttled-app", "flaky-app",
-         "malformed-app", "scoped-app"},
-        "destinations:\n"
-        "  - name: aws\n"
-        "    kind: aws-sts\n" +
-            role + "    sts_url: " + sts_->url() + "\n    ca_file: " + sts_->cert +
-            "\n"
-            "  - name: aws-down\n"
-            "    kind: aws-sts\n" +
-            role + "    sts_url: https://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort()) +
-            "\n"
-            "policies:\n"
-            "  - {name: apps-aws, workloads: [short-app, burst-app, refused-app, throttled-app,"
-            " flaky-app, malformed-app], destinations: [aws, aws-down], max_ttl: 5m}\n"
-            "  - {name: billing-aws, workloads: [billing-api], destinations: [aws], max_ttl: 5m,"
-            " scopes: ['" +
-            kPolicyArn +
-            "']}\n"
-            "  - {name: scoped-aws, workloads: [scoped-app], destinations: [aws], max_ttl: 5m,"
-            " scopes: [s3.read]}\n");
+    signet_ = testing::DestinationHarness::Start(
+                  SIGNET_PATH, SIGNETD_PATH, dir_->path(),
+                  {"billing-api", "short-app", "burst-app", "refused-app", "throttled-app",
+                   "flaky-app", "malformed-app", "scoped-app"},
+                  "destinations:\n"
+                  "  - name: aws\n"
+                  "    kind: aws-sts\n" +
+                      role + "    sts_url: " + sts_->url() + "\n    ca_file: " + sts_->cert() +
+                      "\n"
+                      "  - name: aws-down\n"
+                      "    kind: aws-sts\n" +
+                      role + "    sts_url: https://127.0.0.1:" +
+                      std::to_string(testing::FreeLoopbackPort()) +
+                      "\n"
+                      "policies:\n"
+                      "  - {name: apps-aws, workloads: [short-app, burst-app, refused-app, "
+                      "throttled-app, flaky-app, malformed-app], destinations: [aws, aws-down], "
+                      "max_ttl: 5m}\n"
+                      "  - {name: billing-aws, workloads: [billing-api], destinations: [aws], "
+                      "max_ttl: 5m, scopes: ['" +
+                      kPolicyArn +
+                      "']}\n"
+                      "  - {name: scoped-aws, workloads: [scoped-app], destinations: [aws], "
+                      "max_ttl: 5m, scopes: [s3.read]}\n")
+                  .release();
+    ASSERT_NE(signet_, nullptr);
   }
 
   static void TearDownTestSuite() {
+    delete signet_;
     delete sts_;
-    delete harness_;
-  }
-
-  // POST /v1/credentials for `destination` with `subject_token`.
-  static testing::HttpAnswer RequestCredential(const std::string& subject_token,
-                                               const std::string& destination) {
-    return testing::RequestCredential(
-        harness_->signetd_url(),
-        boost::json::serialize(
-            boost::json::object{{"destination", destination}, {"subject_token", subject_token}}));
+    delete dir_;
   }
 
   // The answer of /v1/credentials to `workload` asking for `destination`.
   static std::pair<int, boost::json::object> CredentialFor(const std::string& workload,
                                                            const std::string& destination = "aws") {
-    testing::HttpAnswer http = RequestCredential(harness_->SubjectTokenOf(workload), destination);
-    auto body = ParseJsonObject(http.body);
-    EXPECT_THAT(body, IsOk()) << http.status << " " << http.body;
-    return {http.status, body.ok() ? *body : boost::json::object{}};
+    return signet_->CredentialFor(workload, destination);
   }
 
   // The string `member` of `object`, or "".
@@ -87,12 +77,14 @@ class DestinationsAwsTest : public ::testing::Test {
     return aws != nullptr && aws->is_object() ? Text(aws->as_object(), "access_key_id") : "";
   }
 
-  static testing::DestinationsHarness* harness_;
+  static testing::TempDir* dir_;
   static testing::StsStandIn* sts_;
+  static testing::DestinationHarness* signet_;
 };
 
-testing::DestinationsHarness* DestinationsAwsTest::harness_ = nullptr;
+testing::TempDir* DestinationsAwsTest::dir_ = nullptr;
 testing::StsStandIn* DestinationsAwsTest::sts_ = nullptr;
+testing::DestinationHarness* DestinationsAwsTest::signet_ = nullptr;
 
 TEST_F(DestinationsAwsTest, AwsCredentialsThroughTheCredentialEndpoint) {
   auto [status, body] = CredentialFor("billing-api");
@@ -107,7 +99,7 @@ TEST_F(DestinationsAwsTest, AwsCredentialsThroughTheCredentialEndpoint) {
   // STS grants at least 900 s; the policy's 5m bounds what the workload is told.
   EXPECT_LE(body.at("expires_in").to_number<int64_t>(), 300);
   EXPECT_GE(body.at("expires_in").to_number<int64_t>(), 290);
-  EXPECT_TRUE(ParseUtcSeconds(std::string(body.at("expires_at").as_string())).has_value());
+  EXPECT_TRUE(ParseRfc3339(std::string(body.at("expires_at").as_string())).has_value());
   EXPECT_EQ(body.at("scope"), kPolicyArn);
 
   // The call Signet made, field by field, as STS documents it.
@@ -117,10 +109,7 @@ TEST_F(DestinationsAwsTest, AwsCredentialsThroughTheCredentialEndpoint) {
   EXPECT_EQ(seen[0].path, "/");
   EXPECT_EQ(seen[0].Header("Content-Type").value_or(""), "application/x-www-form-urlencoded");
   EXPECT_FALSE(seen[0].Header("Authorization").has_value());  // unsigned
-  auto form = http::ParseForm(seen[0].body);
-  ASSERT_THAT(form, IsOk());
-  std::map<std::string, std::string> fields(form->begin(), form->end());
-  EXPECT_EQ(fields.size(), form->size()) << seen[0].body;  // no field twice
+  std::map<std::string, std::string> fields = testing::FormFields(seen[0].body);
   EXPECT_EQ(fields.size(), 7u) << seen[0].body;
   EXPECT_EQ(fields["Action"], "AssumeRoleWithWebIdentity");
   EXPECT_EQ(fields["Version"], "2011-06-15");
@@ -130,11 +119,7 @@ TEST_F(DestinationsAwsTest, AwsCredentialsThroughTheCredentialEndpoint) {
   EXPECT_EQ(fields["PolicyArns.member.1.arn"], kPolicyArn);
 
   // The web identity token verifies against the JWKS Signet publishes, as IAM checks it.
-  auto token = harness_->VerifyWithSignetdJwks(fields["WebIdentityToken"], "sts.amazonaws.com");
-  ASSERT_THAT(token, IsOk());
-  EXPECT_EQ(token->subject(), "spiffe://test.signet/workload/billing-api");
-  EXPECT_TRUE(token->key_id().has_value());
-  EXPECT_TRUE(token->jwt_id().has_value());
+  signet_->ExpectSignedAssertion(fields["WebIdentityToken"], "sts.amazonaws.com", "billing-api");
 
   // A second request is served from Signet's cache: no second call to STS.
   auto [again_status, again] = CredentialFor("billing-api");
@@ -145,18 +130,12 @@ TEST_F(DestinationsAwsTest, AwsCredentialsThroughTheCredentialEndpoint) {
 
 // The RFC 8693 endpoint serves tokens only; AWS credentials are not one.
 TEST_F(DestinationsAwsTest, TheTokenEndpointRefusesAnAwsDestination) {
-  testing::HttpAnswer http = testing::ExchangeToken(
-      harness_->signetd_url(), harness_->SubjectTokenOf("burst-app"), "-d audience=aws");
-  EXPECT_EQ(http.status, 400) << http.body;
-  auto body = ParseJsonObject(http.body);
-  ASSERT_THAT(body, IsOk());
-  EXPECT_EQ(body->at("error"), "invalid_request");
-  EXPECT_FALSE(body->contains("access_token"));
+  auto [status, body] = signet_->TokenFor("burst-app", "aws");
+  EXPECT_EQ(status, 400) << boost::json::serialize(body);
+  EXPECT_EQ(Text(body, "error"), "invalid_request");
+  EXPECT_FALSE(body.contains("access_token"));
   // The refusal is audited with its reason.
-  EXPECT_GE(testing::CountRecords(harness_->AuditRecords(), {{"destination", "aws"},
-                                                             {"workload", "burst-app"},
-                                                             {"reason", "credential_not_a_token"}}),
-            1u);
+  EXPECT_GE(signet_->AuditRecords("aws", "credential_not_a_token", "burst-app"), 1u);
 }
 
 // STS answers short-app with credentials expiring in 100 s: inside the 120 s refresh
@@ -175,17 +154,9 @@ TEST_F(DestinationsAwsTest, RefreshesAheadOfExpiry) {
 // Many workload requests at once for a credential Signet does not hold yet make one call
 // to STS: the others wait for it (single flight) or find it cached.
 TEST_F(DestinationsAwsTest, ConcurrentRequestsShareOneUpstreamCall) {
-  std::string subject_token = harness_->SubjectTokenOf("burst-app");
-  std::vector<std::future<testing::HttpAnswer>> answers;
-  for (int i = 0; i < 50; ++i) {
-    answers.push_back(std::async(
-        std::launch::async, [&subject_token] { return RequestCredential(subject_token, "aws"); }));
-  }
   std::set<std::string> keys;
-  for (auto& answer : answers) {
-    testing::HttpAnswer http = answer.get();
-    ASSERT_EQ(http.status, 200) << http.body;
-    keys.insert(AccessKeyOf(ParseJsonObject(http.body).value()));
+  for (const boost::json::object& answer : signet_->ConcurrentCredentials("burst-app", "aws", 50)) {
+    keys.insert(AccessKeyOf(answer));
   }
   EXPECT_EQ(keys.size(), 1u);
   EXPECT_EQ(sts_->RequestsFor("burst-app").size(), 1u);
@@ -226,18 +197,11 @@ TEST_F(DestinationsAwsTest, UpstreamFailuresAreClearErrorsAndAudited) {
   EXPECT_TRUE(sts_->RequestsFor("scoped-app").empty());  // refused before calling out
 
   // Each refusal is in the audit trail with its reason, as an auditor reads it.
-  auto records = harness_->AuditRecords();
   for (const Case& c : cases) {
-    EXPECT_GE(testing::CountRecords(
-                  records,
-                  {{"destination", c.destination}, {"workload", c.workload}, {"reason", c.reason}}),
-              1u)
+    EXPECT_GE(signet_->AuditRecords(c.destination, c.reason, c.workload), 1u)
         << c.workload << " at " << c.destination;
   }
-  EXPECT_EQ(testing::CountRecords(records, {{"destination", "aws"},
-                                            {"workload", "flaky-app"},
-                                            {"reason", "destination_unavailable"}}),
-            2u);
+  EXPECT_EQ(signet_->AuditRecords("aws", "destination_unavailable", "flaky-app"), 2u);
 }
 
 // Nothing STS handed out, nor what it said in confidence, reaches signetd's log or its
@@ -245,12 +209,8 @@ TEST_F(DestinationsAwsTest, UpstreamFailuresAreClearErrorsAndAudited) {
 TEST_F(DestinationsAwsTest, NoCredentialInLogsOrAudit) {
   ASSERT_EQ(CredentialFor("billing-api").first, 200);
   CredentialFor("refused-app");
-  std::string written = harness_->LogAndDatabase();
-  ASSERT_FALSE(written.empty());
-  for (const char* secret :
-       {"ASIASTANDIN", "standin-secret", "standin-session", "standin-private-detail"}) {
-    EXPECT_EQ(written.find(secret), std::string::npos) << secret;
-  }
+  signet_->ExpectNowhereStored(
+      {"ASIASTANDIN", "standin-secret", "standin-session", "standin-private-detail"});
 }
 
 }  // namespace

@@ -5,14 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
-#include <future>
-#include <set>
 
 #include "common/json.h"
 #include "support/anthropic_stand_in.h"
-#include "support/destinations_harness.h"
-#include "support/signet_processes.h"
+#include "support/destination_harness.h"
 #include "support/status_matchers.h"
+#include "support/temp_dir.h"
 
 namespace signet {
 namespace {
@@ -22,45 +20,47 @@ using testing::IsOk;
 class DestinationsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    harness_ = new testing::DestinationsHarness(SIGNET_PATH, SIGNETD_PATH);
-    standin_ = new testing::AnthropicStandIn(harness_->dir());
-    harness_->StartSignetd(
-        {"billing-api", "refused-app", "flaky-app", "burst-app"},
-        "destinations:\n"
-        "  - name: claude\n"
-        "    kind: anthropic-wif\n"
-        "    organization_id: 00000000-0000-4000-8000-000000000001\n"
-        "    federation_rule_id: fdrl_01\n"
-        "    service_account_id: svac_01\n"
-        "    workspace_id: wrkspc_01\n"
-        "    base_url: " +
-            standin_->base_url() + "\n    ca_file: " + standin_->cert +
-            "\n"
-            "policies:\n"
-            "  - {name: apps-claude, workloads: [billing-api, refused-app, flaky-app, burst-app],"
-            " destinations: [claude], max_ttl: 5m}\n");
+    dir_ = new testing::TempDir();
+    standin_ = new testing::AnthropicStandIn(dir_->path());
+    signet_ = testing::DestinationHarness::Start(
+                  SIGNET_PATH, SIGNETD_PATH, dir_->path(),
+                  {"billing-api", "refused-app", "flaky-app", "burst-app"},
+                  "destinations:\n"
+                  "  - name: claude\n"
+                  "    kind: anthropic-wif\n"
+                  "    organization_id: 00000000-0000-4000-8000-000000000001\n"
+                  "    federation_rule_id: fdrl_01\n"
+                  "    service_account_id: svac_01\n"
+                  "    workspace_id: wrkspc_01\n"
+                  "    base_url: " +
+                      standin_->base_url() + "\n    ca_file: " + standin_->cert +
+                      "\n"
+                      "policies:\n"
+                      "  - {name: apps-claude, workloads: [billing-api, refused-app, flaky-app, "
+                      "burst-app], destinations: [claude], max_ttl: 5m}\n")
+                  .release();
+    ASSERT_NE(signet_, nullptr);
   }
 
   static void TearDownTestSuite() {
+    delete signet_;
     delete standin_;
-    delete harness_;
+    delete dir_;
   }
 
   // Exchanges a Kubernetes-shaped token of `workload` for a credential for claude.
   static std::pair<int, boost::json::object> ClaudeTokenFor(const std::string& workload) {
-    testing::HttpAnswer http = testing::ExchangeToken(
-        harness_->signetd_url(), harness_->SubjectTokenOf(workload), "-d audience=claude");
-    auto body = ParseJsonObject(http.body);
-    EXPECT_THAT(body, IsOk()) << http.body;
-    return {http.status, body.ok() ? *body : boost::json::object{}};
+    return signet_->TokenFor(workload, "claude");
   }
 
-  static testing::DestinationsHarness* harness_;
+  static testing::TempDir* dir_;
   static testing::AnthropicStandIn* standin_;
+  static testing::DestinationHarness* signet_;
 };
 
-testing::DestinationsHarness* DestinationsTest::harness_ = nullptr;
+testing::TempDir* DestinationsTest::dir_ = nullptr;
 testing::AnthropicStandIn* DestinationsTest::standin_ = nullptr;
+testing::DestinationHarness* DestinationsTest::signet_ = nullptr;
 
 TEST_F(DestinationsTest, AnthropicTokenThroughTheTokenEndpoint) {
   auto [status, body] = ClaudeTokenFor("billing-api");
@@ -89,12 +89,8 @@ TEST_F(DestinationsTest, AnthropicTokenThroughTheTokenEndpoint) {
   EXPECT_EQ(sent->at("workspace_id"), "wrkspc_01");
 
   // The assertion verifies against the JWKS Signet publishes, as Anthropic checks it.
-  auto assertion = harness_->VerifyWithSignetdJwks(std::string(sent->at("assertion").as_string()),
-                                                   "https://api.anthropic.com");
-  ASSERT_THAT(assertion, IsOk());
-  EXPECT_EQ(assertion->subject(), "spiffe://test.signet/workload/billing-api");
-  EXPECT_TRUE(assertion->key_id().has_value());
-  EXPECT_TRUE(assertion->jwt_id().has_value());
+  signet_->ExpectSignedAssertion(std::string(sent->at("assertion").as_string()),
+                                 "https://api.anthropic.com", "billing-api");
 
   // A second request is served from Signet's cache: no second call to Anthropic.
   auto [again_status, again] = ClaudeTokenFor("billing-api");
@@ -119,34 +115,14 @@ TEST_F(DestinationsTest, UpstreamRefusalsAndOutagesAreClearErrors) {
   EXPECT_EQ(standin_->RequestsFor("flaky-app").size(), 2u);
 
   // Each refusal is in the audit trail with its reason, as an auditor reads it.
-  auto records = harness_->AuditRecords();
-  EXPECT_GE(testing::CountRecords(records, {{"destination", "claude"},
-                                            {"reason", "destination_refused"},
-                                            {"workload", "refused-app"}}),
-            1u);
-  EXPECT_EQ(testing::CountRecords(records, {{"destination", "claude"},
-                                            {"reason", "destination_unavailable"},
-                                            {"workload", "flaky-app"}}),
-            2u);
+  EXPECT_GE(signet_->AuditRecords("claude", "destination_refused", "refused-app"), 1u);
+  EXPECT_EQ(signet_->AuditRecords("claude", "destination_unavailable", "flaky-app"), 2u);
 }
 
 // Many workload requests at once for a credential Signet does not hold yet make one call
 // to Anthropic: the others wait for it (single flight) or find it cached.
 TEST_F(DestinationsTest, ConcurrentRequestsShareOneUpstreamCall) {
-  std::string upstream = harness_->SubjectTokenOf("burst-app");
-  std::vector<std::future<testing::HttpAnswer>> answers;
-  for (int i = 0; i < 50; ++i) {
-    answers.push_back(std::async(std::launch::async, [&upstream] {
-      return testing::ExchangeToken(harness_->signetd_url(), upstream, "-d audience=claude");
-    }));
-  }
-  std::set<std::string> tokens;
-  for (auto& answer : answers) {
-    testing::HttpAnswer http = answer.get();
-    ASSERT_EQ(http.status, 200) << http.body;
-    tokens.insert(std::string(ParseJsonObject(http.body)->at("access_token").as_string()));
-  }
-  EXPECT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(signet_->ConcurrentTokens("burst-app", "claude", 50).size(), 1u);
   EXPECT_EQ(standin_->RequestsFor("burst-app").size(), 1u);
 }
 
@@ -155,11 +131,7 @@ TEST_F(DestinationsTest, ConcurrentRequestsShareOneUpstreamCall) {
 TEST_F(DestinationsTest, NoCredentialInLogsOrAudit) {
   ASSERT_EQ(ClaudeTokenFor("billing-api").first, 200);
   ClaudeTokenFor("refused-app");
-  std::string written = harness_->LogAndDatabase();
-  ASSERT_FALSE(written.empty());
-  for (const char* secret : {"sk-ant-oat01-standin", "standin-private-detail"}) {
-    EXPECT_EQ(written.find(secret), std::string::npos) << secret;
-  }
+  signet_->ExpectNowhereStored({"sk-ant-oat01-standin", "standin-private-detail"});
 }
 
 }  // namespace

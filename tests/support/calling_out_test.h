@@ -1,38 +1,47 @@
-// What unit tests of providers that call a destination share: the destination's endpoint
-// as an HttpClient that records each request and answers as the test says, a
-// ProviderContext wired to it with a simulated clock and seeded randomness, and a check
-// of the assertion Signet signed against its public key.
+// What the unit tests of providers that call out share: an HttpClient that answers as the
+// destination would (by URL, recording every request), and a fixture with Signet's side
+// of things (a signing key, a SimulatedClock, seeded randomness, a vault).
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "credentials/provider.h"
 #include "jose/jwt.h"
-#include "support/status_matchers.h"
+#include "jose/signing_key.h"
 
 namespace signet::testing {
 
-// A destination's endpoint as the provider sees it.
-class RecordingHttpClient final : public http::HttpClient {
+class FakeHttpClient final : public http::HttpClient {
  public:
   Result<http::ClientResponse> Send(const http::ClientRequest& request) override {
     std::lock_guard lock(mu_);
     requests.push_back(request);
-    return answer;
+    auto it = answers.find(request.url);
+    return it != answers.end() ? it->second
+                               : Status(ErrorCode::kServerError, "unset", "no answer set");
+  }
+
+  // What a request to `url` gets from now on.
+  void Set(const std::string& url, Result<http::ClientResponse> answer) {
+    std::lock_guard lock(mu_);
+    answers.insert_or_assign(url, std::move(answer));
   }
 
   std::mutex mu_;
   std::vector<http::ClientRequest> requests;
-  Result<http::ClientResponse> answer = Status(ErrorCode::kServerError, "unset", "no answer set");
+  std::map<std::string, Result<http::ClientResponse>> answers;  // by URL
 };
 
-// The value of the first header `name` of `request` ("" when it has none).
+inline http::ClientResponse JsonAnswer(int status, std::string body) {
+  return http::ClientResponse{status, "application/json", {}, std::move(body)};
+}
+
 inline std::string_view HeaderOf(const http::ClientRequest& request, std::string_view name) {
   for (const auto& [key, value] : request.headers) {
     if (key == name) {
@@ -54,36 +63,57 @@ class CallingOutTest : public ::testing::Test {
     context_.random = &random_;
     context_.http_clients = [this](const http::ClientOptions& options) {
       ca_file_ = options.ca_file;
-      auto client = std::make_unique<RecordingHttpClient>();
+      auto client = std::make_unique<FakeHttpClient>();
       client_ = client.get();
       return client;
     };
+    context_.secrets = [this](std::string_view name) -> Result<Secret> {
+      auto it = vault_.find(std::string(name));
+      if (it == vault_.end()) {
+        return Status(ErrorCode::kInvalidRequest, "secret_not_found",
+                      "no secret " + std::string(name));
+      }
+      return Secret(it->second);
+    };
   }
 
-  // The provider for `destination`, or null (and a test failure) when it is refused.
   std::unique_ptr<credentials::CredentialProvider> ProviderFor(
       const credentials::Destination& destination) {
     auto provider = credentials::CreateProvider(destination, context_);
-    EXPECT_THAT(provider, IsOk());
+    EXPECT_TRUE(provider.ok()) << provider.status().message();
     return provider.ok() ? std::move(provider).value() : nullptr;
   }
 
-  // `jwt` verified with Signet's public key as a destination trusting Signet checks it.
-  Result<jose::VerifiedJwt> VerifyAssertion(std::string_view jwt, std::string_view audience) {
-    SIGNET_ASSIGN_OR_RETURN(auto validator, jose::JwtValidator::Builder()
-                                                .ExpectIssuer(context_.issuer)
-                                                .ExpectAudience(std::string(audience))
-                                                .AllowAlgorithms({jose::Algorithm::kES256})
-                                                .RequireIssuedAt()
-                                                .Build());
-    return jose::JwtVerifier(validator).Verify(jwt, jose::Jwks({key_->public_jwk()}), clock_.Now());
+  credentials::IssueRequest Request(std::chrono::seconds lifetime = std::chrono::seconds(3600),
+                                    std::vector<std::string> scopes = {}) {
+    return credentials::IssueRequest{
+        "billing",    std::move(scopes),   lifetime,
+        std::nullopt, "https://k8s.local", "system:serviceaccount:billing:api",
+        clock_.Now()};
+  }
+
+  // The claims of an assertion the provider sent, after checking its signature with
+  // Signet's key, its issuer and `audience`.
+  Result<jose::VerifiedJwt> VerifyAssertion(const std::string& jwt, const std::string& audience) {
+    auto validator = jose::JwtValidator::Builder()
+                         .ExpectIssuer("https://signet.example.com")
+                         .ExpectAudience(audience)
+                         .AllowAlgorithms({jose::Algorithm::kES256})
+                         .RequireIssuedAt()
+                         .Build();
+    if (!validator.ok()) {
+      return validator.status();
+    }
+    return jose::JwtVerifier(*validator)
+        .Verify(jwt, jose::Jwks({key_->public_jwk()}), clock_.Now());
   }
 
   SimulatedClock clock_{FromUnixSeconds(1'800'000'000)};
   SeededRandom random_{11};
   std::shared_ptr<const jose::SigningKey> key_;
   credentials::ProviderContext context_;
-  RecordingHttpClient* client_ = nullptr;
+  std::map<std::string, std::string> vault_;
+  FakeHttpClient* client_ = nullptr;
   std::string ca_file_;
 };
 

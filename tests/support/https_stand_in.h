@@ -1,11 +1,7 @@
-// What the stand-ins of destinations' token endpoints share: an HTTPS server on a
-// loopback port with a certificate made for the test (signetd trusts it through
-// ca_file), serving one route, that records each request under the workload it is for
-// and answers as the stand-in's wire format says. It checks nothing itself: tests check
-// the recorded requests.
+// An HTTPS server on a loopback port for a destination's stand-in: a certificate made for
+// the test (signetd trusts it through a destination's ca_file) and the stand-in's routes.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,41 +16,38 @@ namespace signet::testing {
 
 class HttpsStandIn {
  public:
-  // The workload's SPIFFE id a request is for (the `sub` of the assertion it carries),
-  // "" when it names none.
-  using SubjectOf = std::function<std::string(const http::Request& request)>;
-  // The answer to `request` for `sub`, the stand-in's `n`th request (from 1).
-  using Respond =
-      std::function<http::Response(const std::string& sub, const http::Request& request, int n)>;
-
-  // Its certificate, for signetd's ca_file.
-  const std::string cert;
-
-  // Makes a certificate and key named `name` in `dir` and serves `method` `path`.
-  HttpsStandIn(const std::string& dir, const std::string& name, const std::string& method,
-               const std::string& path, SubjectOf subject_of, Respond respond);
+  // Makes <dir>/<name>.pem and its key, for 127.0.0.1, and serves `router` until
+  // destroyed.
+  HttpsStandIn(const std::string& dir, const std::string& name, http::Router router);
   ~HttpsStandIn();
   HttpsStandIn(const HttpsStandIn&) = delete;
   HttpsStandIn& operator=(const HttpsStandIn&) = delete;
 
-  // "https://127.0.0.1:<port>".
-  std::string url() const;
-
-  // The requests received for `workload` (spiffe://test.signet/workload/<workload>).
-  std::vector<http::Request> RequestsFor(const std::string& workload);
+  const std::string& cert() const { return cert_; }
+  std::string base_url() const;
 
  private:
-  http::Response Answer(const http::Request& request);
-
-  const SubjectOf subject_of_;
-  const Respond respond_;
-  std::mutex mu_;
-  std::vector<std::pair<std::string, http::Request>> requests_;  // (sub, request)
+  const std::string cert_;
   std::unique_ptr<http::Server> server_;
   std::thread thread_;
 };
 
-// The `sub` of `jwt`, read without verifying it; "" when it has none.
-std::string SubjectOfJwt(std::string_view jwt);
+// The requests a stand-in received, each under the key of whom it is for (a workload, a
+// client id), for tests to check. Safe to use from the server's threads.
+class RequestLog {
+ public:
+  // Records `request` under `key`; returns how many requests there are now (from 1).
+  int Record(const std::string& key, const http::Request& request);
+  // The requests recorded under `key`, in order.
+  std::vector<http::Request> For(const std::string& key);
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<std::string, http::Request>> requests_;  // (key, request)
+};
+
+// The workload a JWT's `sub` names (spiffe://test.signet/workload/<name>), read without
+// verifying it: whom a stand-in's request is for. "" when it names none.
+std::string WorkloadOfJwt(std::string_view jwt);
 
 }  // namespace signet::testing

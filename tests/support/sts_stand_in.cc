@@ -2,30 +2,13 @@
 
 #include <charconv>
 #include <chrono>
+#include <map>
 
 #include "common/clock.h"
-#include "http/form.h"
+#include "support/form_fields.h"
 
 namespace signet::testing {
 namespace {
-
-// The form field `name` of a request ("" when it has none or the body is no form).
-std::string FormField(const http::Request& request, std::string_view name) {
-  auto fields = http::ParseForm(request.body);
-  if (!fields.ok()) {
-    return "";
-  }
-  for (const auto& [key, value] : *fields) {
-    if (key == name) {
-      return value;
-    }
-  }
-  return "";
-}
-
-std::string TokenSubject(const http::Request& request) {
-  return SubjectOfJwt(FormField(request, "WebIdentityToken"));
-}
 
 http::Response Xml(int status, std::string body) {
   http::Response response;
@@ -78,28 +61,41 @@ http::Response Credentials(const std::string& sub, int n, std::chrono::seconds l
           "</AssumeRoleWithWebIdentityResponse>\n");
 }
 
-http::Response StsAnswer(const std::string& sub, const http::Request& request, int n) {
-  if (sub.ends_with("/refused-app")) {
-    return Error(400, "Sender", "InvalidIdentityToken");
-  }
-  if (sub.ends_with("/throttled-app")) {
-    return Error(400, "Sender", "Throttling");
-  }
-  if (sub.ends_with("/flaky-app")) {
-    return Error(503, "Receiver", "ServiceUnavailable");
-  }
-  if (sub.ends_with("/short-app")) {
-    return Credentials(sub, n, std::chrono::seconds(100), true);
-  }
-  std::string duration = FormField(request, "DurationSeconds");
-  int64_t seconds = 3600;  // STS's default
-  std::from_chars(duration.data(), duration.data() + duration.size(), seconds);
-  return Credentials(sub, n, std::chrono::seconds(seconds), !sub.ends_with("/malformed-app"));
-}
-
 }  // namespace
 
-StsStandIn::StsStandIn(const std::string& dir)
-    : HttpsStandIn(dir, "sts-stand-in", "POST", "/", TokenSubject, StsAnswer) {}
+StsStandIn::StsStandIn(const std::string& dir) : server_(dir, "sts-stand-in", Routes()) {}
+
+http::Router StsStandIn::Routes() {
+  http::Router router;
+  router.Add("POST", "/", [this](const http::Request& r) { return Answer(r); });
+  return router;
+}
+
+std::vector<http::Request> StsStandIn::RequestsFor(const std::string& workload) {
+  return requests_.For(workload);
+}
+
+http::Response StsStandIn::Answer(const http::Request& request) {
+  std::map<std::string, std::string> form = FormFields(request.body);
+  std::string workload = WorkloadOfJwt(form["WebIdentityToken"]);
+  int n = requests_.Record(workload, request);
+  std::string sub = "spiffe://test.signet/workload/" + workload;
+  if (workload == "refused-app") {
+    return Error(400, "Sender", "InvalidIdentityToken");
+  }
+  if (workload == "throttled-app") {
+    return Error(400, "Sender", "Throttling");
+  }
+  if (workload == "flaky-app") {
+    return Error(503, "Receiver", "ServiceUnavailable");
+  }
+  if (workload == "short-app") {
+    return Credentials(sub, n, std::chrono::seconds(100), true);
+  }
+  const std::string& duration = form["DurationSeconds"];
+  int64_t seconds = 3600;  // STS's default
+  std::from_chars(duration.data(), duration.data() + duration.size(), seconds);
+  return Credentials(sub, n, std::chrono::seconds(seconds), workload != "malformed-app");
+}
 
 }  // namespace signet::testing

@@ -4,26 +4,63 @@
 
 #include <atomic>
 #include <boost/json/serialize.hpp>
+#include <mutex>
 
 #include "common/json.h"
 #include "jose/jwt.h"
-#include "support/calling_out_test.h"
+#include "support/status_matchers.h"
 
 namespace signet::credentials {
 namespace {
 
 using testing::FailsWith;
 using testing::FailsWithCode;
-using testing::HeaderOf;
 using testing::IsOk;
+
+// Anthropic's token endpoint as the provider sees it: records each request and answers
+// with what the test set.
+class StandInClient final : public http::HttpClient {
+ public:
+  Result<http::ClientResponse> Send(const http::ClientRequest& request) override {
+    std::lock_guard lock(mu_);
+    requests.push_back(request);
+    return answer;
+  }
+
+  std::mutex mu_;
+  std::vector<http::ClientRequest> requests;
+  Result<http::ClientResponse> answer = Status(ErrorCode::kServerError, "unset", "no answer set");
+};
 
 http::ClientResponse Json(int status, std::string body) {
   return http::ClientResponse{status, "application/json", {}, std::move(body)};
 }
 
-class AnthropicWifTest : public testing::CallingOutTest {
+std::string_view HeaderOf(const http::ClientRequest& request, std::string_view name) {
+  for (const auto& [key, value] : request.headers) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return "";
+}
+
+class AnthropicWifTest : public ::testing::Test {
  protected:
   AnthropicWifTest() {
+    key_ = std::make_shared<const jose::SigningKey>(
+        jose::SigningKey::Generate(jose::Algorithm::kES256, "k1").value());
+    context_.issuer = "https://signet.example.com";
+    context_.trust_domain = "example.com";
+    context_.signing_key = FixedSigningKey(key_);
+    context_.clock = &clock_;
+    context_.random = &random_;
+    context_.http_clients = [this](const http::ClientOptions& options) {
+      ca_file_ = options.ca_file;
+      auto client = std::make_unique<StandInClient>();
+      client_ = client.get();
+      return client;
+    };
     destination_.settings = {{"organization_id", "00000000-0000-4000-8000-000000000001"},
                              {"federation_rule_id", "fdrl_01"},
                              {"service_account_id", "svac_01"},
@@ -31,7 +68,11 @@ class AnthropicWifTest : public testing::CallingOutTest {
                              {"base_url", "https://api.anthropic.example/"}};
   }
 
-  std::unique_ptr<CredentialProvider> Provider() { return ProviderFor(destination_); }
+  std::unique_ptr<CredentialProvider> Provider() {
+    auto provider = CreateProvider(destination_, context_);
+    EXPECT_THAT(provider, IsOk());
+    return provider.ok() ? std::move(provider).value() : nullptr;
+  }
 
   IssueRequest Request(std::chrono::seconds lifetime = std::chrono::seconds(3600)) {
     return IssueRequest{"billing",    {"inference"},       lifetime,
@@ -39,7 +80,13 @@ class AnthropicWifTest : public testing::CallingOutTest {
                         clock_.Now()};
   }
 
+  SimulatedClock clock_{FromUnixSeconds(1'800'000'000)};
+  SeededRandom random_{11};
+  std::shared_ptr<const jose::SigningKey> key_;
+  ProviderContext context_;
   Destination destination_{"claude", "anthropic-wif", "", {}};
+  StandInClient* client_ = nullptr;
+  std::string ca_file_;
 };
 
 TEST_F(AnthropicWifTest, TradesASignedAssertionAsAnthropicDocuments) {
@@ -73,7 +120,16 @@ TEST_F(AnthropicWifTest, TradesASignedAssertionAsAnthropicDocuments) {
   EXPECT_EQ(credential->jti.empty(), false);
 
   // The assertion verifies with Signet's public key under Anthropic's rules.
-  auto assertion = VerifyAssertion(body->at("assertion").as_string(), "https://api.anthropic.com");
+  auto validator = jose::JwtValidator::Builder()
+                       .ExpectIssuer("https://signet.example.com")
+                       .ExpectAudience("https://api.anthropic.com")
+                       .AllowAlgorithms({jose::Algorithm::kES256})
+                       .RequireIssuedAt()
+                       .Build();
+  ASSERT_THAT(validator, IsOk());
+  auto assertion = jose::JwtVerifier(*validator)
+                       .Verify(std::string(body->at("assertion").as_string()),
+                               jose::Jwks({key_->public_jwk()}), clock_.Now());
   ASSERT_THAT(assertion, IsOk());
   EXPECT_EQ(assertion->subject(), "spiffe://example.com/workload/billing");
   EXPECT_EQ(assertion->key_id(), "k1");

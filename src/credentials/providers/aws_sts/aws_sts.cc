@@ -9,6 +9,7 @@
 #include <regex>
 #include <sstream>
 
+#include "common/clock.h"
 #include "credentials/outbound.h"
 #include "http/form.h"
 
@@ -135,21 +136,6 @@ Status StsRefusal(const Destination& destination, int status, std::string_view b
   return DestinationRefusal(destination, status, code, HintFor(code));
 }
 
-// An Expiration: ISO 8601 UTC to the second, with an optional fraction (dropped, so the
-// credential is taken to expire no later than it does).
-std::optional<SystemTime> ParseExpiration(std::string_view text) {
-  constexpr size_t kWhole = std::string_view("YYYY-MM-DDTHH:MM:SS").size();
-  if (text.size() > kWhole + 2 && text[kWhole] == '.' && text.back() == 'Z') {
-    std::string_view fraction = text.substr(kWhole + 1, text.size() - kWhole - 2);
-    if (!std::all_of(fraction.begin(), fraction.end(),
-                     [](char c) { return c >= '0' && c <= '9'; })) {
-      return std::nullopt;
-    }
-    return ParseUtcSeconds(std::string(text.substr(0, kWhole)) + "Z");
-  }
-  return ParseUtcSeconds(text);
-}
-
 Result<Credential> ParseStsCredentials(const Destination& destination, std::string_view body) {
   std::optional<ptree> tree = ParseXml(body);
   if (!tree) {
@@ -174,9 +160,9 @@ Result<Credential> ParseStsCredentials(const Destination& destination, std::stri
     return MalformedAnswer(destination,
                            "lacks one of AccessKeyId, SecretAccessKey and SessionToken");
   }
-  std::optional<SystemTime> expiration = ParseExpiration(OnlyChildText(*credentials, "Expiration"));
+  std::optional<SystemTime> expiration = ParseRfc3339(OnlyChildText(*credentials, "Expiration"));
   if (!expiration) {
-    return MalformedAnswer(destination, "has no Expiration in ISO 8601 UTC");
+    return MalformedAnswer(destination, "has no Expiration in RFC 3339");
   }
   credential.expires_at = *expiration;
   return credential;

@@ -4,8 +4,9 @@
 
 #include <map>
 
-#include "http/form.h"
 #include "support/calling_out_test.h"
+#include "support/form_fields.h"
+#include "support/status_matchers.h"
 
 namespace signet::credentials {
 namespace {
@@ -15,6 +16,8 @@ using testing::FailsWithCode;
 using testing::HeaderOf;
 using testing::IsOk;
 
+// Where STS answers the destination under test (region eu-west-1).
+constexpr std::string_view kStsUrl = "https://sts.eu-west-1.amazonaws.com/";
 constexpr std::string_view kRoleArn = "arn:aws:iam::123456789012:role/signet/billing-reader";
 constexpr std::string_view kPolicyA = "arn:aws:iam::aws:policy/ReadOnlyAccess";
 constexpr std::string_view kPolicyB = "arn:aws:iam::123456789012:policy/team/s3-billing";
@@ -77,17 +80,6 @@ http::ClientResponse StsError(int status, std::string_view type, std::string_vie
                  "</ErrorResponse>\n");
 }
 
-// The form fields of a request, by name (each name appears once).
-std::map<std::string, std::string> FieldsOf(const http::ClientRequest& request) {
-  auto fields = http::ParseForm(request.body);
-  EXPECT_THAT(fields, IsOk());
-  std::map<std::string, std::string> by_name;
-  for (const auto& [name, value] : fields.value()) {
-    EXPECT_TRUE(by_name.emplace(name, value).second) << name;
-  }
-  return by_name;
-}
-
 class AwsStsTest : public testing::CallingOutTest {
  protected:
   AwsStsTest() {
@@ -96,11 +88,9 @@ class AwsStsTest : public testing::CallingOutTest {
 
   std::unique_ptr<CredentialProvider> Provider() { return ProviderFor(destination_); }
 
-  IssueRequest Request(std::chrono::seconds lifetime = std::chrono::seconds(3600),
-                       std::vector<std::string> scopes = {}) {
-    return IssueRequest{"billing",    std::move(scopes),   lifetime,
-                        std::nullopt, "https://k8s.local", "system:serviceaccount:billing:api",
-                        clock_.Now()};
+  // What STS answers from now on.
+  void Answer(Result<http::ClientResponse> answer) {
+    client_->Set(std::string(kStsUrl), std::move(answer));
   }
 
   // An Expiration `from_now` ahead, as STS writes it.
@@ -116,7 +106,7 @@ TEST_F(AwsStsTest, AssumesTheRoleAsStsDocuments) {
   ASSERT_NE(provider, nullptr);
   EXPECT_TRUE(provider->CallsOut());
   EXPECT_EQ(provider->Form(), CredentialForm::kAws);
-  client_->answer = StsAnswer("ASIAEXAMPLE1", In(std::chrono::seconds(3600)));
+  Answer(StsAnswer("ASIAEXAMPLE1", In(std::chrono::seconds(3600))));
   auto credential = provider->Issue(Request(std::chrono::seconds(3600), {std::string(kPolicyA)}));
   ASSERT_THAT(credential, IsOk());
   EXPECT_EQ(credential->form, CredentialForm::kAws);
@@ -134,7 +124,7 @@ TEST_F(AwsStsTest, AssumesTheRoleAsStsDocuments) {
   EXPECT_EQ(sent.url, "https://sts.eu-west-1.amazonaws.com/");
   EXPECT_EQ(HeaderOf(sent, "Content-Type"), "application/x-www-form-urlencoded");
   EXPECT_EQ(HeaderOf(sent, "Authorization"), "");  // the call is unsigned
-  std::map<std::string, std::string> fields = FieldsOf(sent);
+  std::map<std::string, std::string> fields = testing::FormFields(sent.body);
   EXPECT_EQ(fields.size(), 7u) << sent.body;
   EXPECT_EQ(fields["Action"], "AssumeRoleWithWebIdentity");
   EXPECT_EQ(fields["Version"], "2011-06-15");
@@ -161,14 +151,15 @@ TEST_F(AwsStsTest, EndpointIsTheRegionsTheGlobalOneOrTheConfiguredUrl) {
   destination_.settings.erase("region");
   auto global = Provider();
   ASSERT_NE(global, nullptr);
-  client_->answer = StsAnswer("ASIA1", In(std::chrono::seconds(3600)));
+  client_->Set("https://sts.amazonaws.com/", StsAnswer("ASIA1", In(std::chrono::seconds(3600))));
   ASSERT_THAT(global->Issue(Request()), IsOk());
   EXPECT_EQ(client_->requests[0].url, "https://sts.amazonaws.com/");
 
   destination_.settings["sts_url"] = "https://vpce-0a1b-sts.us-east-1.vpce.amazonaws.com/";
   auto vpce = Provider();
   ASSERT_NE(vpce, nullptr);
-  client_->answer = StsAnswer("ASIA1", In(std::chrono::seconds(3600)));
+  client_->Set("https://vpce-0a1b-sts.us-east-1.vpce.amazonaws.com/",
+               StsAnswer("ASIA1", In(std::chrono::seconds(3600))));
   ASSERT_THAT(vpce->Issue(Request()), IsOk());
   EXPECT_EQ(client_->requests[0].url, "https://vpce-0a1b-sts.us-east-1.vpce.amazonaws.com/");
 }
@@ -176,18 +167,18 @@ TEST_F(AwsStsTest, EndpointIsTheRegionsTheGlobalOneOrTheConfiguredUrl) {
 TEST_F(AwsStsTest, ScopesArePolicyArnsPassedAsSessionPolicies) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = StsAnswer("ASIA1", In(std::chrono::seconds(3600)));
+  Answer(StsAnswer("ASIA1", In(std::chrono::seconds(3600))));
   ASSERT_THAT(provider->Issue(Request(std::chrono::seconds(3600),
                                       {std::string(kPolicyA), std::string(kPolicyB)})),
               IsOk());
-  std::map<std::string, std::string> fields = FieldsOf(client_->requests[0]);
+  std::map<std::string, std::string> fields = testing::FormFields(client_->requests[0].body);
   EXPECT_EQ(fields["PolicyArns.member.1.arn"], kPolicyA);
   EXPECT_EQ(fields["PolicyArns.member.2.arn"], kPolicyB);
   EXPECT_EQ(fields.size(), 8u);
 
   // Without scopes the session has the role's own permissions.
   ASSERT_THAT(provider->Issue(Request()), IsOk());
-  EXPECT_EQ(FieldsOf(client_->requests[1]).size(), 6u);
+  EXPECT_EQ(testing::FormFields(client_->requests[1].body).size(), 6u);
 
   auto not_arn = provider->Issue(Request(std::chrono::seconds(3600), {"s3:read"}));
   EXPECT_THAT(not_arn, FailsWithCode(ErrorCode::kInvalidScope, "scope_not_policy_arn"));
@@ -204,39 +195,39 @@ TEST_F(AwsStsTest, ScopesArePolicyArnsPassedAsSessionPolicies) {
 TEST_F(AwsStsTest, DurationIsTheGrantedLifetimeWithinStsBounds) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = StsAnswer("ASIA1", In(std::chrono::seconds(900)));
+  Answer(StsAnswer("ASIA1", In(std::chrono::seconds(900))));
   // Below STS's minimum: asks for 900 s, yet tells the workload the granted 300 s,
   // counted from when they were granted (not from when a worker got to the request).
   IssueRequest granted = Request(std::chrono::seconds(300));
   clock_.Advance(std::chrono::seconds(20));
   auto short_lived = provider->Issue(granted);
   ASSERT_THAT(short_lived, IsOk());
-  EXPECT_EQ(FieldsOf(client_->requests[0])["DurationSeconds"], "900");
+  EXPECT_EQ(testing::FormFields(client_->requests[0].body)["DurationSeconds"], "900");
   EXPECT_EQ(short_lived->expires_at, granted.decided_at + std::chrono::seconds(300));
 
   // Above the role's MaxSessionDuration (3600 unless configured).
   IssueRequest long_lived = Request(std::chrono::seconds(7200));
   long_lived.workload = "reports";
   ASSERT_THAT(provider->Issue(long_lived), IsOk());
-  EXPECT_EQ(FieldsOf(client_->requests[1])["DurationSeconds"], "3600");
+  EXPECT_EQ(testing::FormFields(client_->requests[1].body)["DurationSeconds"], "3600");
 
   destination_.settings["max_session_duration"] = "43200";
   auto twelve_hours = Provider();
   ASSERT_NE(twelve_hours, nullptr);
-  client_->answer = StsAnswer("ASIA1", In(std::chrono::seconds(43200)));
+  Answer(StsAnswer("ASIA1", In(std::chrono::seconds(43200))));
   ASSERT_THAT(twelve_hours->Issue(Request(std::chrono::seconds(86400))), IsOk());
-  EXPECT_EQ(FieldsOf(client_->requests[0])["DurationSeconds"], "43200");
+  EXPECT_EQ(testing::FormFields(client_->requests[0].body)["DurationSeconds"], "43200");
 }
 
 TEST_F(AwsStsTest, SessionNameNamesTheWorkloadWithinStsRules) {
   destination_.settings["session_name_prefix"] = "prod@signet.";
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = StsAnswer("ASIA1", In(std::chrono::seconds(3600)));
+  Answer(StsAnswer("ASIA1", In(std::chrono::seconds(3600))));
   IssueRequest odd = Request();
   odd.workload = "team/billing api:" + std::string(80, 'x');
   ASSERT_THAT(provider->Issue(odd), IsOk());
-  std::string name = FieldsOf(client_->requests[0])["RoleSessionName"];
+  std::string name = testing::FormFields(client_->requests[0].body)["RoleSessionName"];
   EXPECT_EQ(name.size(), 64u);
   EXPECT_TRUE(name.starts_with("prod@signet.team-billing-api-xxx")) << name;
 }
@@ -244,10 +235,10 @@ TEST_F(AwsStsTest, SessionNameNamesTheWorkloadWithinStsRules) {
 TEST_F(AwsStsTest, ASecondRequestIsServedFromTheCache) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = StsAnswer("ASIA1", In(std::chrono::seconds(3600)));
+  Answer(StsAnswer("ASIA1", In(std::chrono::seconds(3600))));
   ASSERT_THAT(provider->Issue(Request()), IsOk());
   clock_.Advance(std::chrono::minutes(10));
-  client_->answer = StsAnswer("ASIA2", In(std::chrono::seconds(3600)));
+  Answer(StsAnswer("ASIA2", In(std::chrono::seconds(3600))));
   auto again = provider->Issue(Request());
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->aws.access_key_id, "ASIA1");
@@ -265,18 +256,18 @@ TEST_F(AwsStsTest, ASecondRequestIsServedFromTheCache) {
 TEST_F(AwsStsTest, RefreshesAheadOfExpiry) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = StsAnswer("ASIA1", In(std::chrono::seconds(900)));
+  Answer(StsAnswer("ASIA1", In(std::chrono::seconds(900))));
   ASSERT_THAT(provider->Issue(Request(std::chrono::seconds(900))), IsOk());
   // Inside the 120 s refresh window: the next request fetches a new credential...
   clock_.Advance(std::chrono::seconds(800));
-  client_->answer = StsAnswer("ASIA2", In(std::chrono::seconds(900)));
+  Answer(StsAnswer("ASIA2", In(std::chrono::seconds(900))));
   auto refreshed = provider->Issue(Request(std::chrono::seconds(900)));
   ASSERT_THAT(refreshed, IsOk());
   EXPECT_EQ(refreshed->aws.access_key_id, "ASIA2");
   EXPECT_EQ(client_->requests.size(), 2u);
   // ...and an STS outage during a refresh keeps serving the one still valid.
   clock_.Advance(std::chrono::seconds(800));
-  client_->answer = StsError(503, "Receiver", "ServiceUnavailable");
+  Answer(StsError(503, "Receiver", "ServiceUnavailable"));
   auto kept = provider->Issue(Request(std::chrono::seconds(900)));
   ASSERT_THAT(kept, IsOk());
   EXPECT_EQ(kept->aws.access_key_id, "ASIA2");
@@ -287,27 +278,33 @@ TEST_F(AwsStsTest, RefreshesAheadOfExpiry) {
               FailsWith("destination_unavailable"));
 }
 
-TEST_F(AwsStsTest, ExpirationIsIso8601Utc) {
+TEST_F(AwsStsTest, ExpirationIsRfc3339) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
   // A fraction of a second is dropped: the credential expires no later than said.
-  client_->answer = StsAnswer("ASIA1", In(std::chrono::seconds(3600)).substr(0, 19) + ".999Z");
+  Answer(StsAnswer("ASIA1", In(std::chrono::seconds(3600)).substr(0, 19) + ".999Z"));
   auto credential = provider->Issue(Request());
   ASSERT_THAT(credential, IsOk());
   EXPECT_EQ(credential->expires_at, clock_.Now() + std::chrono::seconds(3600));
+  // An offset is honoured (STS writes UTC, but RFC 3339 allows one).
+  Answer(StsAnswer("ASIA1", In(std::chrono::seconds(7200)).substr(0, 19) + "+01:00"));
+  IssueRequest offset = Request();
+  offset.workload = "offset";
+  auto shifted = provider->Issue(offset);
+  ASSERT_THAT(shifted, IsOk());
+  EXPECT_EQ(shifted->expires_at, clock_.Now() + std::chrono::seconds(3600));
   for (const char* expiration :
-       {"", "tomorrow", "2027-01-15T08:00:00", "2027-01-15T08:00:00+01:00", "2027-01-15 08:00:00Z",
-        "2027-13-15T08:00:00Z", "2027-02-30T08:00:00Z", "2027-01-15T08:00:00.Z",
-        "2027-01-15T08:00:00.1xZ", "1800000000"}) {
+       {"", "tomorrow", "2027-01-15T08:00:00", "2027-01-15 08:00:00Z", "2027-13-15T08:00:00Z",
+        "2027-02-30T08:00:00Z", "2027-01-15T08:00:00.Z", "2027-01-15T08:00:00.1xZ", "1800000000"}) {
     IssueRequest other = Request();
     other.workload = std::string("w") + std::to_string(client_->requests.size());
-    client_->answer = StsAnswer("ASIA1", expiration);
+    Answer(StsAnswer("ASIA1", expiration));
     EXPECT_THAT(provider->Issue(other),
                 FailsWithCode(ErrorCode::kServerError, "destination_answer_malformed"))
         << expiration;
   }
   // Already expired when it arrives.
-  client_->answer = StsAnswer("ASIA1", In(std::chrono::seconds(-60)));
+  Answer(StsAnswer("ASIA1", In(std::chrono::seconds(-60))));
   IssueRequest late = Request();
   late.workload = "late";
   EXPECT_THAT(provider->Issue(late), FailsWith("destination_credential_expired"));
@@ -316,21 +313,21 @@ TEST_F(AwsStsTest, ExpirationIsIso8601Utc) {
 TEST_F(AwsStsTest, UpstreamFailuresBecomeClearErrors) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = Status(ErrorCode::kTemporarilyUnavailable, "fetch_timeout",
-                           "request to sts.eu-west-1.amazonaws.com timed out");
+  Answer(Status(ErrorCode::kTemporarilyUnavailable, "fetch_timeout",
+                "request to sts.eu-west-1.amazonaws.com timed out"));
   EXPECT_THAT(provider->Issue(Request()),
               FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"));
 
   // STS says "retry" with HTTP 400 for throttling and for not reaching Signet's JWKS.
   for (const char* code : {"Throttling", "IDPCommunicationError"}) {
-    client_->answer = StsError(400, "Sender", code);
+    Answer(StsError(400, "Sender", code));
     auto busy = provider->Issue(Request());
     EXPECT_THAT(busy, FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"))
         << code;
     EXPECT_NE(busy.status().message().find("HTTP 400 " + std::string(code)), std::string::npos);
   }
   for (int status : {500, 503}) {
-    client_->answer = StsError(status, "Receiver", "InternalFailure");
+    Answer(StsError(status, "Receiver", "InternalFailure"));
     EXPECT_THAT(provider->Issue(Request()),
                 FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"))
         << status;
@@ -339,23 +336,22 @@ TEST_F(AwsStsTest, UpstreamFailuresBecomeClearErrors) {
   for (const char* code : {"InvalidIdentityToken", "ExpiredTokenException", "IDPRejectedClaim",
                            "AccessDenied", "MalformedPolicyDocument", "PackedPolicyTooLarge",
                            "RegionDisabledException", "ValidationError"}) {
-    client_->answer =
-        StsError(code == std::string_view("AccessDenied") ? 403 : 400, "Sender", code);
+    Answer(StsError(code == std::string_view("AccessDenied") ? 403 : 400, "Sender", code));
     auto refused = provider->Issue(Request());
     EXPECT_THAT(refused, FailsWithCode(ErrorCode::kInvalidTarget, "destination_refused")) << code;
     EXPECT_NE(refused.status().message().find(code), std::string::npos);
     // STS's Message is not repeated: it may hold anything.
     EXPECT_EQ(refused.status().message().find("sk-secret-detail"), std::string::npos);
   }
-  client_->answer = StsError(400, "Sender", "InvalidIdentityToken");
+  Answer(StsError(400, "Sender", "InvalidIdentityToken"));
   EXPECT_NE(provider->Issue(Request()).status().message().find("OIDC identity provider"),
             std::string::npos);
   // An error body that is not STS's: the status alone decides, no code is made up.
-  client_->answer = Xml(400, "<html>Bad Request</html>");
+  Answer(Xml(400, "<html>Bad Request</html>"));
   auto bare = provider->Issue(Request());
   EXPECT_THAT(bare, FailsWithCode(ErrorCode::kInvalidTarget, "destination_refused"));
   EXPECT_NE(bare.status().message().find("(HTTP 400)"), std::string::npos);
-  client_->answer = StsError(400, "Sender", "Not an identifier");
+  Answer(StsError(400, "Sender", "Not an identifier"));
   EXPECT_NE(provider->Issue(Request()).status().message().find("(HTTP 400)"), std::string::npos);
 
   for (const std::string& body :
@@ -368,20 +364,21 @@ TEST_F(AwsStsTest, UpstreamFailuresBecomeClearErrors) {
         CredentialsXml("<SessionToken><Part>T</Part></SessionToken>"),
         CredentialsXml("<SessionToken>T</SessionToken><AccessKeyId>B</AccessKeyId>"),
         StsError(200, "Sender", "AccessDenied").body}) {
-    client_->answer = Xml(200, body);
+    Answer(Xml(200, body));
     EXPECT_THAT(provider->Issue(Request()),
                 FailsWithCode(ErrorCode::kServerError, "destination_answer_malformed"))
         << body;
   }
   for (int status : {201, 302}) {
-    client_->answer = StsAnswer("ASIA1", In(std::chrono::seconds(3600)));
-    client_->answer->status = status;
+    http::ClientResponse answer = StsAnswer("ASIA1", In(std::chrono::seconds(3600)));
+    answer.status = status;
+    Answer(answer);
     EXPECT_THAT(provider->Issue(Request()),
                 FailsWithCode(ErrorCode::kServerError, "destination_answer_malformed"))
         << status;
   }
   // Nothing failed was cached: the next good answer is used at once.
-  client_->answer = StsAnswer("ASIAGOOD", In(std::chrono::seconds(3600)));
+  Answer(StsAnswer("ASIAGOOD", In(std::chrono::seconds(3600))));
   auto good = provider->Issue(Request());
   ASSERT_THAT(good, IsOk());
   EXPECT_EQ(good->aws.access_key_id, "ASIAGOOD");

@@ -124,10 +124,10 @@ Result<std::unique_ptr<CredentialProvider>> CreateStaticSecretProvider(
 }  // namespace
 
 ProviderKind StaticSecretKind() {
-  return ProviderKind{CreateStaticSecretProvider,
-                      {{"secret", true}, {"scheme", false}, {"header", false}},
-                      "",
-                      /*has_audience=*/false};
+  ProviderKind kind{
+      CreateStaticSecretProvider, {{"secret", true}, {"scheme", false}, {"header", false}}, ""};
+  kind.has_audience = false;  // nothing is signed for the destination
+  return kind;
 }
 
 }  // namespace signet::credentials
