@@ -78,16 +78,31 @@ Status DestinationUnreachable(const Destination& destination, const Status& tran
                     "'s token endpoint cannot be reached: " + transport.message());
 }
 
-Status DestinationRefusal(const Destination& destination, int status,
-                          std::string_view upstream_code, std::string_view hint) {
+namespace {
+
+// "HTTP <status>" and the destination's error identifier, if it named one.
+std::string AnswerStatus(int status, std::string_view upstream_code) {
   std::string what = "HTTP " + std::to_string(status);
   if (!upstream_code.empty()) {
     what += " " + std::string(upstream_code);
   }
+  return what;
+}
+
+}  // namespace
+
+Status DestinationBusy(const Destination& destination, int status, std::string_view upstream_code) {
+  return Status(ErrorCode::kTemporarilyUnavailable, "destination_unavailable",
+                DestinationLabel(destination) + " is unavailable (" +
+                    AnswerStatus(status, upstream_code) + "); retry shortly");
+}
+
+Status DestinationRefusal(const Destination& destination, int status,
+                          std::string_view upstream_code, std::string_view hint) {
   if (status == 408 || status == 429 || status >= 500) {
-    return Status(ErrorCode::kTemporarilyUnavailable, "destination_unavailable",
-                  DestinationLabel(destination) + " is unavailable (" + what + "); retry shortly");
+    return DestinationBusy(destination, status, upstream_code);
   }
+  std::string what = AnswerStatus(status, upstream_code);
   if (status < 400) {
     return Status(ErrorCode::kServerError, "destination_answer_malformed",
                   DestinationLabel(destination) + "'s token endpoint answered " + what +

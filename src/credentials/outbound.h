@@ -74,6 +74,12 @@ Status DestinationUnreachable(const Destination& destination, const Status& tran
 Status DestinationRefusal(const Destination& destination, int status,
                           std::string_view upstream_code, std::string_view hint);
 
+// temporarily_unavailable destination_unavailable, what DestinationRefusal says for a
+// 5xx, for a destination whose error identifier `upstream_code` says it is throttling
+// Signet or cannot reach what it depends on, whatever the status it chose (AWS STS
+// answers Throttling with HTTP 400).
+Status DestinationBusy(const Destination& destination, int status, std::string_view upstream_code);
+
 // server_error destination_answer_malformed: "<destination>'s answer <why>".
 Status MalformedAnswer(const Destination& destination, std::string_view why);
 

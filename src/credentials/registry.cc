@@ -4,6 +4,7 @@
 
 #include "credentials/provider.h"
 #include "credentials/providers/anthropic_wif/anthropic_wif.h"
+#include "credentials/providers/aws_sts/aws_sts.h"
 #include "credentials/providers/azure_entra/azure_entra.h"
 #include "credentials/providers/gcp_sts/gcp_sts.h"
 #include "credentials/providers/oauth2_client_credentials/oauth2_client_credentials.h"
@@ -16,6 +17,7 @@ namespace signet::credentials {
 const std::map<std::string, ProviderKind, std::less<>>& ProviderRegistry() {
   static const auto* registry = new std::map<std::string, ProviderKind, std::less<>>{
       {"anthropic-wif", AnthropicWifKind()},
+      {"aws-sts", AwsStsKind()},
       {"azure-entra", AzureEntraKind()},
       {"gcp-sts", GcpStsKind()},
       {"oauth2-client-credentials", OAuth2ClientCredentialsKind()},

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -62,6 +63,46 @@ std::pair<int, boost::json::object> DestinationHarness::TokenFor(
   auto body = ParseJsonObject(http.body);
   EXPECT_THAT(body, IsOk()) << http.body;
   return {http.status, body.ok() ? *body : boost::json::object{}};
+}
+
+namespace {
+
+std::string CredentialRequest(const std::string& subject_token, const std::string& destination) {
+  return boost::json::serialize(
+      boost::json::object{{"destination", destination}, {"subject_token", subject_token}});
+}
+
+}  // namespace
+
+std::pair<int, boost::json::object> DestinationHarness::CredentialFor(
+    const std::string& workload, const std::string& destination) const {
+  std::string upstream = MintToken(idp_->base_url, "namespace=apps&serviceaccount=" + workload);
+  EXPECT_FALSE(upstream.empty());
+  HttpAnswer http = RequestCredential(base_url(), CredentialRequest(upstream, destination));
+  auto body = ParseJsonObject(http.body);
+  EXPECT_THAT(body, IsOk()) << http.body;
+  return {http.status, body.ok() ? *body : boost::json::object{}};
+}
+
+std::vector<boost::json::object> DestinationHarness::ConcurrentCredentials(
+    const std::string& workload, const std::string& destination, int count) const {
+  std::string upstream = MintToken(idp_->base_url, "namespace=apps&serviceaccount=" + workload);
+  EXPECT_FALSE(upstream.empty());
+  std::string url = base_url();
+  std::string request = CredentialRequest(upstream, destination);
+  std::vector<std::future<HttpAnswer>> answers;
+  for (int i = 0; i < count; ++i) {
+    answers.push_back(std::async(std::launch::async,
+                                 [&url, &request] { return RequestCredential(url, request); }));
+  }
+  std::vector<boost::json::object> bodies;
+  for (auto& answer : answers) {
+    HttpAnswer http = answer.get();
+    auto body = ParseJsonObject(http.body);
+    EXPECT_EQ(http.status, 200) << http.body;
+    bodies.push_back(body.ok() ? *body : boost::json::object{});
+  }
+  return bodies;
 }
 
 std::set<std::string> DestinationHarness::ConcurrentTokens(const std::string& workload,

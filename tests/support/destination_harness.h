@@ -40,6 +40,17 @@ class DestinationHarness {
   std::pair<int, boost::json::object> TokenFor(const std::string& workload,
                                                const std::string& destination) const;
 
+  // The status and JSON answer of POST /v1/credentials with a token of `workload` for
+  // `destination` (any credential form: token, headers or aws).
+  std::pair<int, boost::json::object> CredentialFor(const std::string& workload,
+                                                    const std::string& destination) const;
+
+  // The JSON answers of `count` concurrent POST /v1/credentials with one token of
+  // `workload` for `destination` (each expected to succeed).
+  std::vector<boost::json::object> ConcurrentCredentials(const std::string& workload,
+                                                         const std::string& destination,
+                                                         int count) const;
+
   // The access tokens `count` concurrent exchanges for one token of `workload` got (each
   // expected to succeed).
   std::set<std::string> ConcurrentTokens(const std::string& workload,

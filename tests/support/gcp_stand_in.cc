@@ -4,24 +4,13 @@
 
 #include "common/clock.h"
 #include "http/form.h"
-#include "jose/jwt.h"
+#include "support/https_stand_in.h"
 #include "support/subprocess.h"
 
 namespace signet::testing {
 namespace {
 
-constexpr std::string_view kWorkloadPrefix = "spiffe://test.signet/workload/";
 constexpr std::string_view kPrivate = "standin-private-detail";
-
-// The workload a subject token names, "" when it names none.
-std::string WorkloadOf(const std::string& subject_token) {
-  auto jwt = jose::ParseJwt(subject_token);
-  if (!jwt.ok() || !jwt->claims.contains("sub") || !jwt->claims.at("sub").is_string()) {
-    return "";
-  }
-  std::string_view sub = jwt->claims.at("sub").as_string();
-  return sub.starts_with(kWorkloadPrefix) ? std::string(sub.substr(kWorkloadPrefix.size())) : "";
-}
 
 }  // namespace
 
@@ -75,7 +64,7 @@ http::Response GcpStandIn::Exchange(const http::Request& request) {
   std::string workload;
   if (auto form = http::ParseForm(request.body); form.ok()) {
     for (const auto& [name, value] : *form) {
-      workload = name == "subject_token" ? WorkloadOf(value) : workload;
+      workload = name == "subject_token" ? WorkloadOfJwt(value) : workload;
     }
   }
   std::string token = "ya29.standin-" + std::to_string(Record(workload, request));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "jose/jwt.h"
 #include "support/subprocess.h"
 
 namespace signet::testing {
@@ -30,6 +31,33 @@ HttpsStandIn::~HttpsStandIn() {
 
 std::string HttpsStandIn::base_url() const {
   return "https://127.0.0.1:" + std::to_string(server_->port());
+}
+
+int RequestLog::Record(const std::string& key, const http::Request& request) {
+  std::lock_guard lock(mu_);
+  requests_.emplace_back(key, request);
+  return static_cast<int>(requests_.size());
+}
+
+std::vector<http::Request> RequestLog::For(const std::string& key) {
+  std::lock_guard lock(mu_);
+  std::vector<http::Request> matching;
+  for (const auto& [recorded_key, request] : requests_) {
+    if (recorded_key == key) {
+      matching.push_back(request);
+    }
+  }
+  return matching;
+}
+
+std::string WorkloadOfJwt(std::string_view jwt) {
+  static constexpr std::string_view kWorkloadPrefix = "spiffe://test.signet/workload/";
+  auto parsed = jose::ParseJwt(jwt);
+  if (!parsed.ok() || !parsed->claims.contains("sub") || !parsed->claims.at("sub").is_string()) {
+    return "";
+  }
+  std::string_view sub = parsed->claims.at("sub").as_string();
+  return sub.starts_with(kWorkloadPrefix) ? std::string(sub.substr(kWorkloadPrefix.size())) : "";
 }
 
 }  // namespace signet::testing

@@ -3,8 +3,12 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "http/server.h"
 
@@ -27,5 +31,23 @@ class HttpsStandIn {
   std::unique_ptr<http::Server> server_;
   std::thread thread_;
 };
+
+// The requests a stand-in received, each under the key of whom it is for (a workload, a
+// client id), for tests to check. Safe to use from the server's threads.
+class RequestLog {
+ public:
+  // Records `request` under `key`; returns how many requests there are now (from 1).
+  int Record(const std::string& key, const http::Request& request);
+  // The requests recorded under `key`, in order.
+  std::vector<http::Request> For(const std::string& key);
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<std::string, http::Request>> requests_;  // (key, request)
+};
+
+// The workload a JWT's `sub` names (spiffe://test.signet/workload/<name>), read without
+// verifying it: whom a stand-in's request is for. "" when it names none.
+std::string WorkloadOfJwt(std::string_view jwt);
 
 }  // namespace signet::testing

@@ -68,24 +68,12 @@ std::string OAuth2StandIn::url() const {
 }
 
 std::vector<http::Request> OAuth2StandIn::RequestsFor(const std::string& who) {
-  std::lock_guard lock(mu_);
-  std::vector<http::Request> matching;
-  for (const auto& [key, request] : requests_) {
-    if (key == who) {
-      matching.push_back(request);
-    }
-  }
-  return matching;
+  return requests_.For(who);
 }
 
 http::Response OAuth2StandIn::Answer(const http::Request& request) {
   std::string key = KeyOf(request);
-  int n = 0;
-  {
-    std::lock_guard lock(mu_);
-    requests_.emplace_back(key, request);
-    n = static_cast<int>(requests_.size());
-  }
+  int n = requests_.Record(key, request);
   bool entra = dialect_ == Dialect::kEntra;
   // Entra's error shape; the generic one is its first two members.
   auto error = [entra](int status, const std::string& code, int aadsts) {

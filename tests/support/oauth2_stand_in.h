@@ -18,9 +18,7 @@
 //   otherwise: a fresh token "standin-<dialect>-at-<n>" living 3600 s (Entra: 3599).
 #pragma once
 
-#include <mutex>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "http/server.h"
@@ -47,8 +45,7 @@ class OAuth2StandIn {
   http::Response Answer(const http::Request& request);
 
   const Dialect dialect_;
-  std::mutex mu_;
-  std::vector<std::pair<std::string, http::Request>> requests_;  // (key, request)
+  RequestLog requests_;
   HttpsStandIn server_;  // last: serving may start once the rest is ready
 };
 
