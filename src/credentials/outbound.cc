@@ -214,4 +214,119 @@ Result<Credential> CachingProvider::Issue(const IssueRequest& request) const {
   return credential;
 }
 
+// ---- Keys kept in Signet's vault, and RFC 3339 times (github-app, snowflake-keypair) ----
+
+Result<std::shared_ptr<const jose::SigningKey>> VaultedRsaKey(const Destination& destination,
+                                                              const ProviderContext& context,
+                                                              std::string_view setting) {
+  std::string name = Setting(destination, setting);
+  auto unusable = [&destination, &name](const Status& why) {
+    // server_error on the wire (the workload can do nothing about it); the reason and
+    // message are for the operator.
+    return Status(ErrorCode::kServerError, "private_key_unusable",
+                  DestinationLabel(destination) + ": the key in secret " + name +
+                      " cannot be used (" + std::string(why.reason()) + ": " + why.message() +
+                      "); store an unencrypted RSA private key of at least 2048 bits with "
+                      "`signet secret put " +
+                      name + "`");
+  };
+  Result<Secret> pem = context.secrets(name);
+  if (!pem.ok()) {
+    return unusable(pem.status());
+  }
+  Result<jose::SigningKey> key = jose::SigningKey::FromRsaPrivateKeyPem(*pem, name);
+  if (!key.ok()) {
+    return unusable(key.status());
+  }
+  return std::make_shared<const jose::SigningKey>(std::move(key).value());
+}
+
+namespace {
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const auto yoe = static_cast<unsigned>(year - era * 400);
+  const unsigned doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+// The `width` digits at `text[*at]` as a number, advancing `*at`; -1 when they are not.
+int Digits(std::string_view text, size_t* at, size_t width) {
+  if (*at + width > text.size()) {
+    return -1;
+  }
+  int value = 0;
+  for (size_t i = 0; i < width; ++i) {
+    char c = text[*at + i];
+    if (c < '0' || c > '9') {
+      return -1;
+    }
+    value = value * 10 + (c - '0');
+  }
+  *at += width;
+  return value;
+}
+
+bool Expect(std::string_view text, size_t* at, std::string_view one_of) {
+  if (*at < text.size() && one_of.find(text[*at]) != std::string_view::npos) {
+    ++*at;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<SystemTime> ParseRfc3339(std::string_view text) {
+  size_t at = 0;
+  int year = Digits(text, &at, 4);
+  bool dash1 = Expect(text, &at, "-");
+  int month = Digits(text, &at, 2);
+  bool dash2 = Expect(text, &at, "-");
+  int day = Digits(text, &at, 2);
+  bool t = Expect(text, &at, "Tt");
+  int hour = Digits(text, &at, 2);
+  bool colon1 = Expect(text, &at, ":");
+  int minute = Digits(text, &at, 2);
+  bool colon2 = Expect(text, &at, ":");
+  int second = Digits(text, &at, 2);
+  if (year < 0 || !dash1 || month < 1 || month > 12 || !dash2 || day < 1 || day > 31 || !t ||
+      hour < 0 || hour > 23 || !colon1 || minute < 0 || minute > 59 || !colon2 || second < 0 ||
+      second > 60) {
+    return std::nullopt;
+  }
+  if (Expect(text, &at, ".")) {
+    size_t digits = at;
+    while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
+      ++at;
+    }
+    if (at == digits) {
+      return std::nullopt;
+    }
+  }
+  int offset = 0;
+  if (!Expect(text, &at, "Zz")) {
+    bool negative = at < text.size() && text[at] == '-';
+    if (!Expect(text, &at, "+-")) {
+      return std::nullopt;
+    }
+    int offset_hours = Digits(text, &at, 2);
+    bool colon = Expect(text, &at, ":");
+    int offset_minutes = Digits(text, &at, 2);
+    if (offset_hours < 0 || offset_hours > 23 || !colon || offset_minutes < 0 ||
+        offset_minutes > 59) {
+      return std::nullopt;
+    }
+    offset = (negative ? -1 : 1) * (offset_hours * 3600 + offset_minutes * 60);
+  }
+  if (at != text.size()) {
+    return std::nullopt;
+  }
+  int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  return FromUnixSeconds(days * 86400 + hour * 3600 + minute * 60 + second - offset);
+}
+
 }  // namespace signet::credentials

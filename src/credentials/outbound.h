@@ -16,6 +16,8 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -118,5 +120,20 @@ class CachingProvider : public CredentialProvider {
   const std::string issued_token_type_;
   mutable CredentialCache cache_;
 };
+
+// ---- Keys kept in Signet's vault, and RFC 3339 times (github-app, snowflake-keypair) ----
+
+// The RS256 key of the PEM RSA private key (PKCS#1 or PKCS#8, at least 2048 bits) kept in
+// the vault under the destination's setting `setting`. Reading the vault is store I/O:
+// call it off the I/O thread. server_error private_key_unusable, naming the destination,
+// the secret (never its content) and what to do, when the secret cannot be opened or
+// holds no such key: a set-up fault only the operator can mend.
+Result<std::shared_ptr<const jose::SigningKey>> VaultedRsaKey(const Destination& destination,
+                                                              const ProviderContext& context,
+                                                              std::string_view setting);
+
+// An RFC 3339 date-time ("2016-07-11T22:14:10Z", with optional fractional seconds and a
+// numeric offset), rounded down to whole seconds; nullopt when it is not one.
+std::optional<SystemTime> ParseRfc3339(std::string_view text);
 
 }  // namespace signet::credentials

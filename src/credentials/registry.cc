@@ -4,14 +4,18 @@
 
 #include "credentials/provider.h"
 #include "credentials/providers/anthropic_wif/anthropic_wif.h"
+#include "credentials/providers/github_app/github_app.h"
 #include "credentials/providers/signet_jwt/signet_jwt.h"
+#include "credentials/providers/snowflake_keypair/snowflake_keypair.h"
 
 namespace signet::credentials {
 
 const std::map<std::string, ProviderKind, std::less<>>& ProviderRegistry() {
   static const auto* registry = new std::map<std::string, ProviderKind, std::less<>>{
       {"anthropic-wif", AnthropicWifKind()},
+      {"github-app", GitHubAppKind()},
       {"signet-jwt", ProviderKind{CreateSignetJwtProvider, {}, ""}},
+      {"snowflake-keypair", SnowflakeKeypairKind()},
   };
   return *registry;
 }
