@@ -32,6 +32,7 @@ struct Failure {
 };
 constexpr Failure kFailures[] = {
     {"github-401", 400, "invalid_target", "destination_refused", "HTTP 401"},
+    {"github-403", 400, "invalid_target", "destination_refused", "HTTP 403"},
     {"github-404", 400, "invalid_target", "destination_refused", "HTTP 404"},
     {"github-422", 400, "invalid_target", "destination_refused", "HTTP 422"},
     {"github-ratelimited", 503, "temporarily_unavailable", "destination_unavailable",
@@ -69,7 +70,8 @@ class GitHubDestinationTest : public ::testing::Test {
     for (int status : {401, 404, 422, 500}) {
       yaml += destination("github-" + std::to_string(status), status, api, "github-app-key");
     }
-    yaml += destination("github-ratelimited", GitHubStandIn::kRateLimited, api, "github-app-key") +
+    yaml += destination("github-403", GitHubStandIn::kForbidden, api, "github-app-key") +
+            destination("github-ratelimited", GitHubStandIn::kRateLimited, api, "github-app-key") +
             destination("github-malformed", GitHubStandIn::kMalformed, api, "github-app-key") +
             destination("github-down", GitHubStandIn::kOk,
                         "https://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort()),

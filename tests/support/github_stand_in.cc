@@ -44,6 +44,8 @@ http::Response GitHubStandIn::Answer(const http::Request& request) {
   switch (installation) {
     case 401:
       return GitHubError(401, "A JSON web token could not be decoded");
+    case kForbidden:
+      return GitHubError(403, "Resource not accessible by integration");
     case 404:
       return GitHubError(404, "Not Found");
     case 422:

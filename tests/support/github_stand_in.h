@@ -10,6 +10,7 @@
 //   401, 404, 422, 500   that status with GitHub's {message, documentation_url, status};
 //                        the message holds kEchoedText, which must never be repeated
 //   kRateLimited (403)   403 with x-ratelimit-remaining: 0, as GitHub rate-limits
+//   kForbidden (4030)    403 "Resource not accessible by integration"
 //   kMalformed (200)     201 without expires_at
 #pragma once
 
@@ -28,6 +29,7 @@ class GitHubStandIn {
   static constexpr int kOk = 100;
   static constexpr int kShortLived = 101;
   static constexpr int kRateLimited = 403;
+  static constexpr int kForbidden = 4030;
   static constexpr int kMalformed = 200;
   static constexpr const char* kEchoedText = "standin-github-echo";
 

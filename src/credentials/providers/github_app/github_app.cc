@@ -97,12 +97,14 @@ std::string_view RefusalHint(int status) {
   }
 }
 
+// GitHub's rate limits: the primary one answers 403 with x-ratelimit-remaining: 0, a
+// secondary one 403 with retry-after.
 bool RateLimited(const http::ClientResponse& response) {
   return std::any_of(response.headers.begin(), response.headers.end(), [](const auto& header) {
     std::string name = header.first;
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return name == "x-ratelimit-remaining" && header.second == "0";
+    return (name == "x-ratelimit-remaining" && header.second == "0") || name == "retry-after";
   });
 }
 
@@ -178,8 +180,7 @@ class GitHubAppProvider final : public CachingProvider {
     }
     if (response->status == 403 && RateLimited(*response)) {
       return Status(ErrorCode::kTemporarilyUnavailable, "destination_unavailable",
-                    DestinationLabel(destination_) +
-                        " is rate-limited (HTTP 403, x-ratelimit-remaining 0); retry shortly");
+                    DestinationLabel(destination_) + " is rate-limited (HTTP 403); retry shortly");
     }
     if (response->status != 201) {
       // GitHub's message may echo what it was sent: only the status is repeated.

@@ -22,8 +22,8 @@
 // token gets everything the installation has.
 //
 // GitHub's errors are {message, documentation_url, status}; message may echo the input,
-// so only the HTTP status is repeated. A 403 with x-ratelimit-remaining: 0, like a 429,
-// is temporarily_unavailable.
+// so only the HTTP status is repeated. A 403 with x-ratelimit-remaining: 0 or retry-after
+// (GitHub's primary and secondary rate limits), like a 429, is temporarily_unavailable.
 //
 // Settings: client_id, installation_id (digits), private_key_secret (the vault secret
 // holding the App's PEM private key, PKCS#1 as GitHub hands it out, or PKCS#8) required;

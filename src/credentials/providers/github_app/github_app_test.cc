@@ -307,6 +307,9 @@ TEST_F(GitHubAppTest, UpstreamFailuresBecomeClearErrors) {
   client_->answer = JsonResponse(403, echo + "403\"}", {{"X-RateLimit-Remaining", "0"}});
   EXPECT_THAT(provider->Issue(Request()),
               FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"));
+  client_->answer = JsonResponse(403, echo + "403\"}", {{"Retry-After", "60"}});
+  EXPECT_THAT(provider->Issue(Request()),
+              FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"));
   client_->answer = JsonResponse(403, echo + "403\"}", {{"x-ratelimit-remaining", "12"}});
   EXPECT_THAT(provider->Issue(Request()), FailsWith("destination_refused"));
   for (int status : {429, 500, 502, 503}) {
