@@ -96,6 +96,22 @@ bool KeyFitsAlgorithm(EVP_PKEY* pkey, Algorithm alg) {
   return false;
 }
 
+// The private key of a PEM block: PKCS#8 or a traditional form (PKCS#1, SEC1).
+Result<std::shared_ptr<EVP_PKEY>> ReadPrivateKeyPem(const Secret& pem, std::string_view what) {
+  std::string_view text = pem.Reveal(SecretAccess::Grant());
+  BIO* bio = BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
+  // A callback that supplies no passphrase: without one, OpenSSL would prompt on the
+  // terminal for an encrypted PEM, and a daemon must fail instead.
+  auto no_passphrase = [](char*, int, int, void*) { return 0; };
+  EVP_PKEY* pkey = bio ? PEM_read_bio_PrivateKey(bio, nullptr, no_passphrase, nullptr) : nullptr;
+  BIO_free(bio);
+  if (pkey == nullptr) {
+    ERR_clear_error();  // the queue may quote key material; never surface it
+    return KeyError("private_key_invalid", "not a PEM-encoded " + std::string(what));
+  }
+  return internal::SharePkey(pkey);
+}
+
 }  // namespace
 
 SigningKey::SigningKey(std::shared_ptr<EVP_PKEY> pkey, std::shared_ptr<const EVP_MD_CTX> prepared,
@@ -143,22 +159,6 @@ Result<SigningKey> SigningKey::GenerateForTesting(Algorithm alg, std::string kid
                   "key generation failed: " + internal::TakeOpenSslError());
   }
   return FromPkey(internal::SharePkey(pkey), alg, std::move(kid));
-}
-
-Result<std::shared_ptr<EVP_PKEY>> SigningKey::ReadPrivateKeyPem(const Secret& pem,
-                                                                std::string_view what) {
-  std::string_view text = pem.Reveal(SecretAccess::Grant());
-  BIO* bio = BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
-  // A callback that supplies no passphrase: without one, OpenSSL would prompt on the
-  // terminal for an encrypted PEM, and a daemon must fail instead.
-  auto no_passphrase = [](char*, int, int, void*) { return 0; };
-  EVP_PKEY* pkey = bio ? PEM_read_bio_PrivateKey(bio, nullptr, no_passphrase, nullptr) : nullptr;
-  BIO_free(bio);
-  if (pkey == nullptr) {
-    ERR_clear_error();  // the queue may quote key material; never surface it
-    return KeyError("private_key_invalid", "not a PEM-encoded " + std::string(what));
-  }
-  return internal::SharePkey(pkey);
 }
 
 Result<SigningKey> SigningKey::FromPkcs8Pem(const Secret& pem, Algorithm alg, std::string kid) {

@@ -55,9 +55,6 @@ class SigningKey {
  private:
   SigningKey(std::shared_ptr<EVP_PKEY> pkey, std::shared_ptr<const EVP_MD_CTX> prepared,
              Algorithm alg, std::string kid, Jwk public_jwk);
-  // The private key of a PEM block, PKCS#8 or a traditional form (PKCS#1, SEC1).
-  static Result<std::shared_ptr<EVP_PKEY>> ReadPrivateKeyPem(const Secret& pem,
-                                                             std::string_view what);
   static Result<SigningKey> FromPkey(std::shared_ptr<EVP_PKEY> pkey, Algorithm alg,
                                      std::string kid);
 

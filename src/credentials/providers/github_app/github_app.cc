@@ -74,6 +74,24 @@ bool AddScope(std::string_view scope, bool repositories_allowed, Narrowing* narr
   return true;
 }
 
+// The JSON body asking for `narrowing`; "" when it narrows nothing (GitHub then grants
+// everything the installation has).
+std::string BodyOf(const Narrowing& narrowing) {
+  boost::json::object body;
+  if (!narrowing.repositories.empty()) {
+    body["repositories"] =
+        boost::json::array(narrowing.repositories.begin(), narrowing.repositories.end());
+  }
+  if (!narrowing.permissions.empty()) {
+    boost::json::object permissions;
+    for (const auto& [permission, level] : narrowing.permissions) {
+      permissions[permission] = level;
+    }
+    body["permissions"] = std::move(permissions);
+  }
+  return body.empty() ? "" : boost::json::serialize(body);
+}
+
 // A setting's list: items separated by commas or spaces.
 std::vector<std::string> ListSetting(const Destination& destination, std::string_view name) {
   std::string text = Setting(destination, name);
@@ -121,27 +139,11 @@ class GitHubAppProvider final : public CachingProvider {
         defaults_(std::move(defaults)) {}
 
  private:
+  // One installation token from GitHub, for a key the cache does not hold fresh. The App
+  // key is read from the vault here, so a `signet secret put` takes effect on the next
+  // fetch.
   Result<Credential> Fetch(const IssueRequest& request) const override {
-    Narrowing narrowing;
-    for (const std::string& scope : request.scopes) {
-      if (!AddScope(scope, /*repositories_allowed=*/true, &narrowing)) {
-        return Status(ErrorCode::kInvalidScope, "scope_unsupported",
-                      DestinationLabel(destination_) + ": scope \"" + scope +
-                          "\" is neither <permission>:<read|write|admin> nor repo:<name>");
-      }
-    }
-    if (narrowing.repositories.size() > kMaxRepositories) {
-      return Status(ErrorCode::kInvalidScope, "scope_unsupported",
-                    DestinationLabel(destination_) +
-                        ": GitHub narrows a token to at most 500 "
-                        "repositories");
-    }
-    if (narrowing.permissions.empty()) {
-      narrowing.permissions = defaults_.permissions;
-    }
-    if (narrowing.repositories.empty()) {
-      narrowing.repositories = defaults_.repositories;
-    }
+    SIGNET_ASSIGN_OR_RETURN(Narrowing narrowing, NarrowingFor(request.scopes));
     SIGNET_ASSIGN_OR_RETURN(auto key, VaultedRsaKey(destination_, context_, "private_key_secret"));
     SystemTime now = FromUnixSeconds(ToUnixSecondsFloor(context_.clock->Now()));
     boost::json::object claims{
@@ -158,21 +160,9 @@ class GitHubAppProvider final : public CachingProvider {
                     {"Accept", "application/vnd.github+json"},
                     {"X-GitHub-Api-Version", "2022-11-28"},
                     {"User-Agent", "signet"}};
-    if (!narrowing.permissions.empty() || !narrowing.repositories.empty()) {
-      boost::json::object body;
-      if (!narrowing.repositories.empty()) {
-        body["repositories"] =
-            boost::json::array(narrowing.repositories.begin(), narrowing.repositories.end());
-      }
-      if (!narrowing.permissions.empty()) {
-        boost::json::object permissions;
-        for (const auto& [permission, level] : narrowing.permissions) {
-          permissions[permission] = level;
-        }
-        body["permissions"] = std::move(permissions);
-      }
+    post.body = BodyOf(narrowing);
+    if (!post.body.empty()) {
       post.headers.emplace_back("Content-Type", "application/json");
-      post.body = boost::json::serialize(body);
     }
     Result<http::ClientResponse> response = client_->Send(post);
     if (!response.ok()) {
@@ -187,6 +177,31 @@ class GitHubAppProvider final : public CachingProvider {
       return DestinationRefusal(destination_, response->status, "", RefusalHint(response->status));
     }
     return ParseAnswer(response->body, now, request.scopes);
+  }
+
+  // What the granted `scopes` narrow the token to, the destination's defaults filling in
+  // what they leave open.
+  Result<Narrowing> NarrowingFor(const std::vector<std::string>& scopes) const {
+    Narrowing narrowing;
+    for (const std::string& scope : scopes) {
+      if (!AddScope(scope, /*repositories_allowed=*/true, &narrowing)) {
+        return Status(ErrorCode::kInvalidScope, "scope_unsupported",
+                      DestinationLabel(destination_) + ": scope \"" + scope +
+                          "\" is neither <permission>:<read|write|admin> nor repo:<name>");
+      }
+    }
+    if (narrowing.repositories.size() > kMaxRepositories) {
+      return Status(
+          ErrorCode::kInvalidScope, "scope_unsupported",
+          DestinationLabel(destination_) + ": GitHub narrows a token to at most 500 repositories");
+    }
+    if (narrowing.permissions.empty()) {
+      narrowing.permissions = defaults_.permissions;
+    }
+    if (narrowing.repositories.empty()) {
+      narrowing.repositories = defaults_.repositories;
+    }
+    return narrowing;
   }
 
   Result<Credential> ParseAnswer(std::string_view body, SystemTime sent_at,
