@@ -1,5 +1,6 @@
 #include "cli/token_command.h"
 
+#include <boost/json/serialize.hpp>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -7,7 +8,6 @@
 #include <sstream>
 
 #include "common/json.h"
-#include "http/form.h"
 
 namespace signet::cli {
 namespace {
@@ -60,6 +60,51 @@ bool IsShellName(const std::string& name) {
   return true;
 }
 
+// A string member of `object`, or "".
+std::string StringMember(const boost::json::object& object, std::string_view name) {
+  const boost::json::value* value = object.if_contains(name);
+  return value != nullptr && value->is_string() ? std::string(value->as_string()) : "";
+}
+
+// `value` single-quoted for the shell: a quote inside is closed, escaped and reopened.
+std::string ShellQuoted(std::string_view value) {
+  std::string quoted = "'";
+  for (char c : value) {
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return quoted + "'";
+}
+
+// The credential as shell assignments: a token (or a credential of one header, such as
+// an API key) in `env_name`; AWS keys in the names every AWS SDK reads.
+int PrintEnv(const boost::json::object& answer, const TokenRequest& request, std::ostream& out,
+             std::ostream& err) {
+  std::string type = StringMember(answer, "type");
+  if (type == "token") {
+    out << "export " << request.env_name << "=" << ShellQuoted(StringMember(answer, "token"))
+        << "\n";
+    return 0;
+  }
+  if (type == "aws" && answer.contains("aws") && answer.at("aws").is_object()) {
+    const boost::json::object& aws = answer.at("aws").as_object();
+    out << "export AWS_ACCESS_KEY_ID=" << ShellQuoted(StringMember(aws, "access_key_id")) << "\n"
+        << "export AWS_SECRET_ACCESS_KEY=" << ShellQuoted(StringMember(aws, "secret_access_key"))
+        << "\n"
+        << "export AWS_SESSION_TOKEN=" << ShellQuoted(StringMember(aws, "session_token")) << "\n";
+    return 0;
+  }
+  const boost::json::value* headers = answer.if_contains("headers");
+  if (type == "headers" && headers != nullptr && headers->is_object() &&
+      headers->as_object().size() == 1 && headers->as_object().begin()->value().is_string()) {
+    out << "export " << request.env_name << "="
+        << ShellQuoted(headers->as_object().begin()->value().as_string()) << "\n";
+    return 0;
+  }
+  err << "signet token: destination " << request.destination << "'s credential (" << type
+      << ") is not one value for the environment; use --format json\n";
+  return 1;
+}
+
 }  // namespace
 
 int PrintToken(const TokenRequest& request, http::HttpClient& client, std::ostream& out,
@@ -80,41 +125,35 @@ int PrintToken(const TokenRequest& request, http::HttpClient& client, std::ostre
   if (subject_token.empty()) {
     return 2;
   }
-  std::vector<std::pair<std::string, std::string>> form = {
-      {"grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"},
+  boost::json::object body{
+      {"destination", request.destination},
       {"subject_token", subject_token},
       {"subject_token_type", std::string(kTokenTypePrefix) + request.subject_token_type},
-      {"audience", request.destination},
   };
   if (!request.scope.empty()) {
-    form.emplace_back("scope", request.scope);
+    body["scope"] = request.scope;
   }
   http::ClientRequest post;
   post.method = "POST";
-  post.url = request.server + "/oauth2/token";
-  post.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                  {"Accept", "application/json"}};
-  post.body = http::EncodeForm(form);
+  post.url = request.server + "/v1/credentials";
+  post.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+  post.body = boost::json::serialize(body);
   Result<http::ClientResponse> response = client.Send(post);
   if (!response.ok()) {
     err << "signet token: " << response.status().message() << "\n";
     return 1;
   }
-  Result<boost::json::object> body = ParseJsonObject(response->body);
-  if (!body.ok()) {
+  Result<boost::json::object> answer = ParseJsonObject(response->body);
+  if (!answer.ok()) {
     err << "signet token: signetd answered HTTP " << response->status
         << " with a body that is not JSON\n";
     return 1;
   }
-  const boost::json::value* token = body->if_contains("access_token");
-  if (response->status != 200 || token == nullptr || !token->is_string()) {
-    const boost::json::value* error = body->if_contains("error");
-    const boost::json::value* description = body->if_contains("error_description");
+  if (response->status != 200) {
     err << "signet token: refused (HTTP " << response->status << " "
-        << (error != nullptr && error->is_string() ? std::string(error->as_string()) : "") << "): "
-        << (description != nullptr && description->is_string()
-                ? std::string(description->as_string())
-                : "no description")
+        << StringMember(*answer, "error") << "): "
+        << (answer->contains("error_description") ? StringMember(*answer, "error_description")
+                                                  : "no description")
         << "\n";
     return 1;
   }
@@ -122,14 +161,7 @@ int PrintToken(const TokenRequest& request, http::HttpClient& client, std::ostre
     out << response->body << "\n";
     return 0;
   }
-  // Single quotes keep the value literal for the shell; a quote inside is closed,
-  // escaped and reopened.
-  std::string quoted;
-  for (char c : std::string(token->as_string())) {
-    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  out << "export " << request.env_name << "='" << quoted << "'\n";
-  return 0;
+  return PrintEnv(*answer, request, out, err);
 }
 
 }  // namespace signet::cli

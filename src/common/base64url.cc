@@ -1,5 +1,7 @@
 #include "common/base64url.h"
 
+#include <openssl/evp.h>
+
 #include <array>
 
 namespace signet {
@@ -100,6 +102,15 @@ Result<std::string> Base64UrlDecode(std::string_view text) {
     return Status(ErrorCode::kInvalidRequest, "base64url_noncanonical",
                   "not canonical unpadded base64url");
   }
+  return out;
+}
+
+std::string Base64Encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(written));
   return out;
 }
 

@@ -26,6 +26,10 @@ Result<std::string> Base64UrlDecode(std::string_view text);
 // Decodes into `out` (cleared first); false when `text` is not canonical base64url.
 bool Base64UrlDecodeTo(std::string_view text, std::string& out);
 
+// Standard base64 with padding (RFC 4648 §4), as HTTP Basic credentials and key
+// fingerprints use it.
+std::string Base64Encode(std::string_view bytes);
+
 // Hex helpers, for test vectors and fingerprints.
 std::string HexEncode(std::span<const uint8_t> bytes);
 Result<std::string> HexDecode(std::string_view hex);

@@ -30,6 +30,17 @@ TEST(Base64UrlTest, NonCanonicalSpellingsRejected) {
   }
 }
 
+// RFC 4648 §10, and "Aladdin:open sesame" as RFC 7617 §2 encodes it.
+TEST(Base64UrlTest, StandardBase64Vectors) {
+  EXPECT_EQ(Base64Encode(""), "");
+  EXPECT_EQ(Base64Encode("f"), "Zg==");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(Base64Encode("Aladdin:open sesame"), "QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  EXPECT_EQ(Base64Encode("\xfb\xff"), "+/8=");
+}
+
 TEST(Base64UrlTest, HexRoundTrip) {
   const uint8_t bytes[] = {0x00, 0x7f, 0xff, 0x10};
   EXPECT_EQ(HexEncode(bytes), "007fff10");

@@ -1,5 +1,7 @@
 #include "common/clock.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace signet {
@@ -62,6 +64,66 @@ std::string FormatUtcSeconds(SystemTime t) {
                 static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
                 static_cast<int>(hms.seconds().count()));
   return buf;
+}
+
+namespace {
+
+// The `digits` decimal digits of `text` at `at`, or -1.
+int DigitsAt(std::string_view text, size_t at, size_t digits) {
+  if (at + digits > text.size()) {
+    return -1;
+  }
+  int value = 0;
+  for (size_t i = at; i < at + digits; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) {
+      return -1;
+    }
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+}  // namespace
+
+std::optional<SystemTime> ParseRfc3339(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS
+  int year = DigitsAt(text, 0, 4), month = DigitsAt(text, 5, 2), day = DigitsAt(text, 8, 2);
+  int hour = DigitsAt(text, 11, 2), minute = DigitsAt(text, 14, 2), second = DigitsAt(text, 17, 2);
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':' || year < 0 ||
+      month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 ||
+      second > 60) {
+    return std::nullopt;
+  }
+  std::chrono::year_month_day date{std::chrono::year(year),
+                                   std::chrono::month(static_cast<unsigned>(month)),
+                                   std::chrono::day(static_cast<unsigned>(day))};
+  if (!date.ok()) {
+    return std::nullopt;
+  }
+  size_t at = 19;
+  if (text[at] == '.') {
+    do {
+      ++at;
+    } while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at])));
+    if (at == 20) {
+      return std::nullopt;
+    }
+  }
+  std::chrono::seconds offset{0};
+  std::string_view zone = text.substr(std::min(at, text.size()));
+  if (zone == "Z" || zone == "z") {
+    // UTC
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' &&
+             DigitsAt(zone, 1, 2) >= 0 && DigitsAt(zone, 1, 2) <= 23 && DigitsAt(zone, 4, 2) >= 0 &&
+             DigitsAt(zone, 4, 2) <= 59) {
+    offset = std::chrono::hours(DigitsAt(zone, 1, 2)) + std::chrono::minutes(DigitsAt(zone, 4, 2));
+    offset = zone[0] == '+' ? offset : -offset;
+  } else {
+    return std::nullopt;
+  }
+  return SystemTime(std::chrono::sys_days(date)) + std::chrono::hours(hour) +
+         std::chrono::minutes(minute) + std::chrono::seconds(second) - offset;
 }
 
 }  // namespace signet

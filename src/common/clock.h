@@ -11,7 +11,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace signet {
 
@@ -35,6 +37,11 @@ int64_t ToUnixSecondsFloor(SystemTime t);
 SystemTime FromUnixSeconds(int64_t seconds);
 // "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339, UTC, whole seconds: sub-second parts are dropped).
 std::string FormatUtcSeconds(SystemTime t);
+// An RFC 3339 date-time ("2026-11-29T14:38:00Z", "2026-11-29T14:38:00.045Z",
+// "2026-11-29T15:38:00+01:00"), as destinations state expiries, in whole seconds (a
+// fraction is dropped, so the expiry is never later than stated); nullopt when `text` is
+// not one.
+std::optional<SystemTime> ParseRfc3339(std::string_view text);
 
 // A clock that moves only when told to. Both times start at the given wall time and
 // advance together.

@@ -33,6 +33,22 @@ TEST(SimulatedClockTest, WallStepLeavesMonotonicAlone) {
   EXPECT_EQ(clock.MonotonicNow(), mono);
 }
 
+TEST(Rfc3339Test, ParsesWhatDestinationsWrite) {
+  const SystemTime noon = FromUnixSeconds(1'764'417'600);  // 2025-11-29T12:00:00Z
+  EXPECT_EQ(ParseRfc3339("2025-11-29T12:00:00Z"), noon);
+  EXPECT_EQ(ParseRfc3339("2025-11-29t12:00:00z"), noon);
+  EXPECT_EQ(ParseRfc3339("2025-11-29T12:00:00.999999Z"), noon);  // never later than stated
+  EXPECT_EQ(ParseRfc3339("2025-11-29T13:30:00+01:30"), noon);
+  EXPECT_EQ(ParseRfc3339("2025-11-29T11:00:00-01:00"), noon);
+  EXPECT_EQ(ParseRfc3339(FormatUtcSeconds(noon)), noon);
+  for (const char* bad :
+       {"", "2025-11-29", "2025-11-29T12:00:00", "2025-11-29 12:00:00Z", "2025-02-30T12:00:00Z",
+        "2025-11-29T24:00:00Z", "2025-11-29T12:00:00.Z", "2025-11-29T12:00:00+0100",
+        "2025-11-29T12:00:00Zjunk", "2025-1a-29T12:00:00Z"}) {
+    EXPECT_EQ(ParseRfc3339(bad), std::nullopt) << bad;
+  }
+}
+
 TEST(RandomTest, SeededIsReproducibleAndSeedsDiffer) {
   SeededRandom a(7), b(7), c(8);
   std::string ida = a.Base64UrlId(), idb = b.Base64UrlId(), idc = c.Base64UrlId();

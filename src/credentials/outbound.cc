@@ -5,8 +5,10 @@
 #include <cmath>
 #include <fstream>
 
+#include "common/base64url.h"
 #include "common/json.h"
 #include "common/url.h"
+#include "http/form.h"
 #include "jose/jwt.h"
 
 namespace signet::credentials {
@@ -56,25 +58,8 @@ Status CheckCallingOutContext(const ProviderContext& context, std::string_view k
 Result<Assertion> SignAssertion(const ProviderContext& context, std::string_view workload,
                                 std::string_view audience, std::chrono::seconds lifetime,
                                 std::chrono::seconds max_lifetime) {
-  // The key of this moment, held until the assertion is signed (keys rotate meanwhile).
-  std::shared_ptr<const jose::SigningKey> key = context.signing_key();
-  if (!key) {
-    return Status(ErrorCode::kServerError, "signing_key_missing",
-                  "Signet has no signing key to sign with");
-  }
-  Assertion assertion;
-  assertion.issued_at = FromUnixSeconds(ToUnixSecondsFloor(context.clock->Now()));
-  assertion.jti = context.random->Base64UrlId();
-  boost::json::object claims{
-      {"iss", context.issuer},
-      {"sub", WorkloadId(context, workload)},
-      {"aud", audience},
-      {"iat", ToUnixSecondsFloor(assertion.issued_at)},
-      {"exp", ToUnixSecondsFloor(assertion.issued_at + std::min(lifetime, max_lifetime))},
-      {"jti", assertion.jti},
-  };
-  SIGNET_ASSIGN_OR_RETURN(assertion.jwt, jose::SignJwt(*key, claims, "JWT"));
-  return assertion;
+  return SignAssertionClaims(context, {context.issuer, WorkloadId(context, workload),
+                                       std::string(audience), std::min(lifetime, max_lifetime)});
 }
 
 std::string DestinationLabel(const Destination& destination) {
@@ -142,6 +127,16 @@ std::optional<std::chrono::seconds> PositiveSeconds(const boost::json::value* va
     return std::nullopt;
   }
   return std::chrono::seconds(static_cast<int64_t>(std::floor(seconds)));
+}
+
+std::string ClientSecretBasic(std::string_view client_id, const Secret& client_secret) {
+  auto form_encoded = [](std::string_view value) {
+    return http::EncodeForm({{"", std::string(value)}}).substr(1);  // past the '='
+  };
+  // Wiped when it goes: the secret in clear.
+  Secret joined(form_encoded(client_id) + ":" +
+                form_encoded(client_secret.Reveal(SecretAccess::Grant())));
+  return "Basic " + Base64Encode(joined.Reveal(SecretAccess::Grant()));
 }
 
 std::vector<std::string> SplitScopes(std::string_view joined) {
@@ -214,7 +209,34 @@ Result<Credential> CachingProvider::Issue(const IssueRequest& request) const {
   return credential;
 }
 
-// ---- Keys kept in Signet's vault, and RFC 3339 times (github-app, snowflake-keypair) ----
+// ---------------------------------------------------------------------------------------
+// Assertions with claims of the caller's choosing.
+
+Result<Assertion> SignAssertionClaims(const ProviderContext& context,
+                                      const AssertionClaims& claims) {
+  // The key of this moment, held until the assertion is signed (keys rotate meanwhile).
+  std::shared_ptr<const jose::SigningKey> key = context.signing_key();
+  if (!key) {
+    return Status(ErrorCode::kServerError, "signing_key_missing",
+                  "Signet has no signing key to sign with");
+  }
+  Assertion assertion;
+  assertion.issued_at = FromUnixSeconds(ToUnixSecondsFloor(context.clock->Now()));
+  assertion.jti = context.random->Base64UrlId();
+  boost::json::object payload{
+      {"iss", claims.issuer},
+      {"sub", claims.subject},
+      {"aud", claims.audience},
+      {"iat", ToUnixSecondsFloor(assertion.issued_at)},
+      {"exp", ToUnixSecondsFloor(assertion.issued_at + claims.lifetime)},
+      {"jti", assertion.jti},
+  };
+  SIGNET_ASSIGN_OR_RETURN(assertion.jwt, jose::SignJwt(*key, payload, "JWT"));
+  return assertion;
+}
+
+// ---------------------------------------------------------------------------------------
+// Keys of third parties kept in Signet's vault.
 
 Result<std::shared_ptr<const jose::SigningKey>> VaultedRsaKey(const Destination& destination,
                                                               const ProviderContext& context,
@@ -239,94 +261,6 @@ Result<std::shared_ptr<const jose::SigningKey>> VaultedRsaKey(const Destination&
     return unusable(key.status());
   }
   return std::make_shared<const jose::SigningKey>(std::move(key).value());
-}
-
-namespace {
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const auto yoe = static_cast<unsigned>(year - era * 400);
-  const unsigned doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-// The `width` digits at `text[*at]` as a number, advancing `*at`; -1 when they are not.
-int Digits(std::string_view text, size_t* at, size_t width) {
-  if (*at + width > text.size()) {
-    return -1;
-  }
-  int value = 0;
-  for (size_t i = 0; i < width; ++i) {
-    char c = text[*at + i];
-    if (c < '0' || c > '9') {
-      return -1;
-    }
-    value = value * 10 + (c - '0');
-  }
-  *at += width;
-  return value;
-}
-
-bool Expect(std::string_view text, size_t* at, std::string_view one_of) {
-  if (*at < text.size() && one_of.find(text[*at]) != std::string_view::npos) {
-    ++*at;
-    return true;
-  }
-  return false;
-}
-
-}  // namespace
-
-std::optional<SystemTime> ParseRfc3339(std::string_view text) {
-  size_t at = 0;
-  int year = Digits(text, &at, 4);
-  bool dash1 = Expect(text, &at, "-");
-  int month = Digits(text, &at, 2);
-  bool dash2 = Expect(text, &at, "-");
-  int day = Digits(text, &at, 2);
-  bool t = Expect(text, &at, "Tt");
-  int hour = Digits(text, &at, 2);
-  bool colon1 = Expect(text, &at, ":");
-  int minute = Digits(text, &at, 2);
-  bool colon2 = Expect(text, &at, ":");
-  int second = Digits(text, &at, 2);
-  if (year < 0 || !dash1 || month < 1 || month > 12 || !dash2 || day < 1 || day > 31 || !t ||
-      hour < 0 || hour > 23 || !colon1 || minute < 0 || minute > 59 || !colon2 || second < 0 ||
-      second > 60) {
-    return std::nullopt;
-  }
-  if (Expect(text, &at, ".")) {
-    size_t digits = at;
-    while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
-      ++at;
-    }
-    if (at == digits) {
-      return std::nullopt;
-    }
-  }
-  int offset = 0;
-  if (!Expect(text, &at, "Zz")) {
-    bool negative = at < text.size() && text[at] == '-';
-    if (!Expect(text, &at, "+-")) {
-      return std::nullopt;
-    }
-    int offset_hours = Digits(text, &at, 2);
-    bool colon = Expect(text, &at, ":");
-    int offset_minutes = Digits(text, &at, 2);
-    if (offset_hours < 0 || offset_hours > 23 || !colon || offset_minutes < 0 ||
-        offset_minutes > 59) {
-      return std::nullopt;
-    }
-    offset = (negative ? -1 : 1) * (offset_hours * 3600 + offset_minutes * 60);
-  }
-  if (at != text.size()) {
-    return std::nullopt;
-  }
-  int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  return FromUnixSeconds(days * 86400 + hour * 3600 + minute * 60 + second - offset);
 }
 
 }  // namespace signet::credentials

@@ -96,6 +96,10 @@ std::optional<std::chrono::seconds> PositiveSeconds(const boost::json::value* va
 Result<Credential> ParseTokenResponse(const Destination& destination, std::string_view body,
                                       SystemTime sent_at, const std::vector<std::string>& granted);
 
+// RFC 6749 §2.3.1 HTTP Basic client authentication: "Basic " and the base64 of the
+// client id and secret, each form-urlencoded (so a ':' in either survives), joined by ':'.
+std::string ClientSecretBasic(std::string_view client_id, const Secret& client_secret);
+
 // Splits a space-separated scope string, dropping empty tokens.
 std::vector<std::string> SplitScopes(std::string_view joined);
 
@@ -121,7 +125,26 @@ class CachingProvider : public CredentialProvider {
   mutable CredentialCache cache_;
 };
 
-// ---- Keys kept in Signet's vault, and RFC 3339 times (github-app, snowflake-keypair) ----
+// ---------------------------------------------------------------------------------------
+// Assertions with claims of the caller's choosing (oauth2-client-credentials' client
+// assertion names the client, not the workload).
+
+// The claims of a JWT Signet signs: iat is now (whole seconds), exp = iat + lifetime,
+// jti fresh.
+struct AssertionClaims {
+  std::string issuer;
+  std::string subject;
+  std::string audience;
+  std::chrono::seconds lifetime{0};
+};
+
+// `claims` signed with Signet's current key (header alg, kid, typ JWT). SignAssertion is
+// this with iss = Signet and sub = the workload.
+Result<Assertion> SignAssertionClaims(const ProviderContext& context,
+                                      const AssertionClaims& claims);
+
+// ---------------------------------------------------------------------------------------
+// Keys of third parties kept in Signet's vault (github-app, snowflake-keypair).
 
 // The RS256 key of the PEM RSA private key (PKCS#1 or PKCS#8, at least 2048 bits) kept in
 // the vault under the destination's setting `setting`. Reading the vault is store I/O:
@@ -131,9 +154,5 @@ class CachingProvider : public CredentialProvider {
 Result<std::shared_ptr<const jose::SigningKey>> VaultedRsaKey(const Destination& destination,
                                                               const ProviderContext& context,
                                                               std::string_view setting);
-
-// An RFC 3339 date-time ("2016-07-11T22:14:10Z", with optional fractional seconds and a
-// numeric offset), rounded down to whole seconds; nullopt when it is not one.
-std::optional<SystemTime> ParseRfc3339(std::string_view text);
 
 }  // namespace signet::credentials

@@ -157,7 +157,17 @@ struct ProviderKind {
   std::vector<SettingSpec> settings;
   // The audience of a destination that names none; empty when it must name one.
   std::string_view default_audience;
+  // False for kinds that sign nothing for the destination's audience (a vaulted secret,
+  // a vendor's own JWT format): a destination of theirs may not name one.
+  bool has_audience = true;
+  // For a kind whose default audience depends on the destination's settings (gcp-sts: its
+  // pool provider's URL): that audience, so none need be configured. Null otherwise.
+  std::function<std::string(const Destination&)> derive_audience = nullptr;
 };
+
+// The audience of a destination of `kind` that names none: derived from its settings,
+// else the kind's default; "" when it must name one, or (has_audience false) takes none.
+std::string DefaultAudience(const ProviderKind& kind, const Destination& destination);
 
 // Every destination kind Signet knows, by name.
 const std::map<std::string, ProviderKind, std::less<>>& ProviderRegistry();

@@ -4,18 +4,28 @@
 
 #include "credentials/provider.h"
 #include "credentials/providers/anthropic_wif/anthropic_wif.h"
+#include "credentials/providers/azure_entra/azure_entra.h"
+#include "credentials/providers/gcp_sts/gcp_sts.h"
 #include "credentials/providers/github_app/github_app.h"
+#include "credentials/providers/oauth2_client_credentials/oauth2_client_credentials.h"
+#include "credentials/providers/rfc8693/rfc8693.h"
 #include "credentials/providers/signet_jwt/signet_jwt.h"
 #include "credentials/providers/snowflake_keypair/snowflake_keypair.h"
+#include "credentials/providers/static_secret/static_secret.h"
 
 namespace signet::credentials {
 
 const std::map<std::string, ProviderKind, std::less<>>& ProviderRegistry() {
   static const auto* registry = new std::map<std::string, ProviderKind, std::less<>>{
       {"anthropic-wif", AnthropicWifKind()},
+      {"azure-entra", AzureEntraKind()},
+      {"gcp-sts", GcpStsKind()},
       {"github-app", GitHubAppKind()},
+      {"oauth2-client-credentials", OAuth2ClientCredentialsKind()},
+      {"rfc8693", Rfc8693Kind()},
       {"signet-jwt", ProviderKind{CreateSignetJwtProvider, {}, ""}},
       {"snowflake-keypair", SnowflakeKeypairKind()},
+      {"static-secret", StaticSecretKind()},
   };
   return *registry;
 }
@@ -56,6 +66,14 @@ std::string JoinScopes(const std::vector<std::string>& scopes) {
   return joined;
 }
 
+std::string DefaultAudience(const ProviderKind& kind, const Destination& destination) {
+  if (!kind.has_audience) {
+    return "";
+  }
+  return kind.derive_audience ? kind.derive_audience(destination)
+                              : std::string(kind.default_audience);
+}
+
 Result<std::unique_ptr<CredentialProvider>> CreateProvider(const Destination& destination,
                                                            const ProviderContext& context) {
   const auto& registry = ProviderRegistry();
@@ -90,13 +108,18 @@ Result<std::unique_ptr<CredentialProvider>> CreateProvider(const Destination& de
     }
   }
   Destination filled = destination;
+  if (!kind.has_audience && !filled.audience.empty()) {
+    return Status(
+        ErrorCode::kInvalidConfig, "destination_setting_unknown",
+        "destination " + destination.name + ": kind " + destination.kind + " takes no audience");
+  }
   if (filled.audience.empty()) {
-    if (kind.default_audience.empty()) {
-      return Status(ErrorCode::kInvalidConfig, "destination_setting_missing",
-                    "destination " + destination.name + ": kind " + destination.kind +
-                        " requires an audience");
-    }
-    filled.audience = std::string(kind.default_audience);
+    filled.audience = DefaultAudience(kind, filled);
+  }
+  if (kind.has_audience && filled.audience.empty()) {
+    return Status(
+        ErrorCode::kInvalidConfig, "destination_setting_missing",
+        "destination " + destination.name + ": kind " + destination.kind + " requires an audience");
   }
   return kind.create(filled, context);
 }

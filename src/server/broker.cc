@@ -21,7 +21,10 @@ Status CheckAudiencesApart(const std::vector<DestinationConfig>& destinations) {
       return destination.audience;
     }
     auto kind = kinds.find(destination.kind);
-    return kind != kinds.end() ? std::string(kind->second.default_audience) : std::string();
+    return kind != kinds.end()
+               ? credentials::DefaultAudience(
+                     kind->second, {destination.name, destination.kind, "", destination.settings})
+               : std::string();
   };
   for (const auto& minted : destinations) {
     if (minted.kind != "signet-jwt") {

@@ -163,6 +163,12 @@ TEST(BrokerConfigTest, SignetJwtAudienceIsItsOwn) {
   EXPECT_NE(claude.status().message().find("same audience https://api.anthropic.com"),
             std::string::npos)
       << claude.status().message();
+  // A gcp-sts destination's audience derives from its pool provider.
+  EXPECT_THAT(build("  - {name: a, kind: signet-jwt, audience: \"https://iam.googleapis.com/"
+                    "projects/1/locations/global/workloadIdentityPools/pool/providers/prov\"}\n"
+                    "  - {name: gcp, kind: gcp-sts, project_number: \"1\", pool_id: pool,\n"
+                    "     provider_id: prov}\n"),
+              FailsWith("config_invalid"));
   // Two Anthropic destinations (two organizations, say) may share theirs: Signet hands
   // neither assertion to a workload.
   EXPECT_THAT(build("  - {name: c1, kind: anthropic-wif, organization_id: o, "

@@ -452,7 +452,7 @@ Status ParseDestination(const Parser& p, const YAML::Node& node, const std::stri
   }
   // A kind's own settings are known once the kind is; an unknown kind is refused when the
   // configuration is compiled (provider_unknown, naming the kinds there are).
-  std::set<std::string> known = {"name", "kind", "audience", "url"};
+  std::set<std::string> known = {"name", "kind", "url"};
   const credentials::ProviderKind* kind = nullptr;
   if (node["kind"] && node["kind"].IsScalar()) {
     const auto& registry = credentials::ProviderRegistry();
@@ -463,9 +463,13 @@ Status ParseDestination(const Parser& p, const YAML::Node& node, const std::stri
       }
     }
   }
+  if (kind == nullptr || kind->has_audience) {
+    known.emplace("audience");
+  }
   SIGNET_RETURN_IF_ERROR(p.CheckKeys(node, field, known));
   std::vector<std::string> required = {"name", "kind"};
-  if (kind == nullptr || kind->default_audience.empty()) {
+  if (kind == nullptr ||
+      (kind->has_audience && kind->default_audience.empty() && !kind->derive_audience)) {
     required.emplace_back("audience");
   }
   for (size_t i = 0; kind != nullptr && i < kind->settings.size(); ++i) {

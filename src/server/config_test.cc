@@ -74,6 +74,15 @@ TEST(ConfigTest, DestinationSettingsFollowTheKind) {
                                  " organization_id: o}\n"),
               FailsWith("config_invalid"));
   EXPECT_THAT(ParseConfig(head + "  - {name: d, kind: signet-jwt}\n"), FailsWith("config_invalid"));
+  // gcp-sts derives its audience from its pool provider; rfc8693 has none to derive.
+  EXPECT_THAT(ParseConfig(head + "  - {name: g, kind: gcp-sts, project_number: '1', pool_id: p1,\n"
+                                 "     provider_id: p2}\n"),
+              IsOk());
+  auto no_audience =
+      ParseConfig(head + "  - {name: s, kind: rfc8693, token_url: https://sts.example}\n");
+  ASSERT_THAT(no_audience, FailsWith("config_invalid"));
+  EXPECT_NE(no_audience.status().message().find("destinations[0].audience"), std::string::npos)
+      << no_audience.status().message();
 }
 
 TEST(ConfigTest, IssuerMustBeHttpsOrLoopbackHttp) {

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <map>
 
+#include "common/json.h"
 #include "http/form.h"
 
 namespace signet::server {
@@ -11,55 +12,119 @@ namespace {
 
 constexpr std::string_view kFormType = "application/x-www-form-urlencoded";
 
+// The two ways to ask for a credential: they differ only in how the request is read and
+// the credential written.
+enum class Api {
+  kTokenExchange,  // POST /oauth2/token, RFC 8693: tokens only
+  kCredentials,    // POST /v1/credentials: any credential, typed
+};
+
 void AddNoStore(http::Response* response) {
   // RFC 6749 §5.1: token responses, and errors alike, must not be cached.
   response->headers.emplace_back("Cache-Control", "no-store");
   response->headers.emplace_back("Pragma", "no-cache");
 }
 
-http::Response Answer(const Result<credentials::Credential>& credential, SystemTime now) {
+// The RFC 8693 answer (§2.2.1): only token credentials reach it (TokenRoute::Serve).
+boost::json::object TokenExchangeAnswer(const credentials::Credential& credential,
+                                        std::chrono::seconds expires_in) {
+  boost::json::object body{
+      {"access_token", credential.access_token},
+      {"issued_token_type", credential.issued_token_type},
+      {"token_type", credential.token_type},
+      {"expires_in", expires_in.count()},
+  };
+  if (!credential.scopes.empty()) {
+    body["scope"] = credentials::JoinScopes(credential.scopes);
+  }
+  return body;
+}
+
+// The typed answer of POST /v1/credentials: the credential and how to present it.
+boost::json::object CredentialAnswer(const credentials::Credential& credential,
+                                     std::string_view destination,
+                                     std::chrono::seconds expires_in) {
+  boost::json::object body{
+      {"destination", destination},
+      {"type", credentials::CredentialFormName(credential.form)},
+      {"expires_at", FormatUtcSeconds(credential.expires_at)},
+      {"expires_in", expires_in.count()},
+  };
+  if (credential.form == credentials::CredentialForm::kAws) {
+    body["aws"] = boost::json::object{{"access_key_id", credential.aws.access_key_id},
+                                      {"secret_access_key", credential.aws.secret_access_key},
+                                      {"session_token", credential.aws.session_token}};
+  } else {
+    boost::json::object headers;
+    for (const auto& header : credential.headers) {
+      headers[header.name] = header.value;
+    }
+    body["headers"] = std::move(headers);
+  }
+  if (credential.form == credentials::CredentialForm::kToken) {
+    body["token"] = credential.access_token;
+    body["token_type"] = credential.token_type;
+    body["issued_token_type"] = credential.issued_token_type;
+  }
+  if (!credential.scopes.empty()) {
+    body["scope"] = credentials::JoinScopes(credential.scopes);
+  }
+  return body;
+}
+
+http::Response Answer(Api api, const Result<credentials::Credential>& credential,
+                      std::string_view destination, SystemTime now) {
   http::Response response;
   if (!credential.ok()) {
     response = http::Response::Error(credential.status());
   } else {
-    boost::json::object body{
-        {"access_token", credential->access_token},
-        {"issued_token_type", credential->issued_token_type},
-        {"token_type", credential->token_type},
-        {"expires_in",
-         std::chrono::floor<std::chrono::seconds>(credential->expires_at - now).count()},
-    };
-    if (!credential->scopes.empty()) {
-      body["scope"] = credentials::JoinScopes(credential->scopes);
-    }
-    response = http::Response::Json(200, boost::json::serialize(body));
+    auto expires_in = std::chrono::floor<std::chrono::seconds>(credential->expires_at - now);
+    response = http::Response::Json(
+        200, boost::json::serialize(api == Api::kTokenExchange
+                                        ? TokenExchangeAnswer(*credential, expires_in)
+                                        : CredentialAnswer(*credential, destination, expires_in)));
   }
   AddNoStore(&response);
   return response;
 }
 
-bool IsFormContentType(std::string_view value) {
-  // "application/x-www-form-urlencoded; charset=UTF-8" is common; compare the media type.
-  std::string_view media = value.substr(0, value.find(';'));
-  while (!media.empty() && media.back() == ' ') {
-    media.remove_suffix(1);
+// Whether a Content-Type names `media`: "application/x-www-form-urlencoded;
+// charset=UTF-8" is common, so parameters are ignored and the type compared without case.
+bool HasMediaType(std::string_view value, std::string_view media) {
+  std::string_view type = value.substr(0, value.find(';'));
+  while (!type.empty() && type.back() == ' ') {
+    type.remove_suffix(1);
   }
-  if (media.size() != kFormType.size()) {
+  if (type.size() != media.size()) {
     return false;
   }
-  for (size_t i = 0; i < media.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(media[i])) != kFormType[i]) {
+  for (size_t i = 0; i < type.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(type[i])) != media[i]) {
       return false;
     }
   }
   return true;
 }
 
+std::optional<std::chrono::seconds> PositiveLifetime(std::string_view text) {
+  int64_t seconds = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec != std::errc() || end != text.data() + text.size() || seconds <= 0) {
+    return std::nullopt;
+  }
+  return std::chrono::seconds(seconds);
+}
+
+Status LifetimeInvalid() {
+  return Status(ErrorCode::kInvalidRequest, "requested_expires_in_invalid",
+                "requested_expires_in must be a positive number of seconds");
+}
+
 // The form's parameters, or why the request is malformed. Parameters without a value
 // are dropped (RFC 6749 §3.1); unknown ones are ignored.
 Result<ExchangeRequest> ParseExchange(const http::Request& request) {
   auto content_type = request.Header("Content-Type");
-  if (!content_type || !IsFormContentType(*content_type)) {
+  if (!content_type || !HasMediaType(*content_type, kFormType)) {
     return Status(ErrorCode::kInvalidRequest, "content_type_invalid",
                   "send the parameters as application/x-www-form-urlencoded");
   }
@@ -104,14 +169,57 @@ Result<ExchangeRequest> ParseExchange(const http::Request& request) {
   exchange.scope = take("scope");
   exchange.requested_token_type = take("requested_token_type");
   if (std::optional<std::string> lifetime = take("requested_expires_in")) {
-    int64_t seconds = 0;
-    auto [end, ec] =
-        std::from_chars(lifetime->data(), lifetime->data() + lifetime->size(), seconds);
-    if (ec != std::errc() || end != lifetime->data() + lifetime->size() || seconds <= 0) {
-      return Status(ErrorCode::kInvalidRequest, "requested_expires_in_invalid",
-                    "requested_expires_in must be a positive number of seconds");
+    exchange.requested_lifetime = PositiveLifetime(*lifetime);
+    if (!exchange.requested_lifetime) {
+      return LifetimeInvalid();
     }
-    exchange.requested_lifetime = std::chrono::seconds(seconds);
+  }
+  return exchange;
+}
+
+// POST /v1/credentials: a JSON object naming the destination beside the subject token.
+// Its members mean what the token endpoint's parameters of the same name mean; an
+// unknown member is refused, so a misspelt one is not silently ignored.
+Result<ExchangeRequest> ParseCredentialsRequest(const http::Request& request) {
+  auto content_type = request.Header("Content-Type");
+  if (!content_type || !HasMediaType(*content_type, "application/json")) {
+    return Status(ErrorCode::kInvalidRequest, "content_type_invalid",
+                  "send the request as application/json");
+  }
+  SIGNET_ASSIGN_OR_RETURN(boost::json::object body, ParseJsonObject(request.body));
+  ExchangeRequest exchange;
+  exchange.subject_token_type = std::string(kJwtTokenTypeUri);
+  for (const auto& [member, value] : body) {
+    std::string name(member.substr(0, 64));
+    if (name == "requested_expires_in") {
+      if (!value.is_int64() || value.as_int64() <= 0) {
+        return LifetimeInvalid();
+      }
+      exchange.requested_lifetime = std::chrono::seconds(value.as_int64());
+      continue;
+    }
+    std::string* field = name == "destination"          ? &exchange.audiences.emplace_back()
+                         : name == "subject_token"      ? &exchange.subject_token
+                         : name == "subject_token_type" ? &exchange.subject_token_type
+                         : name == "scope"              ? &exchange.scope.emplace()
+                                                        : nullptr;
+    if (field == nullptr) {
+      return Status(ErrorCode::kInvalidRequest, "parameter_unknown",
+                    "unknown member " + name +
+                        ": the request takes destination, subject_token, subject_token_type, "
+                        "scope and requested_expires_in");
+    }
+    if (!value.is_string()) {
+      return Status(ErrorCode::kInvalidRequest, "parameter_invalid", name + " must be a string");
+    }
+    *field = std::string(value.as_string());
+  }
+  if (exchange.scope && exchange.scope->empty()) {
+    exchange.scope.reset();  // as the token endpoint drops a parameter without a value
+  }
+  if (exchange.audiences.empty() || exchange.audiences.front().empty()) {
+    return Status(ErrorCode::kInvalidRequest, "target_missing",
+                  "name the destination in \"destination\"");
   }
   return exchange;
 }
@@ -135,50 +243,60 @@ class TokenRoute : public std::enable_shared_from_this<TokenRoute> {
                             "signet_exchange_duration_seconds",
                             "Token exchanges, from the request to the committed answer.")) {}
 
-  void Serve(const http::Request& request, http::Responder respond) const {
+  void Serve(Api api, const http::Request& request, http::Responder respond) const {
     MonotonicTime started = clock_.MonotonicNow();
     audit::Event event;
     event.time = clock_.Now();
     event.request_id = random_.Base64UrlId(12);
     event.client_address = request.remote_address;
-    Result<ExchangeRequest> exchange = ParseExchange(request);
+    Result<ExchangeRequest> exchange =
+        api == Api::kTokenExchange ? ParseExchange(request) : ParseCredentialsRequest(request);
     std::shared_ptr<const Broker> broker = broker_();
     // The identity, the kill switch and the policy are decided here, on the I/O thread:
     // only an authorized request reaches a destination's provider.
     Result<Broker::Authorization> authorized =
         exchange.ok() ? broker->Authorize(*exchange, &event) : Status(exchange.status());
+    if (authorized.ok() && api == Api::kTokenExchange &&
+        authorized->provider->Form() != credentials::CredentialForm::kToken) {
+      authorized =
+          Status(ErrorCode::kInvalidRequest, "credential_not_a_token",
+                 "destination " + event.destination + " issues " +
+                     std::string(credentials::CredentialFormName(authorized->provider->Form())) +
+                     " credentials, not tokens: ask POST " + std::string(kCredentialsPath));
+    }
     if (!authorized.ok()) {
       RecordRefusal(authorized.status(), &event);
-      Finish(authorized.status(), std::move(event), std::move(respond), started);
+      Finish(api, authorized.status(), std::move(event), std::move(respond), started);
       return;
     }
     if (!authorized->provider->CallsOut()) {
       Result<credentials::Credential> credential = Broker::Issue(*authorized, &event);
-      Finish(std::move(credential), std::move(event), std::move(respond), started);
+      Finish(api, std::move(credential), std::move(event), std::move(respond), started);
       return;
     }
     // The destination's token endpoint may take seconds: never on the I/O thread. The
     // task holds the broker, which owns the provider.
     auto task = std::make_shared<OutboundTask>(
-        OutboundTask{std::move(broker), std::move(authorized).value(), std::move(event),
+        OutboundTask{api, std::move(broker), std::move(authorized).value(), std::move(event),
                      std::move(respond), started});
     if (!workers_.TryPost([self = shared_from_this(), task] {
           Result<credentials::Credential> credential =
               Broker::Issue(task->authorization, &task->event);
-          self->Finish(std::move(credential), std::move(task->event), std::move(task->respond),
-                       task->started);
+          self->Finish(task->api, std::move(credential), std::move(task->event),
+                       std::move(task->respond), task->started);
         })) {
       Status busy(ErrorCode::kTemporarilyUnavailable, "destinations_busy",
                   "too many requests are waiting for destinations' token endpoints; retry "
                   "shortly");
       RecordRefusal(busy, &task->event);
-      Finish(busy, std::move(task->event), std::move(task->respond), started);
+      Finish(api, busy, std::move(task->event), std::move(task->respond), started);
     }
   }
 
  private:
   // An authorized exchange waiting for a worker.
   struct OutboundTask {
+    Api api;
     std::shared_ptr<const Broker> broker;
     Broker::Authorization authorization;
     audit::Event event;
@@ -187,9 +305,10 @@ class TokenRoute : public std::enable_shared_from_this<TokenRoute> {
   };
 
   // Counts the exchange, and answers once its audit record is committed.
-  void Finish(Result<credentials::Credential> credential, audit::Event event,
+  void Finish(Api api, Result<credentials::Credential> credential, audit::Event event,
               http::Responder respond, MonotonicTime started) const {
     std::string request_id = event.request_id;
+    std::string destination = event.destination;
     SystemTime now = event.time;
     if (metrics_ != nullptr) {
       // The reason is a stable identifier from a fixed vocabulary, never request text.
@@ -200,14 +319,16 @@ class TokenRoute : public std::enable_shared_from_this<TokenRoute> {
           .Increment();
     }
     audit_.Append(std::move(event), [self = shared_from_this(), respond = std::move(respond),
-                                     credential = std::move(credential), request_id, now,
+                                     credential = std::move(credential), api, request_id,
+                                     destination = std::move(destination), now,
                                      started](const Status& committed) {
       http::Response response =
-          committed.ok() ? Answer(credential, now)
-                         : Answer(Status(ErrorCode::kTemporarilyUnavailable, "audit_unavailable",
+          committed.ok() ? Answer(api, credential, destination, now)
+                         : Answer(api,
+                                  Status(ErrorCode::kTemporarilyUnavailable, "audit_unavailable",
                                          "the audit trail cannot record this request "
                                          "now; retry shortly"),
-                                  now);
+                                  destination, now);
       response.headers.emplace_back("X-Request-Id", request_id);
       respond(std::move(response));
       if (self->duration_ != nullptr) {
@@ -235,7 +356,11 @@ void AddTokenRoutes(http::Router& router, BrokerSource broker, audit::AuditLog& 
       std::make_shared<TokenRoute>(std::move(broker), audit, clock, random, workers, metrics);
   router.AddAsync("POST", std::string(kTokenPath),
                   [route](const http::Request& request, http::Responder respond) {
-                    route->Serve(request, std::move(respond));
+                    route->Serve(Api::kTokenExchange, request, std::move(respond));
+                  });
+  router.AddAsync("POST", std::string(kCredentialsPath),
+                  [route](const http::Request& request, http::Responder respond) {
+                    route->Serve(Api::kCredentials, request, std::move(respond));
                   });
 }
 

@@ -1,9 +1,22 @@
-// POST /oauth2/token: the RFC 8693 token exchange over HTTP.
+// The two endpoints where a workload trades the identity its platform gave it for a
+// destination's credential:
 //
-// Parses the form (RFC 6749 §3.2: a parameter at most once, except the repeatable
-// `audience` and `resource`; parameters without a value count as omitted), runs the
-// Broker, and answers only after the request's audit record is committed: a credential
-// whose issuance was not recorded is never handed out (the answer is then 503
+// POST /oauth2/token: the RFC 8693 token exchange. Parses the form (RFC 6749 §3.2: a
+// parameter at most once, except the repeatable `audience` and `resource`; parameters
+// without a value count as omitted). Serves only destinations whose credentials are
+// tokens; any other is refused (invalid_request, credential_not_a_token) before its
+// provider runs.
+//
+// POST /v1/credentials: any destination's credential, typed. A JSON object {destination,
+// subject_token, subject_token_type (default ...:token-type:jwt), scope,
+// requested_expires_in} is answered with {destination, type, expires_at, expires_in,
+// scope} and, by type: "token" {token, token_type, issued_token_type, headers},
+// "headers" {headers}, "aws" {aws: {access_key_id, secret_access_key, session_token}};
+// `headers` are what a request to the destination carries. Errors are the token
+// endpoint's.
+//
+// Both run the Broker and answer only after the request's audit record is committed: a
+// credential whose issuance was not recorded is never handed out (the answer is then 503
 // temporarily_unavailable). Every answer, success or error, carries
 // `Cache-Control: no-store` and `Pragma: no-cache`, and an `X-Request-Id` that names its
 // audit record.
@@ -23,6 +36,7 @@
 namespace signet::server {
 
 inline constexpr std::string_view kTokenPath = "/oauth2/token";
+inline constexpr std::string_view kCredentialsPath = "/v1/credentials";
 
 // The broker in force, per request: the configuration can change while signetd serves,
 // and a request finishes on the broker it started with (server/config_sync.h).

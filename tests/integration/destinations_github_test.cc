@@ -9,9 +9,10 @@
 #include "common/clock.h"
 #include "common/json.h"
 #include "jose/jwt.h"
+#include "support/destination_harness.h"
 #include "support/github_stand_in.h"
-#include "support/signetd_under_test.h"
 #include "support/status_matchers.h"
+#include "support/temp_dir.h"
 
 namespace signet {
 namespace {
@@ -82,9 +83,10 @@ class GitHubDestinationTest : public ::testing::Test {
         "  - {name: ci-github, workloads: [ci-bot, burst-bot], destinations: [github],"
         " max_ttl: 5m, scopes: [contents:read, repo:signet]}\n"
         "  - {name: ci-others, workloads: [ci-bot], destinations: ['*'], max_ttl: 30m}\n";
-    signetd_ =
-        new testing::SignetdUnderTest(SIGNETD_PATH, SIGNET_PATH, {"ci-bot", "burst-bot"}, yaml);
-    ASSERT_TRUE(signetd_->ok());
+    signetd_ = testing::DestinationHarness::Start(SIGNET_PATH, SIGNETD_PATH, keys_->path(),
+                                                  {"ci-bot", "burst-bot"}, yaml)
+                   .release();
+    ASSERT_NE(signetd_, nullptr);
     out =
         signetd_->Signet("secret put github-app-key --from-file " + keys_->File("app.pem"), &code);
     ASSERT_EQ(code, 0) << out;
@@ -98,20 +100,17 @@ class GitHubDestinationTest : public ::testing::Test {
 
   static std::pair<int, boost::json::object> TokenFor(const std::string& workload,
                                                       const std::string& destination) {
-    testing::HttpAnswer http = signetd_->CredentialFor(workload, destination);
-    auto body = ParseJsonObject(http.body);
-    EXPECT_THAT(body, IsOk()) << http.body;
-    return {http.status, body.ok() ? *body : boost::json::object{}};
+    return signetd_->TokenFor(workload, destination);
   }
 
   static testing::TempDir* keys_;
   static GitHubStandIn* standin_;
-  static testing::SignetdUnderTest* signetd_;
+  static testing::DestinationHarness* signetd_;
 };
 
 testing::TempDir* GitHubDestinationTest::keys_ = nullptr;
 GitHubStandIn* GitHubDestinationTest::standin_ = nullptr;
-testing::SignetdUnderTest* GitHubDestinationTest::signetd_ = nullptr;
+testing::DestinationHarness* GitHubDestinationTest::signetd_ = nullptr;
 
 TEST_F(GitHubDestinationTest, InstallationTokenAsGitHubDocuments) {
   size_t before = standin_->RequestsFor(GitHubStandIn::kOk).size();
@@ -147,7 +146,7 @@ TEST_F(GitHubDestinationTest, InstallationTokenAsGitHubDocuments) {
   std::string authorization(sent.Header("Authorization").value_or(""));
   ASSERT_TRUE(authorization.starts_with("Bearer ")) << authorization;
   std::string app_jwt = authorization.substr(7);
-  EXPECT_TRUE(testing::OpensslVerifiesRs256(app_jwt, keys_->File("app.pub.pem"), *keys_));
+  EXPECT_TRUE(signetd_->OpensslVerifiesRs256(app_jwt, keys_->File("app.pub.pem")));
   auto parsed = jose::ParseJwt(app_jwt);
   ASSERT_THAT(parsed, IsOk());
   EXPECT_EQ(parsed->jws.header.alg, jose::Algorithm::kRS256);
@@ -183,7 +182,7 @@ TEST_F(GitHubDestinationTest, ATokenNearItsExpiryIsRefreshed) {
 
 TEST_F(GitHubDestinationTest, ConcurrentRequestsShareOneUpstreamCall) {
   size_t before = standin_->RequestsFor(GitHubStandIn::kOk).size();
-  EXPECT_EQ(signetd_->ConcurrentAccessTokens("burst-bot", "github", 50).size(), 1u);
+  EXPECT_EQ(signetd_->ConcurrentTokens("burst-bot", "github", 50).size(), 1u);
   EXPECT_EQ(standin_->RequestsFor(GitHubStandIn::kOk).size(), before + 1);
 }
 
@@ -196,14 +195,9 @@ TEST_F(GitHubDestinationTest, FailuresAreClearErrorsAndAudited) {
     EXPECT_NE(description.find(failure.description), std::string::npos) << description;
     EXPECT_EQ(description.find(GitHubStandIn::kEchoedText), std::string::npos) << description;
   }
-  std::vector<boost::json::object> records = signetd_->AuditRecords();
   for (const Failure& failure : kFailures) {
-    size_t matching = std::count_if(records.begin(), records.end(), [&failure](const auto& r) {
-      return testing::RecordHas(r, "destination", failure.destination) &&
-             testing::RecordHas(r, "workload", "ci-bot") &&
-             testing::RecordHas(r, "reason", failure.reason);
-    });
-    EXPECT_GE(matching, 1u) << failure.destination;
+    EXPECT_GE(signetd_->AuditRecords(failure.destination, failure.reason, "ci-bot"), 1u)
+        << failure.destination;
   }
 }
 
@@ -212,17 +206,13 @@ TEST_F(GitHubDestinationTest, FailuresAreClearErrorsAndAudited) {
 TEST_F(GitHubDestinationTest, NoKeyOrTokenInLogsOrDatabase) {
   ASSERT_EQ(TokenFor("ci-bot", "github").first, 200);
   TokenFor("ci-bot", "github-404");
-  std::string stored = signetd_->LogAndDatabase();
-  ASSERT_FALSE(stored.empty());
   std::string pem = testing::ReadFile(keys_->File("app.pem"));
   std::vector<std::string> secrets = {"ghs_standin_", GitHubStandIn::kEchoedText,
                                       "BEGIN RSA PRIVATE KEY"};
   for (size_t at = 200; at + 40 < pem.size(); at += 400) {
     secrets.push_back(pem.substr(at, 40));  // pieces of the key's body
   }
-  for (const std::string& secret : secrets) {
-    EXPECT_EQ(stored.find(secret), std::string::npos) << secret;
-  }
+  signetd_->ExpectNowhereStored(secrets);
 }
 
 }  // namespace

@@ -60,7 +60,8 @@ TEST(AnthropicSdkTest, SdkCallsClaudeWithATokenFromSignetToken) {
   std::string issued = env.substr(env.find('\'') + 1);
   issued = issued.substr(0, issued.find('\''));
 
-  // --format json prints the token endpoint's answer (the token is Signet's cached one).
+  // --format json prints the typed answer (the token is Signet's cached one), with the
+  // header a request to Claude carries.
   std::string json =
       testing::RunCommand(std::string(SIGNET_PATH) + " token claude --server " + signetd->base_url +
                               " --subject-token-file " + identity + " --format json",
@@ -68,8 +69,10 @@ TEST(AnthropicSdkTest, SdkCallsClaudeWithATokenFromSignetToken) {
   ASSERT_EQ(code, 0) << json;
   auto answer = ParseJsonObject(json);
   ASSERT_TRUE(answer.ok()) << json;
-  EXPECT_EQ(answer->at("access_token").as_string(), issued);
+  EXPECT_EQ(answer->at("type").as_string(), "token");
+  EXPECT_EQ(answer->at("token").as_string(), issued);
   EXPECT_EQ(answer->at("token_type").as_string(), "Bearer");
+  EXPECT_EQ(answer->at("headers").at("Authorization").as_string(), "Bearer " + issued);
   // A refusal: signetd's error and description on stderr, nothing on stdout to eval.
   std::string refused = testing::RunCommand(std::string(SIGNET_PATH) + " token nowhere --server " +
                                                 signetd->base_url + " --subject-token-file " +

@@ -25,7 +25,7 @@ GitHubStandIn::GitHubStandIn(const std::string& dir) {
   http::Router router;
   router.Add("POST", "/app/installations/{installation_id}/access_tokens",
              [this](const http::Request& request) { return Answer(request); });
-  server_ = std::make_unique<TlsTestServer>(dir, "github-stand-in", std::move(router));
+  server_ = std::make_unique<HttpsStandIn>(dir, "github-stand-in", std::move(router));
 }
 
 std::vector<http::Request> GitHubStandIn::RequestsFor(int installation_id) {

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "http/server.h"
-#include "support/tls_test_server.h"
+#include "support/https_stand_in.h"
 
 namespace signet::testing {
 
@@ -35,7 +35,7 @@ class GitHubStandIn {
 
   explicit GitHubStandIn(const std::string& dir);
 
-  const std::string& cert() const { return server_->cert; }
+  const std::string& cert() const { return server_->cert(); }
   std::string api_url() const { return server_->base_url(); }
 
   // The requests received for `installation_id`.
@@ -47,7 +47,7 @@ class GitHubStandIn {
   std::mutex mu_;
   std::map<int, std::vector<http::Request>> requests_;
   int tokens_ = 0;
-  std::unique_ptr<TlsTestServer> server_;
+  std::unique_ptr<HttpsStandIn> server_;
 };
 
 }  // namespace signet::testing

@@ -101,6 +101,14 @@ HttpAnswer ExchangeToken(const std::string& signetd_url, const std::string& subj
       token_path + " " + args + " " + signetd_url + "/oauth2/token");
 }
 
+HttpAnswer RequestCredential(const std::string& signetd_url, const std::string& json_body) {
+  TempDir dir;
+  std::string body_path = dir.path() + "/body.json";
+  std::ofstream(body_path, std::ios::binary) << json_body;
+  return Curl("-H 'Content-Type: application/json' --data-binary @" + body_path + " " +
+              signetd_url + "/v1/credentials");
+}
+
 int FreeLoopbackPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

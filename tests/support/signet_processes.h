@@ -50,6 +50,9 @@ std::string MintToken(const std::string& idp_url, const std::string& fields);
 HttpAnswer ExchangeToken(const std::string& signetd_url, const std::string& subject_token,
                          const std::string& args);
 
+// POSTs `json_body` (sent byte for byte) to `signetd_url`/v1/credentials.
+HttpAnswer RequestCredential(const std::string& signetd_url, const std::string& json_body);
+
 // The whole file at `path` ("" when it cannot be read): logs and files the programs wrote.
 std::string ReadFile(const std::string& path);
 

@@ -32,7 +32,7 @@ SnowflakeStandIn::SnowflakeStandIn(const std::string& dir, std::string account, 
   http::Router router;
   router.Add("POST", "/api/v2/statements",
              [this](const http::Request& request) { return Answer(request); });
-  server_ = std::make_unique<TlsTestServer>(dir, "snowflake-stand-in", std::move(router));
+  server_ = std::make_unique<HttpsStandIn>(dir, "snowflake-stand-in", std::move(router));
 }
 
 SnowflakeStandIn::~SnowflakeStandIn() {

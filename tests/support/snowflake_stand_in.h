@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "http/server.h"
-#include "support/tls_test_server.h"
+#include "support/https_stand_in.h"
 
 namespace signet::testing {
 
@@ -28,7 +28,7 @@ class SnowflakeStandIn {
                    const std::string& public_key_pem);
   ~SnowflakeStandIn();
 
-  const std::string& cert() const { return server_->cert; }
+  const std::string& cert() const { return server_->cert(); }
   std::string base_url() const { return server_->base_url(); }
   // Why the last refused request was refused (what Snowflake keeps in its login history).
   std::string last_refusal();
@@ -44,7 +44,7 @@ class SnowflakeStandIn {
   EVP_PKEY* public_key_ = nullptr;
   std::mutex mu_;
   std::string last_refusal_;
-  std::unique_ptr<TlsTestServer> server_;
+  std::unique_ptr<HttpsStandIn> server_;
 };
 
 }  // namespace signet::testing

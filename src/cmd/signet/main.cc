@@ -105,8 +105,8 @@ int main(int argc, char** argv) {
   std::string token_ca_file;
   CLI::App* get_token = app.add_subcommand(
       "token",
-      "get a credential for DESTINATION with the identity this job's platform gave it (an "
-      "RFC 8693 exchange at signetd), for a shell or a CI job");
+      "get a credential for DESTINATION with the identity this job's platform gave it "
+      "(signetd's POST /v1/credentials), for a shell or a CI job");
   get_token->add_option("destination", token_request.destination, "the destination's name")
       ->required();
   get_token->add_option("--server", token_server,
@@ -123,13 +123,14 @@ int main(int argc, char** argv) {
   get_token->add_option("--scope", token_request.scope, "scopes to ask for, space-separated");
   get_token
       ->add_option("--format", token_request.format,
-                   "json: the token endpoint's answer; env: an `export NAME='token'` line "
-                   "for eval")
+                   "json: signetd's typed answer; env: `export` lines for eval (NAME='token', "
+                   "or AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN)")
       ->check(CLI::IsMember({"json", "env"}))
       ->capture_default_str();
   get_token
       ->add_option("--env-name", token_request.env_name,
-                   "the variable --format env sets (e.g. ANTHROPIC_AUTH_TOKEN)")
+                   "the variable --format env sets to a token or an API key (e.g. "
+                   "ANTHROPIC_AUTH_TOKEN)")
       ->capture_default_str();
   int token_timeout_seconds = 30;
   get_token

@@ -2,11 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json/serialize.hpp>
+#include <mutex>
 
 #include "common/json.h"
 #include "jose/jwt.h"
-#include "support/provider_test_support.h"
 #include "support/status_matchers.h"
 
 namespace signet::credentials {
@@ -16,11 +17,32 @@ using testing::FailsWith;
 using testing::FailsWithCode;
 using testing::IsOk;
 
-using StandInClient = testing::RecordingHttpClient;
-using testing::HeaderOf;
+// Anthropic's token endpoint as the provider sees it: records each request and answers
+// with what the test set.
+class StandInClient final : public http::HttpClient {
+ public:
+  Result<http::ClientResponse> Send(const http::ClientRequest& request) override {
+    std::lock_guard lock(mu_);
+    requests.push_back(request);
+    return answer;
+  }
+
+  std::mutex mu_;
+  std::vector<http::ClientRequest> requests;
+  Result<http::ClientResponse> answer = Status(ErrorCode::kServerError, "unset", "no answer set");
+};
 
 http::ClientResponse Json(int status, std::string body) {
-  return testing::JsonResponse(status, std::move(body));
+  return http::ClientResponse{status, "application/json", {}, std::move(body)};
+}
+
+std::string_view HeaderOf(const http::ClientRequest& request, std::string_view name) {
+  for (const auto& [key, value] : request.headers) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return "";
 }
 
 class AnthropicWifTest : public ::testing::Test {
@@ -47,7 +69,9 @@ class AnthropicWifTest : public ::testing::Test {
   }
 
   std::unique_ptr<CredentialProvider> Provider() {
-    return testing::ProviderOrNull(destination_, context_);
+    auto provider = CreateProvider(destination_, context_);
+    EXPECT_THAT(provider, IsOk());
+    return provider.ok() ? std::move(provider).value() : nullptr;
   }
 
   IssueRequest Request(std::chrono::seconds lifetime = std::chrono::seconds(3600)) {

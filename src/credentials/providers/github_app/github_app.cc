@@ -295,15 +295,17 @@ Result<std::unique_ptr<CredentialProvider>> CreateGitHubAppProvider(
 }  // namespace
 
 ProviderKind GitHubAppKind() {
-  return ProviderKind{CreateGitHubAppProvider,
-                      {{"client_id", true},
-                       {"installation_id", true},
-                       {"private_key_secret", true},
-                       {"api_url", false},
-                       {"repositories", false},
-                       {"permissions", false},
-                       {"ca_file", false}},
-                      kGitHubApiUrl};
+  ProviderKind kind{CreateGitHubAppProvider,
+                    {{"client_id", true},
+                     {"installation_id", true},
+                     {"private_key_secret", true},
+                     {"api_url", false},
+                     {"repositories", false},
+                     {"permissions", false},
+                     {"ca_file", false}},
+                    ""};
+  kind.has_audience = false;  // the App JWT has no aud
+  return kind;
 }
 
 }  // namespace signet::credentials

@@ -40,7 +40,7 @@ namespace signet::credentials {
 
 inline constexpr std::string_view kGitHubApiUrl = "https://api.github.com";
 
-// The kind's registry entry: factory, settings, default audience.
+// The kind's registry entry: factory and settings; it takes no audience.
 ProviderKind GitHubAppKind();
 
 }  // namespace signet::credentials

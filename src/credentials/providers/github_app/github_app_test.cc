@@ -8,9 +8,8 @@
 #include <boost/json/serialize.hpp>
 
 #include "common/json.h"
-#include "credentials/outbound.h"
 #include "jose/jwt.h"
-#include "support/provider_test_support.h"
+#include "support/calling_out_test.h"
 #include "support/status_matchers.h"
 
 namespace signet::credentials {
@@ -21,8 +20,14 @@ using testing::FailsWithCode;
 using testing::IsOk;
 
 using testing::HeaderOf;
-using testing::JsonResponse;
-using testing::RecordingHttpClient;
+
+constexpr char kAccessTokensUrl[] =
+    "https://ghe.example.com/api/v3/app/installations/4242/access_tokens";
+
+http::ClientResponse JsonResponse(int status, std::string body,
+                                  std::vector<std::pair<std::string, std::string>> headers = {}) {
+  return http::ClientResponse{status, "application/json", std::move(headers), std::move(body)};
+}
 
 // `key` as GitHub hands an App's key out: PKCS#1 ("BEGIN RSA PRIVATE KEY").
 std::string Pkcs1Pem(EVP_PKEY* key) {
@@ -36,7 +41,7 @@ std::string Pkcs1Pem(EVP_PKEY* key) {
   return pem;
 }
 
-class GitHubAppTest : public ::testing::Test {
+class GitHubAppTest : public testing::CallingOutTest {
  protected:
   static void SetUpTestSuite() {
     app_key_ = new jose::SigningKey(
@@ -50,32 +55,23 @@ class GitHubAppTest : public ::testing::Test {
   }
 
   GitHubAppTest() {
-    vault_.secrets["github-app-key"] = Pkcs1Pem(app_key_->pkey());
-    context_.issuer = "https://signet.example.com";
-    context_.trust_domain = "example.com";
-    context_.clock = &clock_;
-    context_.random = &random_;
-    context_.http_clients = [this](const http::ClientOptions&) {
-      auto client = std::make_unique<RecordingHttpClient>();
-      client_ = client.get();
-      return client;
-    };
-    context_.secrets = vault_.Source();
+    vault_["github-app-key"] = Pkcs1Pem(app_key_->pkey());
     destination_.settings = {{"client_id", "Iv23liABCDEF0123"},
                              {"installation_id", "4242"},
                              {"private_key_secret", "github-app-key"},
                              {"api_url", "https://ghe.example.com/api/v3/"}};
   }
 
-  std::unique_ptr<CredentialProvider> Provider() {
-    return testing::ProviderOrNull(destination_, context_);
-  }
+  std::unique_ptr<CredentialProvider> Provider() { return ProviderFor(destination_); }
 
   IssueRequest Request(std::vector<std::string> scopes = {},
                        std::chrono::seconds lifetime = std::chrono::seconds(3600)) {
-    return IssueRequest{"ci-bot",     std::move(scopes),   lifetime,
-                        std::nullopt, "https://k8s.local", "system:serviceaccount:ci:bot",
-                        clock_.Now()};
+    return CallingOutTest::Request(lifetime, std::move(scopes));
+  }
+
+  // What GitHub answers the provider's next requests for an installation token.
+  void Answer(Result<http::ClientResponse> answer, const std::string& url = kAccessTokensUrl) {
+    client_->Set(url, std::move(answer));
   }
 
   // GitHub's 201, its token expiring `in` from now.
@@ -95,12 +91,7 @@ class GitHubAppTest : public ::testing::Test {
 
   static jose::SigningKey* app_key_;
   static EVP_PKEY* short_key_;  // too short for GitHub and for Signet
-  SimulatedClock clock_{FromUnixSeconds(1'800'000'000)};
-  SeededRandom random_{7};
-  testing::FakeVault vault_;
-  ProviderContext context_;
   Destination destination_{"github", "github-app", "", {}};
-  RecordingHttpClient* client_ = nullptr;
 };
 
 jose::SigningKey* GitHubAppTest::app_key_ = nullptr;
@@ -112,7 +103,7 @@ TEST_F(GitHubAppTest, AsksForAnInstallationTokenAsGitHubDocuments) {
   EXPECT_TRUE(provider->CallsOut());  // it reads the vault and calls GitHub
   // A token of a shape and length GitHub may adopt: nothing assumes 40 characters.
   std::string token = "ghs_12345_" + std::string(300, 'x');
-  client_->answer = Created(token);
+  Answer(Created(token));
   auto credential =
       provider->Issue(Request({"contents:read", "repo:signet", "issues:write", "repo:docs"}));
   ASSERT_THAT(credential, IsOk());
@@ -140,7 +131,7 @@ TEST_F(GitHubAppTest, AsksForAnInstallationTokenAsGitHubDocuments) {
 
   // The App JWT: RS256 under the App's key, iat a minute back, exp 9 minutes ahead,
   // iss the client id, and nothing else.
-  std::string authorization = HeaderOf(sent, "Authorization").value_or("");
+  std::string authorization = std::string(HeaderOf(sent, "Authorization"));
   ASSERT_TRUE(authorization.starts_with("Bearer ")) << authorization;
   std::string app_jwt = authorization.substr(7);
   auto verifier = jose::JwsVerifier::Create({jose::Algorithm::kRS256});
@@ -159,7 +150,7 @@ TEST_F(GitHubAppTest, WithoutScopesTheConfiguredDefaultsAreSent) {
   destination_.settings["repositories"] = "signet,docs";
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = Created("t");
+  Answer(Created("t"));
   ASSERT_THAT(provider->Issue(Request()), IsOk());
   EXPECT_EQ(SentBody(0),
             (boost::json::object{{"repositories", boost::json::array{"signet", "docs"}},
@@ -178,14 +169,14 @@ TEST_F(GitHubAppTest, WithoutScopesTheConfiguredDefaultsAreSent) {
 TEST_F(GitHubAppTest, WithoutScopesOrDefaultsNoBodyIsSent) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = Created("t");
+  Answer(Created("t"));
   ASSERT_THAT(provider->Issue(Request()), IsOk());
   EXPECT_EQ(client_->requests[0].body, "");
-  EXPECT_EQ(HeaderOf(client_->requests[0], "Content-Type"), std::nullopt);
+  EXPECT_EQ(HeaderOf(client_->requests[0], "Content-Type"), "");
   // The default API is github.com's.
   destination_.settings.erase("api_url");
   provider = Provider();
-  client_->answer = Created("t");
+  Answer(Created("t"), "https://api.github.com/app/installations/4242/access_tokens");
   ASSERT_THAT(provider->Issue(Request()), IsOk());
   EXPECT_EQ(client_->requests[0].url,
             "https://api.github.com/app/installations/4242/access_tokens");
@@ -194,7 +185,7 @@ TEST_F(GitHubAppTest, WithoutScopesOrDefaultsNoBodyIsSent) {
 TEST_F(GitHubAppTest, ScopesFollowTheVocabulary) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = Created("t");
+  Answer(Created("t"));
   // Granted both, the token gets the higher level, which includes the other.
   ASSERT_THAT(provider->Issue(Request({"contents:write", "contents:read", "checks:admin"})),
               IsOk());
@@ -214,11 +205,10 @@ TEST_F(GitHubAppTest, ScopesFollowTheVocabulary) {
 }
 
 TEST_F(GitHubAppTest, LoadsPkcs8KeysToo) {
-  vault_.secrets["github-app-key"] =
-      std::string(app_key_->ToPkcs8Pem().Reveal(SecretAccess::Grant()));
+  vault_["github-app-key"] = std::string(app_key_->ToPkcs8Pem().Reveal(SecretAccess::Grant()));
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = Created("t");
+  Answer(Created("t"));
   ASSERT_THAT(provider->Issue(Request()), IsOk());
 }
 
@@ -230,7 +220,7 @@ TEST_F(GitHubAppTest, UnusableKeysNameTheSecretNotItsContent) {
            {short_pem, "private_key_too_short"},
            {"-----BEGIN RSA PRIVATE KEY-----\nc2VjcmV0LWtleS1ieXRlcw==\n",
             "private_key_invalid"}}) {
-    vault_.secrets["github-app-key"] = pem;
+    vault_["github-app-key"] = pem;
     auto provider = Provider();
     ASSERT_NE(provider, nullptr);
     auto refused = provider->Issue(Request());
@@ -241,7 +231,7 @@ TEST_F(GitHubAppTest, UnusableKeysNameTheSecretNotItsContent) {
     EXPECT_EQ(message.find(pem.substr(32, 16)), std::string::npos) << message;
     EXPECT_TRUE(client_->requests.empty());
   }
-  vault_.secrets.clear();
+  vault_.clear();
   auto provider = Provider();
   auto missing = provider->Issue(Request());
   EXPECT_THAT(missing, FailsWithCode(ErrorCode::kServerError, "private_key_unusable"));
@@ -251,21 +241,21 @@ TEST_F(GitHubAppTest, UnusableKeysNameTheSecretNotItsContent) {
 TEST_F(GitHubAppTest, CachedPerScopesAndRefreshedAhead) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = Created("t1");
+  Answer(Created("t1"));
   ASSERT_THAT(provider->Issue(Request({"contents:read"})), IsOk());
   clock_.Advance(std::chrono::minutes(50));
   auto cached = provider->Issue(Request({"contents:read"}));
   ASSERT_THAT(cached, IsOk());
   EXPECT_EQ(cached->access_token, "t1");
   EXPECT_EQ(client_->requests.size(), 1u);
-  EXPECT_EQ(vault_.opened, 1);  // the key is read for a fetch, not per request
+  EXPECT_EQ(vault_opened_, 1);  // the key is read for a fetch, not per request
   // Other scopes are another token.
-  client_->answer = Created("t2");
+  Answer(Created("t2"));
   ASSERT_THAT(provider->Issue(Request({"contents:write"})), IsOk());
   EXPECT_EQ(client_->requests.size(), 2u);
   // Inside the refresh window (two minutes before t1's expiry) the next request fetches.
   clock_.Advance(std::chrono::minutes(9));
-  client_->answer = Created("t3");
+  Answer(Created("t3"));
   auto refreshed = provider->Issue(Request({"contents:read"}));
   ASSERT_THAT(refreshed, IsOk());
   EXPECT_EQ(refreshed->access_token, "t3");
@@ -275,12 +265,12 @@ TEST_F(GitHubAppTest, CachedPerScopesAndRefreshedAhead) {
 TEST_F(GitHubAppTest, ReportedExpiryIsCappedByTheGrantedLifetime) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = Created("t1");
+  Answer(Created("t1"));
   auto credential = provider->Issue(Request({}, std::chrono::seconds(300)));
   ASSERT_THAT(credential, IsOk());
   EXPECT_EQ(credential->expires_at, clock_.Now() + std::chrono::seconds(300));
   // GitHub's own expiry is honoured when it comes first.
-  client_->answer = Created("t2", std::chrono::seconds(200));
+  Answer(Created("t2", std::chrono::seconds(200)));
   credential = provider->Issue(Request({"contents:read"}, std::chrono::seconds(300)));
   ASSERT_THAT(credential, IsOk());
   EXPECT_EQ(credential->expires_at, clock_.Now() + std::chrono::seconds(200));
@@ -289,14 +279,14 @@ TEST_F(GitHubAppTest, ReportedExpiryIsCappedByTheGrantedLifetime) {
 TEST_F(GitHubAppTest, UpstreamFailuresBecomeClearErrors) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = Status(ErrorCode::kTemporarilyUnavailable, "fetch_timeout", "timed out");
+  Answer(Status(ErrorCode::kTemporarilyUnavailable, "fetch_timeout", "timed out"));
   EXPECT_THAT(provider->Issue(Request()),
               FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"));
 
   const std::string echo = R"({"message":"echo-of-input ghs_secret","documentation_url":)"
                            R"("https://docs.github.com/rest","status":")";
   for (int status : {401, 403, 404, 422}) {
-    client_->answer = JsonResponse(status, echo + std::to_string(status) + "\"}");
+    Answer(JsonResponse(status, echo + std::to_string(status) + "\"}"));
     auto refused = provider->Issue(Request());
     EXPECT_THAT(refused, FailsWithCode(ErrorCode::kInvalidTarget, "destination_refused")) << status;
     const std::string& message = refused.status().message();
@@ -304,23 +294,24 @@ TEST_F(GitHubAppTest, UpstreamFailuresBecomeClearErrors) {
     EXPECT_EQ(message.find("echo-of-input"), std::string::npos) << message;
   }
   // Rate limits: a 403 with no requests left, or a 429, is worth retrying.
-  client_->answer = JsonResponse(403, echo + "403\"}", {{"X-RateLimit-Remaining", "0"}});
+  Answer(JsonResponse(403, echo + "403\"}", {{"X-RateLimit-Remaining", "0"}}));
   EXPECT_THAT(provider->Issue(Request()),
               FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"));
-  client_->answer = JsonResponse(403, echo + "403\"}", {{"Retry-After", "60"}});
+  Answer(JsonResponse(403, echo + "403\"}", {{"Retry-After", "60"}}));
   EXPECT_THAT(provider->Issue(Request()),
               FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"));
-  client_->answer = JsonResponse(403, echo + "403\"}", {{"x-ratelimit-remaining", "12"}});
+  Answer(JsonResponse(403, echo + "403\"}", {{"x-ratelimit-remaining", "12"}}));
   EXPECT_THAT(provider->Issue(Request()), FailsWith("destination_refused"));
   for (int status : {429, 500, 502, 503}) {
-    client_->answer = JsonResponse(status, "{}");
+    Answer(JsonResponse(status, "{}"));
     EXPECT_THAT(provider->Issue(Request()),
                 FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"))
         << status;
   }
   // 200 is not the documented 201.
-  client_->answer = Created("t");
-  client_->answer->status = 200;
+  http::ClientResponse ok = Created("t");
+  ok.status = 200;
+  Answer(ok);
   EXPECT_THAT(provider->Issue(Request()),
               FailsWithCode(ErrorCode::kServerError, "destination_answer_malformed"));
   std::string later = FormatUtcSeconds(clock_.Now() + std::chrono::hours(1));
@@ -332,13 +323,13 @@ TEST_F(GitHubAppTest, UpstreamFailuresBecomeClearErrors) {
         std::string(R"({"token":"t","expires_at":"in an hour"})"),
         std::string(R"({"token":"t","expires_at":1800003600})"),
         R"({"token":"t","expires_at":")" + earlier + "\"}"}) {
-    client_->answer = JsonResponse(201, body);
+    Answer(JsonResponse(201, body));
     EXPECT_THAT(provider->Issue(Request()),
                 FailsWithCode(ErrorCode::kServerError, "destination_answer_malformed"))
         << body;
   }
   // Nothing failed was cached.
-  client_->answer = Created("good");
+  Answer(Created("good"));
   auto good = provider->Issue(Request());
   ASSERT_THAT(good, IsOk());
   EXPECT_EQ(good->access_token, "good");
@@ -356,32 +347,20 @@ TEST_F(GitHubAppTest, RefusesWhatItCannotIssue) {
 }
 
 TEST_F(GitHubAppTest, SettingsAreChecked) {
-  testing::ExpectSettingsChecked(destination_, context_,
-                                 {"client_id", "installation_id", "private_key_secret"},
-                                 {{"installation_id", "my-org"},
-                                  {"installation_id", ""},
-                                  {"client_id", "has space"},
-                                  {"private_key_secret", ""},
-                                  {"api_url", "http://ghe.example.com"},
-                                  {"permissions", "contents:read, repo:signet"},
-                                  {"permissions", "contents=read"},
-                                  {"repositories", "org/signet"},
-                                  {"ca_file", "/nonexistent/ca.pem"}});
-}
-
-TEST(ParseRfc3339Test, ReadsGitHubsAndOtherForms) {
-  EXPECT_EQ(ParseRfc3339("2016-07-11T22:14:10Z"), FromUnixSeconds(1468275250));
-  EXPECT_EQ(ParseRfc3339("2016-07-11t22:14:10.123456z"), FromUnixSeconds(1468275250));
-  EXPECT_EQ(ParseRfc3339("2016-07-12T00:14:10+02:00"), FromUnixSeconds(1468275250));
-  EXPECT_EQ(ParseRfc3339("2016-07-11T21:44:10-00:30"), FromUnixSeconds(1468275250));
-  EXPECT_EQ(ParseRfc3339("2000-02-29T00:00:00Z"), FromUnixSeconds(951782400));
-  EXPECT_EQ(ParseRfc3339("1970-01-01T00:00:00Z"), FromUnixSeconds(0));
-  for (const char* bad :
-       {"", "2016-07-11", "2016-07-11T22:14:10", "2016-07-11 22:14:10Z", "2016-13-11T22:14:10Z",
-        "2016-07-11T24:00:00Z", "2016-07-11T22:14:10.Z", "2016-07-11T22:14:10+0200",
-        "2016-07-11T22:14:10Zjunk", "２016-07-11T22:14:10Z", "1468275250"}) {
-    EXPECT_EQ(ParseRfc3339(bad), std::nullopt) << bad;
-  }
+  ExpectSettingsChecked(destination_, {"client_id", "installation_id", "private_key_secret"},
+                        {{"installation_id", "my-org"},
+                         {"installation_id", ""},
+                         {"client_id", "has space"},
+                         {"private_key_secret", ""},
+                         {"api_url", "http://ghe.example.com"},
+                         {"permissions", "contents:read, repo:signet"},
+                         {"permissions", "contents=read"},
+                         {"repositories", "org/signet"},
+                         {"ca_file", "/nonexistent/ca.pem"}});
+  // The App JWT has no aud: a destination naming an audience is refused.
+  Destination named = destination_;
+  named.audience = "https://api.github.com";
+  EXPECT_THAT(CreateProvider(named, context_), FailsWith("destination_setting_unknown"));
 }
 
 }  // namespace

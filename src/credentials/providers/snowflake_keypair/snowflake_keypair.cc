@@ -12,8 +12,6 @@ namespace {
 
 // Snowflake refuses a key-pair JWT that lives longer than an hour.
 constexpr std::chrono::seconds kMaxJwtLifetime{3600};
-// Not an identity Snowflake checks (the JWT has no aud): the kind needs a default.
-constexpr std::string_view kSnowflakeAudience = "https://snowflakecomputing.com";
 
 std::string Upper(std::string_view text) {
   std::string upper(text);
@@ -114,9 +112,11 @@ std::string SnowflakeJwtAccount(std::string_view account) {
 }
 
 ProviderKind SnowflakeKeypairKind() {
-  return ProviderKind{CreateSnowflakeKeypairProvider,
-                      {{"account", true}, {"user", true}, {"private_key_secret", true}},
-                      kSnowflakeAudience};
+  ProviderKind kind{CreateSnowflakeKeypairProvider,
+                    {{"account", true}, {"user", true}, {"private_key_secret", true}},
+                    ""};
+  kind.has_audience = false;  // Snowflake's JWT has no aud
+  return kind;
 }
 
 }  // namespace signet::credentials

@@ -33,7 +33,7 @@ namespace signet::credentials {
 // key-pair sample prepares it.
 std::string SnowflakeJwtAccount(std::string_view account);
 
-// The kind's registry entry: factory, settings, default audience.
+// The kind's registry entry: factory and settings; it takes no audience.
 ProviderKind SnowflakeKeypairKind();
 
 }  // namespace signet::credentials

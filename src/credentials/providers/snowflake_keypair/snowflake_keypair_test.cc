@@ -4,7 +4,7 @@
 
 #include "common/json.h"
 #include "jose/jws.h"
-#include "support/provider_test_support.h"
+#include "support/calling_out_test.h"
 #include "support/status_matchers.h"
 
 namespace signet::credentials {
@@ -14,7 +14,7 @@ using testing::FailsWith;
 using testing::FailsWithCode;
 using testing::IsOk;
 
-class SnowflakeKeypairTest : public ::testing::Test {
+class SnowflakeKeypairTest : public testing::CallingOutTest {
  protected:
   static void SetUpTestSuite() {
     user_key_ = new jose::SigningKey(
@@ -24,29 +24,19 @@ class SnowflakeKeypairTest : public ::testing::Test {
   static void TearDownTestSuite() { delete user_key_; }
 
   SnowflakeKeypairTest() {
-    vault_.secrets["snowflake-key"] =
-        std::string(user_key_->ToPkcs8Pem().Reveal(SecretAccess::Grant()));
-    context_.clock = &clock_;
-    context_.random = &random_;
-    context_.secrets = vault_.Source();
+    vault_["snowflake-key"] = std::string(user_key_->ToPkcs8Pem().Reveal(SecretAccess::Grant()));
     destination_.settings = {{"account", "xy12345.us-east-1.aws"},
                              {"user", "svc_reports"},
                              {"private_key_secret", "snowflake-key"}};
   }
 
-  std::unique_ptr<CredentialProvider> Provider() {
-    return testing::ProviderOrNull(destination_, context_);
-  }
+  std::unique_ptr<CredentialProvider> Provider() { return ProviderFor(destination_); }
 
   IssueRequest Request(std::chrono::seconds lifetime = std::chrono::seconds(7200),
                        std::string workload = "reports") {
-    return IssueRequest{std::move(workload),
-                        {},
-                        lifetime,
-                        std::nullopt,
-                        "https://k8s.local",
-                        "system:serviceaccount:reports:job",
-                        clock_.Now()};
+    IssueRequest request = CallingOutTest::Request(lifetime);
+    request.workload = std::move(workload);
+    return request;
   }
 
   // The claims of `jwt` once its RS256 signature verifies with the user's public key.
@@ -63,10 +53,6 @@ class SnowflakeKeypairTest : public ::testing::Test {
   }
 
   static jose::SigningKey* user_key_;
-  SimulatedClock clock_{FromUnixSeconds(1'800'000'000)};
-  SeededRandom random_{5};
-  testing::FakeVault vault_;
-  ProviderContext context_;
   Destination destination_{"warehouse", "snowflake-keypair", "", {}};
 };
 
@@ -132,11 +118,11 @@ TEST_F(SnowflakeKeypairTest, CachedPerWorkloadAndRefreshedAhead) {
   auto cached = provider->Issue(Request());
   ASSERT_THAT(cached, IsOk());
   EXPECT_EQ(cached->access_token, first->access_token);
-  EXPECT_EQ(vault_.opened, 1);  // not read per request
+  EXPECT_EQ(vault_opened_, 1);  // not read per request
   auto other = provider->Issue(Request(std::chrono::seconds(7200), "billing"));
   ASSERT_THAT(other, IsOk());
   EXPECT_NE(other->access_token, first->access_token);
-  EXPECT_EQ(vault_.opened, 2);
+  EXPECT_EQ(vault_opened_, 2);
   // Two minutes before the first JWT expires, the next request signs a new one.
   clock_.Advance(std::chrono::minutes(9));
   auto refreshed = provider->Issue(Request());
@@ -149,7 +135,7 @@ TEST_F(SnowflakeKeypairTest, CachedPerWorkloadAndRefreshedAhead) {
 TEST_F(SnowflakeKeypairTest, UnusableKeysNameTheSecretNotItsContent) {
   auto ec = jose::SigningKey::GenerateForTesting(jose::Algorithm::kES256, "ec").value();
   std::string pem(ec.ToPkcs8Pem().Reveal(SecretAccess::Grant()));
-  vault_.secrets["snowflake-key"] = pem;
+  vault_["snowflake-key"] = pem;
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
   auto refused = provider->Issue(Request());
@@ -157,7 +143,7 @@ TEST_F(SnowflakeKeypairTest, UnusableKeysNameTheSecretNotItsContent) {
   EXPECT_NE(refused.status().message().find("secret snowflake-key"), std::string::npos);
   EXPECT_NE(refused.status().message().find("private_key_not_rsa"), std::string::npos);
   EXPECT_EQ(refused.status().message().find(pem.substr(40, 16)), std::string::npos);
-  vault_.secrets.clear();
+  vault_.clear();
   EXPECT_THAT(provider->Issue(Request()), FailsWith("private_key_unusable"));
 }
 
@@ -174,13 +160,17 @@ TEST_F(SnowflakeKeypairTest, RefusesWhatItCannotIssue) {
 }
 
 TEST_F(SnowflakeKeypairTest, SettingsAreChecked) {
-  testing::ExpectSettingsChecked(destination_, context_, {"account", "user", "private_key_secret"},
-                                 {{"account", ""},
-                                  {"account", "my account"},
-                                  {"account", ".us-east-1"},
-                                  {"user", ""},
-                                  {"user", "svc reports"},
-                                  {"private_key_secret", ""}});
+  ExpectSettingsChecked(destination_, {"account", "user", "private_key_secret"},
+                        {{"account", ""},
+                         {"account", "my account"},
+                         {"account", ".us-east-1"},
+                         {"user", ""},
+                         {"user", "svc reports"},
+                         {"private_key_secret", ""}});
+  // The JWT has no aud: a destination naming an audience is refused.
+  Destination named = destination_;
+  named.audience = "https://snowflakecomputing.com";
+  EXPECT_THAT(CreateProvider(named, context_), FailsWith("destination_setting_unknown"));
 }
 
 }  // namespace
