@@ -281,4 +281,32 @@ Result<Assertion> SignAssertionClaims(const ProviderContext& context,
   return assertion;
 }
 
+// ---------------------------------------------------------------------------------------
+// Keys of third parties kept in Signet's vault.
+
+Result<std::shared_ptr<const jose::SigningKey>> VaultedRsaKey(const Destination& destination,
+                                                              const ProviderContext& context,
+                                                              std::string_view setting) {
+  std::string name = Setting(destination, setting);
+  auto unusable = [&destination, &name](const Status& why) {
+    // server_error on the wire (the workload can do nothing about it); the reason and
+    // message are for the operator.
+    return Status(ErrorCode::kServerError, "private_key_unusable",
+                  DestinationLabel(destination) + ": the key in secret " + name +
+                      " cannot be used (" + std::string(why.reason()) + ": " + why.message() +
+                      "); store an unencrypted RSA private key of at least 2048 bits with "
+                      "`signet secret put " +
+                      name + "`");
+  };
+  Result<Secret> pem = context.secrets(name);
+  if (!pem.ok()) {
+    return unusable(pem.status());
+  }
+  Result<jose::SigningKey> key = jose::SigningKey::FromRsaPrivateKeyPem(*pem, name);
+  if (!key.ok()) {
+    return unusable(key.status());
+  }
+  return std::make_shared<const jose::SigningKey>(std::move(key).value());
+}
+
 }  // namespace signet::credentials

@@ -16,6 +16,8 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -151,5 +153,17 @@ struct AssertionClaims {
 // this with iss = Signet and sub = the workload.
 Result<Assertion> SignAssertionClaims(const ProviderContext& context,
                                       const AssertionClaims& claims);
+
+// ---------------------------------------------------------------------------------------
+// Keys of third parties kept in Signet's vault (github-app, snowflake-keypair).
+
+// The RS256 key of the PEM RSA private key (PKCS#1 or PKCS#8, at least 2048 bits) kept in
+// the vault under the destination's setting `setting`. Reading the vault is store I/O:
+// call it off the I/O thread. server_error private_key_unusable, naming the destination,
+// the secret (never its content) and what to do, when the secret cannot be opened or
+// holds no such key: a set-up fault only the operator can mend.
+Result<std::shared_ptr<const jose::SigningKey>> VaultedRsaKey(const Destination& destination,
+                                                              const ProviderContext& context,
+                                                              std::string_view setting);
 
 }  // namespace signet::credentials

@@ -7,9 +7,11 @@
 #include "credentials/providers/aws_sts/aws_sts.h"
 #include "credentials/providers/azure_entra/azure_entra.h"
 #include "credentials/providers/gcp_sts/gcp_sts.h"
+#include "credentials/providers/github_app/github_app.h"
 #include "credentials/providers/oauth2_client_credentials/oauth2_client_credentials.h"
 #include "credentials/providers/rfc8693/rfc8693.h"
 #include "credentials/providers/signet_jwt/signet_jwt.h"
+#include "credentials/providers/snowflake_keypair/snowflake_keypair.h"
 #include "credentials/providers/static_secret/static_secret.h"
 
 namespace signet::credentials {
@@ -20,9 +22,11 @@ const std::map<std::string, ProviderKind, std::less<>>& ProviderRegistry() {
       {"aws-sts", AwsStsKind()},
       {"azure-entra", AzureEntraKind()},
       {"gcp-sts", GcpStsKind()},
+      {"github-app", GitHubAppKind()},
       {"oauth2-client-credentials", OAuth2ClientCredentialsKind()},
       {"rfc8693", Rfc8693Kind()},
       {"signet-jwt", SignetJwtKind()},
+      {"snowflake-keypair", SnowflakeKeypairKind()},
       {"static-secret", StaticSecretKind()},
   };
   return *registry;

@@ -4,6 +4,8 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
 
 #include "common/base64url.h"
 #include "jose/openssl_util.h"
@@ -94,6 +96,22 @@ bool KeyFitsAlgorithm(EVP_PKEY* pkey, Algorithm alg) {
   return false;
 }
 
+// The private key of a PEM block: PKCS#8 or a traditional form (PKCS#1, SEC1).
+Result<std::shared_ptr<EVP_PKEY>> ReadPrivateKeyPem(const Secret& pem, std::string_view what) {
+  std::string_view text = pem.Reveal(SecretAccess::Grant());
+  BIO* bio = BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
+  // A callback that supplies no passphrase: without one, OpenSSL would prompt on the
+  // terminal for an encrypted PEM, and a daemon must fail instead.
+  auto no_passphrase = [](char*, int, int, void*) { return 0; };
+  EVP_PKEY* pkey = bio ? PEM_read_bio_PrivateKey(bio, nullptr, no_passphrase, nullptr) : nullptr;
+  BIO_free(bio);
+  if (pkey == nullptr) {
+    ERR_clear_error();  // the queue may quote key material; never surface it
+    return KeyError("private_key_invalid", "not a PEM-encoded " + std::string(what));
+  }
+  return internal::SharePkey(pkey);
+}
+
 }  // namespace
 
 SigningKey::SigningKey(std::shared_ptr<EVP_PKEY> pkey, std::shared_ptr<const EVP_MD_CTX> prepared,
@@ -144,18 +162,24 @@ Result<SigningKey> SigningKey::GenerateForTesting(Algorithm alg, std::string kid
 }
 
 Result<SigningKey> SigningKey::FromPkcs8Pem(const Secret& pem, Algorithm alg, std::string kid) {
-  std::string_view text = pem.Reveal(SecretAccess::Grant());
-  BIO* bio = BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
-  // A callback that supplies no passphrase: without one, OpenSSL would prompt on the
-  // terminal for an encrypted PEM, and a daemon must fail instead.
-  auto no_passphrase = [](char*, int, int, void*) { return 0; };
-  EVP_PKEY* pkey = bio ? PEM_read_bio_PrivateKey(bio, nullptr, no_passphrase, nullptr) : nullptr;
-  BIO_free(bio);
-  if (pkey == nullptr) {
-    ERR_clear_error();  // the queue may quote key material; never surface it
-    return KeyError("private_key_invalid", "not a PEM-encoded PKCS#8 private key");
+  SIGNET_ASSIGN_OR_RETURN(auto pkey, ReadPrivateKeyPem(pem, "PKCS#8 private key"));
+  return FromPkey(std::move(pkey), alg, std::move(kid));
+}
+
+Result<SigningKey> SigningKey::FromRsaPrivateKeyPem(const Secret& pem, std::string kid,
+                                                    int min_bits) {
+  SIGNET_ASSIGN_OR_RETURN(auto pkey,
+                          ReadPrivateKeyPem(pem, "unencrypted RSA private key (PKCS#1 or PKCS#8)"));
+  if (!EVP_PKEY_is_a(pkey.get(), "RSA")) {
+    return KeyError("private_key_not_rsa", std::string("the private key is ") +
+                                               EVP_PKEY_get0_type_name(pkey.get()) + ", not RSA");
   }
-  return FromPkey(internal::SharePkey(pkey), alg, std::move(kid));
+  if (int bits = EVP_PKEY_get_bits(pkey.get()); bits < min_bits) {
+    return KeyError("private_key_too_short", "the RSA key has " + std::to_string(bits) +
+                                                 " bits; at least " + std::to_string(min_bits) +
+                                                 " are required");
+  }
+  return FromPkey(std::move(pkey), Algorithm::kRS256, std::move(kid));
 }
 
 Secret SigningKey::ToPkcs8Pem() const {
@@ -169,6 +193,21 @@ Secret SigningKey::ToPkcs8Pem() const {
   }
   BIO_free(bio);
   return Secret(std::move(out));
+}
+
+Result<std::string> SigningKey::PublicKeySha256() const {
+  unsigned char* der = nullptr;
+  int der_len = i2d_PUBKEY(pkey_.get(), &der);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  bool hashed = der_len > 0 && SHA256(der, static_cast<size_t>(der_len), digest) != nullptr;
+  OPENSSL_free(der);
+  if (!hashed) {
+    return Status(ErrorCode::kServerError, "public_key_encoding_failed",
+                  "the public key cannot be encoded: " + internal::TakeOpenSslError());
+  }
+  unsigned char encoded[4 * ((SHA256_DIGEST_LENGTH + 2) / 3) + 1];
+  int encoded_len = EVP_EncodeBlock(encoded, digest, SHA256_DIGEST_LENGTH);
+  return std::string(reinterpret_cast<char*>(encoded), static_cast<size_t>(encoded_len));
 }
 
 Result<std::string> SigningKey::Sign(std::string_view data) const {

@@ -29,6 +29,13 @@ class SigningKey {
   static Result<SigningKey> GenerateForTesting(Algorithm alg, std::string kid, int rsa_bits = 2048);
   // Loads a PKCS#8 PEM private key; the key type must fit `alg`.
   static Result<SigningKey> FromPkcs8Pem(const Secret& pem, Algorithm alg, std::string kid);
+  // An RS256 key from a PEM RSA private key held for a third party (a GitHub App's key,
+  // a Snowflake user's key): PKCS#1 ("BEGIN RSA PRIVATE KEY", what GitHub hands out) or
+  // PKCS#8, unencrypted. invalid_config private_key_invalid (not such a PEM),
+  // private_key_not_rsa, private_key_too_short (under `min_bits`). Messages never quote
+  // the key.
+  static Result<SigningKey> FromRsaPrivateKeyPem(const Secret& pem, std::string kid,
+                                                 int min_bits = 2048);
 
   Algorithm algorithm() const { return alg_; }
   const std::string& kid() const { return kid_; }
@@ -36,6 +43,9 @@ class SigningKey {
   // The public half as a JWK with kid, alg and use=sig.
   const Jwk& public_jwk() const { return public_jwk_; }
   Secret ToPkcs8Pem() const;
+  // base64 (RFC 4648 §4, padded) of the SHA-256 of the public key's DER
+  // SubjectPublicKeyInfo: the key fingerprint Snowflake shows as RSA_PUBLIC_KEY_FP.
+  Result<std::string> PublicKeySha256() const;
 
   // Signs `data` and returns the JWS signature bytes (ECDSA as raw r||s, RFC 7518 §3.4).
   Result<std::string> Sign(std::string_view data) const;

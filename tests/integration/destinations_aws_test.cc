@@ -178,7 +178,8 @@ TEST_F(DestinationsAwsTest, UpstreamFailuresAreClearErrorsAndAudited) {
        "HTTP 400 Throttling"},
       {"flaky-app", "aws", 503, "temporarily_unavailable", "destination_unavailable",
        "HTTP 503 ServiceUnavailable"},
-      {"malformed-app", "aws", 500, "server_error", "destination_answer_malformed", "SessionToken"},
+      // A server error names the audit record, where the cause is.
+      {"malformed-app", "aws", 500, "server_error", "destination_answer_malformed", "audit record"},
       {"flaky-app", "aws-down", 503, "temporarily_unavailable", "destination_unavailable",
        "cannot be reached"},
       {"scoped-app", "aws", 400, "invalid_scope", "scope_not_policy_arn", "IAM policy ARNs"},

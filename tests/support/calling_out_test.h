@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "credentials/provider.h"
@@ -68,6 +69,7 @@ class CallingOutTest : public ::testing::Test {
       return client;
     };
     context_.secrets = [this](std::string_view name) -> Result<Secret> {
+      ++vault_opened_;
       auto it = vault_.find(std::string(name));
       if (it == vault_.end()) {
         return Status(ErrorCode::kInvalidRequest, "secret_not_found",
@@ -82,6 +84,38 @@ class CallingOutTest : public ::testing::Test {
     auto provider = credentials::CreateProvider(destination, context_);
     EXPECT_TRUE(provider.ok()) << provider.status().message();
     return provider.ok() ? std::move(provider).value() : nullptr;
+  }
+
+  // Expects `destination` (which creates a provider) to be refused without each of the
+  // `required` settings (destination_setting_missing), with each of the `invalid` (name,
+  // value) pairs (destination_setting_invalid, naming the setting), with a setting the
+  // kind does not take, and without Signet's vault.
+  void ExpectSettingsChecked(const credentials::Destination& destination,
+                             const std::vector<std::string>& required,
+                             const std::vector<std::pair<std::string, std::string>>& invalid) {
+    for (const std::string& name : required) {
+      credentials::Destination missing = destination;
+      missing.settings.erase(name);
+      auto created = credentials::CreateProvider(missing, context_);
+      EXPECT_EQ(created.status().reason(), "destination_setting_missing") << name;
+    }
+    for (const auto& [name, value] : invalid) {
+      credentials::Destination refused = destination;
+      refused.settings[name] = value;
+      auto created = credentials::CreateProvider(refused, context_);
+      EXPECT_EQ(created.status().code(), ErrorCode::kInvalidConfig) << name << "=" << value;
+      EXPECT_EQ(created.status().reason(), "destination_setting_invalid") << name << "=" << value;
+      EXPECT_NE(created.status().message().find(name), std::string::npos)
+          << created.status().message();
+    }
+    credentials::Destination unknown = destination;
+    unknown.settings["no_such_setting"] = "1";
+    EXPECT_EQ(credentials::CreateProvider(unknown, context_).status().reason(),
+              "destination_setting_unknown");
+    credentials::ProviderContext no_vault = context_;
+    no_vault.secrets = nullptr;
+    EXPECT_EQ(credentials::CreateProvider(destination, no_vault).status().reason(),
+              "provider_context_incomplete");
   }
 
   credentials::IssueRequest Request(std::chrono::seconds lifetime = std::chrono::seconds(3600),
@@ -113,6 +147,7 @@ class CallingOutTest : public ::testing::Test {
   std::shared_ptr<const jose::SigningKey> key_;
   credentials::ProviderContext context_;
   std::map<std::string, std::string> vault_;
+  int vault_opened_ = 0;  // how often a secret was opened
   FakeHttpClient* client_ = nullptr;
   std::string ca_file_;
 };

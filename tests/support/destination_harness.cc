@@ -8,6 +8,7 @@
 #include <future>
 #include <sstream>
 
+#include "common/base64url.h"
 #include "common/clock.h"
 #include "common/json.h"
 #include "jose/jwk.h"
@@ -55,14 +56,22 @@ std::string DestinationHarness::AdminToken() const {
   return token;
 }
 
+namespace {
+
+// The status and JSON body of `http` (a test failure when the body is not JSON).
+std::pair<int, boost::json::object> StatusAndBody(const HttpAnswer& http) {
+  auto body = ParseJsonObject(http.body);
+  EXPECT_THAT(body, IsOk()) << http.body;
+  return {http.status, body.ok() ? *body : boost::json::object{}};
+}
+
+}  // namespace
+
 std::pair<int, boost::json::object> DestinationHarness::TokenFor(
     const std::string& workload, const std::string& destination) const {
   std::string upstream = MintToken(idp_->base_url, "namespace=apps&serviceaccount=" + workload);
   EXPECT_FALSE(upstream.empty());
-  HttpAnswer http = ExchangeToken(base_url(), upstream, "-d audience=" + destination);
-  auto body = ParseJsonObject(http.body);
-  EXPECT_THAT(body, IsOk()) << http.body;
-  return {http.status, body.ok() ? *body : boost::json::object{}};
+  return StatusAndBody(ExchangeToken(base_url(), upstream, "-d audience=" + destination));
 }
 
 namespace {
@@ -78,10 +87,7 @@ std::pair<int, boost::json::object> DestinationHarness::CredentialFor(
     const std::string& workload, const std::string& destination) const {
   std::string upstream = MintToken(idp_->base_url, "namespace=apps&serviceaccount=" + workload);
   EXPECT_FALSE(upstream.empty());
-  HttpAnswer http = RequestCredential(base_url(), CredentialRequest(upstream, destination));
-  auto body = ParseJsonObject(http.body);
-  EXPECT_THAT(body, IsOk()) << http.body;
-  return {http.status, body.ok() ? *body : boost::json::object{}};
+  return StatusAndBody(RequestCredential(base_url(), CredentialRequest(upstream, destination)));
 }
 
 std::vector<boost::json::object> DestinationHarness::ConcurrentCredentials(
@@ -172,6 +178,25 @@ std::string DestinationHarness::Signet(const std::string& args, int* code,
   return RunCommand(signet_path_ + " " + args + " --server " + base_url() + " --token-file " +
                         dir_ + "/data/admin.token" + input + " 2>&1",
                     code);
+}
+
+bool DestinationHarness::OpensslVerifiesRs256(const std::string& jwt,
+                                              const std::string& public_key_pem) const {
+  size_t dot = jwt.rfind('.');
+  if (dot == std::string::npos) {
+    return false;
+  }
+  auto signature = Base64UrlDecode(jwt.substr(dot + 1));
+  if (!signature.ok()) {
+    return false;
+  }
+  std::ofstream(dir_ + "/signing-input") << jwt.substr(0, dot);
+  std::ofstream(dir_ + "/signature", std::ios::binary) << *signature;
+  int code = -1;
+  std::string out = RunCommand("openssl dgst -sha256 -verify " + public_key_pem + " -signature " +
+                                   dir_ + "/signature " + dir_ + "/signing-input 2>&1",
+                               &code);
+  return code == 0 && out.find("Verified OK") != std::string::npos;
 }
 
 size_t DestinationHarness::AuditRecords(const std::string& destination, const std::string& reason,

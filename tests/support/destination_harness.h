@@ -70,6 +70,11 @@ class DestinationHarness {
   void ExpectSignedAssertion(const std::string& jwt, const std::string& audience,
                              const std::string& workload) const;
 
+  // Whether `openssl dgst` verifies the RS256 signature of the compact JWS `jwt` with the
+  // public key in the PEM file `public_key_pem`: a destination's check of a JWT signed
+  // with a key of its own, without Signet's code.
+  bool OpensslVerifiesRs256(const std::string& jwt, const std::string& public_key_pem) const;
+
   // How many audit records (`signet audit list --json`) name `destination`, `reason` and
   // `workload`.
   size_t AuditRecords(const std::string& destination, const std::string& reason,
