@@ -127,10 +127,13 @@ class CallingOutTest : public ::testing::Test {
   }
 
   // The claims of an assertion the provider sent, after checking its signature with
-  // Signet's key, its issuer and `audience`.
-  Result<jose::VerifiedJwt> VerifyAssertion(const std::string& jwt, const std::string& audience) {
+  // Signet's key, its `issuer` (Signet's unless the assertion is a client's own, as with
+  // private_key_jwt) and `audience`.
+  Result<jose::VerifiedJwt> VerifyAssertion(
+      const std::string& jwt, const std::string& audience,
+      const std::string& issuer = "https://signet.example.com") {
     auto validator = jose::JwtValidator::Builder()
-                         .ExpectIssuer("https://signet.example.com")
+                         .ExpectIssuer(issuer)
                          .ExpectAudience(audience)
                          .AllowAlgorithms({jose::Algorithm::kES256})
                          .RequireIssuedAt()

@@ -2,12 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <boost/json/serialize.hpp>
-#include <mutex>
 
 #include "common/json.h"
 #include "jose/jwt.h"
+#include "support/calling_out_test.h"
 #include "support/status_matchers.h"
 
 namespace signet::credentials {
@@ -15,52 +14,15 @@ namespace {
 
 using testing::FailsWith;
 using testing::FailsWithCode;
+using testing::HeaderOf;
 using testing::IsOk;
+using testing::JsonAnswer;
 
-// Anthropic's token endpoint as the provider sees it: records each request and answers
-// with what the test set.
-class StandInClient final : public http::HttpClient {
- public:
-  Result<http::ClientResponse> Send(const http::ClientRequest& request) override {
-    std::lock_guard lock(mu_);
-    requests.push_back(request);
-    return answer;
-  }
+constexpr char kTokenUrl[] = "https://api.anthropic.example/v1/oauth/token";
 
-  std::mutex mu_;
-  std::vector<http::ClientRequest> requests;
-  Result<http::ClientResponse> answer = Status(ErrorCode::kServerError, "unset", "no answer set");
-};
-
-http::ClientResponse Json(int status, std::string body) {
-  return http::ClientResponse{status, "application/json", {}, std::move(body)};
-}
-
-std::string_view HeaderOf(const http::ClientRequest& request, std::string_view name) {
-  for (const auto& [key, value] : request.headers) {
-    if (key == name) {
-      return value;
-    }
-  }
-  return "";
-}
-
-class AnthropicWifTest : public ::testing::Test {
+class AnthropicWifTest : public testing::CallingOutTest {
  protected:
   AnthropicWifTest() {
-    key_ = std::make_shared<const jose::SigningKey>(
-        jose::SigningKey::Generate(jose::Algorithm::kES256, "k1").value());
-    context_.issuer = "https://signet.example.com";
-    context_.trust_domain = "example.com";
-    context_.signing_key = FixedSigningKey(key_);
-    context_.clock = &clock_;
-    context_.random = &random_;
-    context_.http_clients = [this](const http::ClientOptions& options) {
-      ca_file_ = options.ca_file;
-      auto client = std::make_unique<StandInClient>();
-      client_ = client.get();
-      return client;
-    };
     destination_.settings = {{"organization_id", "00000000-0000-4000-8000-000000000001"},
                              {"federation_rule_id", "fdrl_01"},
                              {"service_account_id", "svac_01"},
@@ -68,33 +30,26 @@ class AnthropicWifTest : public ::testing::Test {
                              {"base_url", "https://api.anthropic.example/"}};
   }
 
-  std::unique_ptr<CredentialProvider> Provider() {
-    auto provider = CreateProvider(destination_, context_);
-    EXPECT_THAT(provider, IsOk());
-    return provider.ok() ? std::move(provider).value() : nullptr;
-  }
+  std::unique_ptr<CredentialProvider> Provider() { return ProviderFor(destination_); }
 
   IssueRequest Request(std::chrono::seconds lifetime = std::chrono::seconds(3600)) {
-    return IssueRequest{"billing",    {"workspace:inference"}, lifetime,
-                        std::nullopt, "https://k8s.local",     "system:serviceaccount:billing:api",
-                        clock_.Now()};
+    return CallingOutTest::Request(lifetime, {"workspace:inference"});
   }
 
-  SimulatedClock clock_{FromUnixSeconds(1'800'000'000)};
-  SeededRandom random_{11};
-  std::shared_ptr<const jose::SigningKey> key_;
-  ProviderContext context_;
+  // What Anthropic's token endpoint answers from now on.
+  void Answer(Result<http::ClientResponse> answer, const std::string& token_url = kTokenUrl) {
+    client_->Set(token_url, std::move(answer));
+  }
+
   Destination destination_{"claude", "anthropic-wif", "", {}};
-  StandInClient* client_ = nullptr;
-  std::string ca_file_;
 };
 
 TEST_F(AnthropicWifTest, TradesASignedAssertionAsAnthropicDocuments) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
   EXPECT_TRUE(provider->CallsOut());
-  client_->answer = Json(200, R"({"access_token":"sk-ant-oat01-abc","token_type":"bearer",)"
-                              R"("expires_in":600,"scope":"workspace:inference"})");
+  Answer(JsonAnswer(200, R"({"access_token":"sk-ant-oat01-abc","token_type":"bearer",)"
+                         R"("expires_in":600,"scope":"workspace:inference"})"));
   auto credential = provider->Issue(Request());
   ASSERT_THAT(credential, IsOk());
   EXPECT_EQ(credential->access_token, "sk-ant-oat01-abc");
@@ -120,16 +75,8 @@ TEST_F(AnthropicWifTest, TradesASignedAssertionAsAnthropicDocuments) {
   EXPECT_EQ(credential->jti.empty(), false);
 
   // The assertion verifies with Signet's public key under Anthropic's rules.
-  auto validator = jose::JwtValidator::Builder()
-                       .ExpectIssuer("https://signet.example.com")
-                       .ExpectAudience("https://api.anthropic.com")
-                       .AllowAlgorithms({jose::Algorithm::kES256})
-                       .RequireIssuedAt()
-                       .Build();
-  ASSERT_THAT(validator, IsOk());
-  auto assertion = jose::JwtVerifier(*validator)
-                       .Verify(std::string(body->at("assertion").as_string()),
-                               jose::Jwks({key_->public_jwk()}), clock_.Now());
+  auto assertion =
+      VerifyAssertion(std::string(body->at("assertion").as_string()), "https://api.anthropic.com");
   ASSERT_THAT(assertion, IsOk());
   EXPECT_EQ(assertion->subject(), "spiffe://example.com/workload/billing");
   EXPECT_EQ(assertion->key_id(), "k1");
@@ -142,8 +89,8 @@ TEST_F(AnthropicWifTest, TradesASignedAssertionAsAnthropicDocuments) {
 TEST_F(AnthropicWifTest, ARuleWiderThanTheGrantIsRefused) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = Json(200, R"({"access_token":"sk-ant-oat01-abc","token_type":"bearer",)"
-                              R"("expires_in":600,"scope":"workspace:developer"})");
+  Answer(JsonAnswer(200, R"({"access_token":"sk-ant-oat01-abc","token_type":"bearer",)"
+                         R"("expires_in":600,"scope":"workspace:developer"})"));
   EXPECT_THAT(provider->Issue(Request()),
               FailsWithCode(ErrorCode::kServerError, "destination_answer_malformed"));
 }
@@ -153,7 +100,8 @@ TEST_F(AnthropicWifTest, WithoutAWorkspaceTheFieldIsLeftOut) {
   destination_.settings.erase("base_url");
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = Json(200, R"({"access_token":"t","expires_in":60})");
+  Answer(JsonAnswer(200, R"({"access_token":"t","expires_in":60})"),
+         "https://api.anthropic.com/v1/oauth/token");
   ASSERT_THAT(provider->Issue(Request()), IsOk());
   EXPECT_EQ(client_->requests[0].url, "https://api.anthropic.com/v1/oauth/token");
   EXPECT_FALSE(ParseJsonObject(client_->requests[0].body)->contains("workspace_id"));
@@ -162,7 +110,7 @@ TEST_F(AnthropicWifTest, WithoutAWorkspaceTheFieldIsLeftOut) {
 TEST_F(AnthropicWifTest, ASecondRequestIsServedFromTheCache) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = Json(200, R"({"access_token":"t1","expires_in":3600})");
+  Answer(JsonAnswer(200, R"({"access_token":"t1","expires_in":3600})"));
   ASSERT_THAT(provider->Issue(Request()), IsOk());
   clock_.Advance(std::chrono::minutes(10));
   auto again = provider->Issue(Request());
@@ -180,7 +128,7 @@ TEST_F(AnthropicWifTest, ASecondRequestIsServedFromTheCache) {
 TEST_F(AnthropicWifTest, ReportedExpiryIsCappedByTheGrantedLifetime) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = Json(200, R"({"access_token":"t1","expires_in":3600})");
+  Answer(JsonAnswer(200, R"({"access_token":"t1","expires_in":3600})"));
   auto credential = provider->Issue(Request(std::chrono::seconds(300)));
   ASSERT_THAT(credential, IsOk());
   EXPECT_EQ(credential->expires_at, clock_.Now() + std::chrono::seconds(300));
@@ -196,7 +144,7 @@ TEST_F(AnthropicWifTest, ReportedExpiryIsCappedByTheGrantedLifetime) {
 TEST_F(AnthropicWifTest, ExpiryCountsFromWhenTheLifetimeWasGranted) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = Json(200, R"({"access_token":"t1","expires_in":3600})");
+  Answer(JsonAnswer(200, R"({"access_token":"t1","expires_in":3600})"));
   IssueRequest request = Request(std::chrono::seconds(300));
   clock_.Advance(std::chrono::seconds(20));  // granted 20 s ago
   auto credential = provider->Issue(request);
@@ -207,31 +155,31 @@ TEST_F(AnthropicWifTest, ExpiryCountsFromWhenTheLifetimeWasGranted) {
 TEST_F(AnthropicWifTest, UpstreamFailuresBecomeClearErrors) {
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  client_->answer = Status(ErrorCode::kTemporarilyUnavailable, "fetch_timeout",
-                           "request to api.anthropic.example timed out");
+  Answer(Status(ErrorCode::kTemporarilyUnavailable, "fetch_timeout",
+                "request to api.anthropic.example timed out"));
   EXPECT_THAT(provider->Issue(Request()),
               FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"));
 
-  client_->answer = Json(503, R"({"type":"error","error":{"type":"overloaded_error"}})");
+  Answer(JsonAnswer(503, R"({"type":"error","error":{"type":"overloaded_error"}})"));
   auto overloaded = provider->Issue(Request());
   EXPECT_THAT(overloaded,
               FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"));
   EXPECT_NE(overloaded.status().message().find("HTTP 503 overloaded_error"), std::string::npos);
 
   for (int status : {408, 429, 500, 529}) {
-    client_->answer = Json(status, "{}");
+    Answer(JsonAnswer(status, "{}"));
     EXPECT_THAT(provider->Issue(Request()),
                 FailsWithCode(ErrorCode::kTemporarilyUnavailable, "destination_unavailable"))
         << status;
   }
   for (int status : {201, 302}) {
-    client_->answer = Json(status, R"({"access_token":"t","expires_in":60})");
+    Answer(JsonAnswer(status, R"({"access_token":"t","expires_in":60})"));
     EXPECT_THAT(provider->Issue(Request()),
                 FailsWithCode(ErrorCode::kServerError, "destination_answer_malformed"))
         << status;
   }
 
-  client_->answer = Json(400, R"({"error":"invalid_grant","error_description":"sub sk-secret"})");
+  Answer(JsonAnswer(400, R"({"error":"invalid_grant","error_description":"sub sk-secret"})"));
   auto refused = provider->Issue(Request());
   EXPECT_THAT(refused, FailsWithCode(ErrorCode::kInvalidTarget, "destination_refused"));
   EXPECT_NE(refused.status().message().find("HTTP 400 invalid_grant"), std::string::npos);
@@ -243,13 +191,13 @@ TEST_F(AnthropicWifTest, UpstreamFailuresBecomeClearErrors) {
         R"({"access_token":"t","token_type":"mac","expires_in":60})", R"({"access_token":"t"})",
         R"({"access_token":"t","expires_in":-5})", R"({"access_token":"t","expires_in":1e308})",
         R"({"access_token":"","expires_in":60})"}) {
-    client_->answer = Json(200, body);
+    Answer(JsonAnswer(200, body));
     EXPECT_THAT(provider->Issue(Request()),
                 FailsWithCode(ErrorCode::kServerError, "destination_answer_malformed"))
         << body;
   }
   // Nothing failed was cached: the next good answer is used at once.
-  client_->answer = Json(200, R"({"access_token":"good","expires_in":60})");
+  Answer(JsonAnswer(200, R"({"access_token":"good","expires_in":60})"));
   auto good = provider->Issue(Request());
   ASSERT_THAT(good, IsOk());
   EXPECT_EQ(good->access_token, "good");
