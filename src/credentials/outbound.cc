@@ -150,6 +150,18 @@ std::optional<std::chrono::seconds> PositiveSeconds(const boost::json::value* va
   return std::chrono::seconds(static_cast<int64_t>(std::floor(seconds)));
 }
 
+Result<Secret> OpenVaultSecret(const Destination& destination, const ProviderContext& context,
+                               const std::string& name) {
+  Result<Secret> secret = context.secrets(name);
+  if (!secret.ok()) {
+    return Status(ErrorCode::kServerError, "destination_secret_unavailable",
+                  DestinationLabel(destination) + ": the vault secret " + name +
+                      " cannot be opened (" + std::string(secret.status().reason()) +
+                      "); store it with `signet secret put " + name + "`");
+  }
+  return secret;
+}
+
 bool IsBearerToken(std::string_view token) {
   // RFC 6750 §2.1 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
   size_t end = token.find_last_not_of('=');

@@ -103,6 +103,13 @@ std::optional<std::chrono::seconds> PositiveSeconds(const boost::json::value* va
 Result<Credential> ParseTokenResponse(const Destination& destination, std::string_view body,
                                       SystemTime sent_at, const std::vector<std::string>& granted);
 
+// The vault secret `name` a destination hands on (a client secret, an API key), opened
+// per use so a replaced value is used at once. server_error destination_secret_unavailable,
+// naming the destination, the secret (never its value) and the fix, when it cannot be
+// opened: a set-up fault only the operator can mend.
+Result<Secret> OpenVaultSecret(const Destination& destination, const ProviderContext& context,
+                               const std::string& name);
+
 // Whether `token` has RFC 6750's b64token syntax, so `Authorization: Bearer <token>`
 // carries it as it is (no space, no control character that could split a header).
 bool IsBearerToken(std::string_view token);

@@ -115,23 +115,17 @@ class OAuth2ClientCredentialsProvider final : public ClientCredentialsProvider {
           std::move(assertion.jti)};
     }
     // Opened for each exchange, so a secret replaced in the vault is used at once.
-    std::string name = Setting(destination(), "client_secret");
-    Result<Secret> secret = context().secrets(name);
-    if (!secret.ok()) {
-      return Status(ErrorCode::kServerError, "destination_secret_unavailable",
-                    DestinationLabel(destination()) + ": the vault secret " + name +
-                        " (its client_secret) cannot be opened (" +
-                        std::string(secret.status().reason()) +
-                        "); store it with `signet secret put " + name + "`");
-    }
+    SIGNET_ASSIGN_OR_RETURN(
+        Secret secret,
+        OpenVaultSecret(destination(), context(), Setting(destination(), "client_secret")));
     if (method_ == AuthMethod::kClientSecretPost) {
       return ClientAuthentication{
           {{"client_id", client_id},
-           {"client_secret", std::string(secret->Reveal(SecretAccess::Grant()))}},
+           {"client_secret", std::string(secret.Reveal(SecretAccess::Grant()))}},
           {},
           ""};
     }
-    return ClientAuthentication{{}, {{"Authorization", ClientSecretBasic(client_id, *secret)}}, ""};
+    return ClientAuthentication{{}, {{"Authorization", ClientSecretBasic(client_id, secret)}}, ""};
   }
 
   const AuthMethod method_;

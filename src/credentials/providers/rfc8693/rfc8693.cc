@@ -34,13 +34,8 @@ class Rfc8693Provider final : public CachingProvider {
                            Secret()};
     // Opened per exchange, so a secret replaced in the vault is used from the next one.
     if (std::string name = Setting(destination_, "client_secret"); !name.empty()) {
-      Result<Secret> secret = context_.secrets(name);
-      if (!secret.ok()) {
-        return Status(ErrorCode::kServerError, "destination_secret_unavailable",
-                      DestinationLabel(destination_) + ": the client secret " + name +
-                          " cannot be opened: " + secret.status().message());
-      }
-      exchange.client_secret = std::move(secret).value();
+      SIGNET_ASSIGN_OR_RETURN(exchange.client_secret,
+                              OpenVaultSecret(destination_, context_, name));
     }
     SIGNET_ASSIGN_OR_RETURN(Assertion assertion,
                             SignAssertion(context_, request.workload, destination_.audience,

@@ -54,14 +54,8 @@ class StaticSecretProvider final : public CredentialProvider {
                         ? "this destination issues urn:ietf:params:oauth:token-type:access_token"
                         : "this destination issues no token type");
     }
-    Result<Secret> opened = context_.secrets(secret_);
-    if (!opened.ok()) {
-      // The vault's own message names the secret and the cause (missing, or sealed under
-      // another master key); the workload cannot fix either.
-      return Status(ErrorCode::kServerError, "destination_secret_unavailable",
-                    DestinationLabel(destination_) + ": " + opened.status().message());
-    }
-    std::string_view value = opened->Reveal(SecretAccess::Grant());
+    SIGNET_ASSIGN_OR_RETURN(Secret opened, OpenVaultSecret(destination_, context_, secret_));
+    std::string_view value = opened.Reveal(SecretAccess::Grant());
     if (!IsHeaderValue(value)) {
       return Status(ErrorCode::kServerError, "destination_secret_invalid",
                     DestinationLabel(destination_) + ": the secret " + secret_ +
