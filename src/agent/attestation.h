@@ -2,12 +2,17 @@
 //
 // A caller on the agent's unix socket is named by its peer credentials (SO_PEERCRED: the
 // pid, and the effective uid and gid it had when it connected). A caller on loopback TCP
-// is found through its socket: the entry of /proc/net/tcp or tcp6 whose local end is the
-// caller's address and port and whose remote end is the agent's gives the socket's inode
-// and owner uid, and the process holding `socket:[inode]` among its /proc/<pid>/fd is the
-// caller (its gid is the effective gid in /proc/<pid>/status). When no process holds the
-// socket, or more than one does (a socket shared across fork, or passed to another
-// process), the caller is refused: the agent cannot tell which one is speaking.
+// is found through its socket: the socket whose local end is the caller's address and
+// port and whose remote end is the agent's gives its inode and owner uid, and the process
+// holding `socket:[inode]` among its /proc/<pid>/fd is the caller (its gid is the
+// effective gid in /proc/<pid>/status). The socket is asked of the kernel by its two ends
+// (sock_diag, a hash lookup) and, when that cannot answer (no inet_diag in the kernel) or
+// `proc_root` is not "/proc", read from <proc_root>/net/tcp and tcp6, which the kernel
+// fills by walking every socket. When no process holds the socket, or more than one does
+// (a socket shared across fork, or passed to another process), the caller is refused: the
+// agent cannot tell which one is speaking. Finding the holder reads every process's fd
+// links, so a TCP attestation costs milliseconds on a host with many processes (a unix
+// socket's, a tenth of that): the local server attests once per connection.
 //
 // From the pid: `exe` is /proc/<pid>/exe's target (the path as the process sees it, inside
 // its container); a target ending " (deleted)" means the binary was replaced or removed

@@ -49,6 +49,11 @@ void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
+void ExpectRefused(const Result<ProcessSelectors>& caller, const std::string& why) {
+  EXPECT_THAT(caller, FailsWithCode(ErrorCode::kAccessDenied, "caller_unattested"));
+  EXPECT_THAT(caller.status().message(), HasSubstr(why));
+}
+
 void ExpectCgroup(const std::string& file, const std::string& container_id,
                   const std::string& pod_uid) {
   Result<CgroupIdentity> identity = ParseCgroup(file);
@@ -337,14 +342,12 @@ TEST_F(FakeProcTest, ASocketNoProcessHoldsIsRefused) {
                 "       0 0 3 0000000000000000\n");
   ProcAttestor attestor(root_);
   Result<ProcessSelectors> caller = attestor.Attest(Tcp());
-  EXPECT_THAT(caller, FailsWithCode(ErrorCode::kAccessDenied, "caller_unattested"));
-  EXPECT_THAT(caller.status().message(), HasSubstr("no open socket from 127.0.0.1:40000"));
+  ExpectRefused(caller, "no open socket from 127.0.0.1:40000");
 
   WriteFile(root_ + "/net/tcp", std::string(kTcpHeader) + kCallerLine);
   fs::remove(root_ + "/77/fd/5");
   caller = attestor.Attest(Tcp());
-  EXPECT_THAT(caller, FailsWithCode(ErrorCode::kAccessDenied, "caller_unattested"));
-  EXPECT_THAT(caller.status().message(), HasSubstr("no process holds the caller's socket"));
+  ExpectRefused(caller, "no process holds the caller's socket");
 }
 
 TEST_F(FakeProcTest, ASocketSharedByTwoProcessesIsRefused) {
@@ -353,8 +356,7 @@ TEST_F(FakeProcTest, ASocketSharedByTwoProcessesIsRefused) {
   fs::create_symlink("socket:[4242]", root_ + "/78/fd/5");
   ProcAttestor attestor(root_);
   Result<ProcessSelectors> caller = attestor.Attest(Tcp());
-  EXPECT_THAT(caller, FailsWithCode(ErrorCode::kAccessDenied, "caller_unattested"));
-  EXPECT_THAT(caller.status().message(), HasSubstr("several processes"));
+  ExpectRefused(caller, "several processes");
   EXPECT_THAT(caller.status().message(), HasSubstr("77"));
   EXPECT_THAT(caller.status().message(), HasSubstr("78"));
 }
@@ -364,8 +366,7 @@ TEST_F(FakeProcTest, ADeletedExecutableIsRefused) {
   fs::create_symlink(dir_.File("bin/tool") + " (deleted)", root_ + "/77/exe");
   ProcAttestor attestor(root_);
   Result<ProcessSelectors> caller = attestor.Attest(Tcp());
-  EXPECT_THAT(caller, FailsWithCode(ErrorCode::kAccessDenied, "caller_unattested"));
-  EXPECT_THAT(caller.status().message(), HasSubstr("deleted or replaced"));
+  ExpectRefused(caller, "deleted or replaced");
 }
 
 TEST_F(FakeProcTest, APidReusedWhileAttestedIsRefused) {
@@ -374,8 +375,7 @@ TEST_F(FakeProcTest, APidReusedWhileAttestedIsRefused) {
   FifoWithHook(root_ + "/77/cgroup", "0::/\n", [stat] { WriteFile(stat, Stat(77, 999999)); });
   ProcAttestor attestor(root_);
   Result<ProcessSelectors> caller = attestor.Attest(Tcp());
-  EXPECT_THAT(caller, FailsWithCode(ErrorCode::kAccessDenied, "caller_unattested"));
-  EXPECT_THAT(caller.status().message(), HasSubstr("pid was reused"));
+  ExpectRefused(caller, "pid was reused");
 }
 
 TEST_F(FakeProcTest, ASocketClosedWhileAttestedIsRefused) {
@@ -386,19 +386,16 @@ TEST_F(FakeProcTest, ASocketClosedWhileAttestedIsRefused) {
   });
   ProcAttestor attestor(root_);
   Result<ProcessSelectors> caller = attestor.Attest(Tcp());
-  EXPECT_THAT(caller, FailsWithCode(ErrorCode::kAccessDenied, "caller_unattested"));
-  EXPECT_THAT(caller.status().message(), HasSubstr("closed the caller's socket"));
+  ExpectRefused(caller, "closed the caller's socket");
 }
 
 TEST_F(FakeProcTest, UnreadableProcessFilesAreRefusedWithTheReason) {
   fs::remove(root_ + "/77/status");
   ProcAttestor attestor(root_);
   Result<ProcessSelectors> caller = attestor.Attest(Tcp());
-  EXPECT_THAT(caller, FailsWithCode(ErrorCode::kAccessDenied, "caller_unattested"));
-  EXPECT_THAT(caller.status().message(), HasSubstr("77/status"));
+  ExpectRefused(caller, "77/status");
 
-  CallerConnection bad = Tcp("localhost");
-  EXPECT_THAT(attestor.Attest(bad), FailsWithCode(ErrorCode::kAccessDenied, "caller_unattested"));
+  ExpectRefused(attestor.Attest(Tcp("localhost")), "not an IP address: localhost:40000");
 }
 
 TEST_F(FakeProcTest, HashesAreCachedPerFileAndBounded) {
@@ -571,6 +568,21 @@ TEST(RealProcTest, ThisProcessOnLoopbackTcp) {
   close(fd);
 }
 
+TEST(RealProcTest, ThisProcessOnAnIpv6SocketSpeakingIpv4) {
+  Listener listener(AF_INET);
+  int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  ASSERT_EQ(inet_pton(AF_INET6, "::ffff:127.0.0.1", &address.sin6_addr), 1);
+  address.sin6_port = htons(listener.port());
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  CallerConnection connection = listener.Accept();
+  EXPECT_EQ(connection.caller_address, "127.0.0.1");
+  ProcAttestor attestor;
+  ExpectThisProcess(attestor.Attest(connection));
+  close(fd);
+}
+
 // A perl child connecting to a unix socket, and bash children (a copy of bash, so that
 // exe and sha256 are the copy's) connecting over TCP with bash's /dev/tcp, each then
 // blocking until it is killed or the agent's end closes.
@@ -634,8 +646,7 @@ TEST_F(RealChildTest, ADeletedBinaryIsRefused) {
   fs::remove(bash);
   ProcAttestor attestor;
   Result<ProcessSelectors> caller = attestor.Attest(connection);
-  EXPECT_THAT(caller, FailsWithCode(ErrorCode::kAccessDenied, "caller_unattested"));
-  EXPECT_THAT(caller.status().message(), HasSubstr("deleted or replaced"));
+  ExpectRefused(caller, "deleted or replaced");
 }
 
 TEST(RealProcTest, ASocketSharedAcrossForkIsRefused) {
@@ -657,8 +668,7 @@ TEST(RealProcTest, ASocketSharedAcrossForkIsRefused) {
   Result<ProcessSelectors> caller = attestor.Attest(connection);
   close(release[1]);
   waitpid(child, nullptr, 0);
-  EXPECT_THAT(caller, FailsWithCode(ErrorCode::kAccessDenied, "caller_unattested"));
-  EXPECT_THAT(caller.status().message(), HasSubstr("several processes"));
+  ExpectRefused(caller, "several processes");
   EXPECT_THAT(caller.status().message(), HasSubstr(std::to_string(child)));
 
   // Once the child is gone, the parent alone holds it again.
