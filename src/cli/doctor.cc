@@ -6,10 +6,11 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <cstring>
+#include <cerrno>
 #include <ostream>
 #include <sstream>
 #include <string_view>
+#include <system_error>
 
 #include "common/json.h"
 #include "common/url.h"
@@ -21,9 +22,9 @@ namespace {
 
 // What a variable means when set, and what to do about it.
 struct Rule {
-  std::string_view variable;
+  std::string variable;
   std::string_view shadows;
-  std::string_view remove;
+  std::string remove;
   std::string_view instead;
   // Set beside it, these say federation is configured, and ignored.
   std::vector<std::string_view> federation = {};
@@ -44,9 +45,6 @@ constexpr std::string_view kAwsShadows =
     "every other AWS credential source: the SDKs' default chain takes keys from the "
     "environment before web identity (AWS_WEB_IDENTITY_TOKEN_FILE) and the container endpoint "
     "(AWS_CONTAINER_CREDENTIALS_FULL_URI)";
-constexpr std::string_view kAwsRemove =
-    "unset AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, and deactivate the "
-    "access key in IAM";
 constexpr std::string_view kAwsInstead =
     "signet-agent's AWS endpoint: AWS_CONTAINER_CREDENTIALS_FULL_URI="
     "http://127.0.0.1:PORT/aws/credentials/<destination> and "
@@ -73,30 +71,64 @@ constexpr std::string_view kVaultInstead =
     "a static-secret destination: the secret stays in Signet's vault and signet-agent's proxy "
     "injects it (point the client's base URL at http://127.0.0.1:PORT/<destination>)";
 
+Rule Anthropic(std::string variable, std::string remove, std::string_view instead) {
+  return {.variable = std::move(variable),
+          .shadows = kAnthropicShadows,
+          .remove = std::move(remove),
+          .instead = instead,
+          .federation = {"ANTHROPIC_FEDERATION_RULE_ID", "ANTHROPIC_IDENTITY_TOKEN_FILE",
+                         "ANTHROPIC_IDENTITY_TOKEN", "ANTHROPIC_PROFILE"},
+          .proxy_base_url = "ANTHROPIC_BASE_URL",
+          .real_key_prefix = "sk-ant-"};
+}
+
+Rule Aws(std::string variable) {
+  return {.variable = std::move(variable),
+          .shadows = kAwsShadows,
+          .remove =
+              "unset AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, and "
+              "deactivate the access key in IAM",
+          .instead = kAwsInstead,
+          .federation = {"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"}};
+}
+
+Rule Azure(std::string variable, std::string remove) {
+  return {.variable = std::move(variable),
+          .shadows = kAzureShadows,
+          .remove = std::move(remove),
+          .instead = kAzureInstead,
+          .federation = {"AZURE_FEDERATED_TOKEN_FILE"}};
+}
+
+Rule GitHub(const std::string& variable) {
+  return {.variable = variable,
+          .shadows = kGitHubShadows,
+          .remove = "unset " + variable + ", and revoke the token if it is a personal access token",
+          .instead = kGitHubInstead,
+          .short_lived_prefix = "ghs_"};
+}
+
+Rule HuggingFace(const std::string& variable) {
+  return {.variable = variable,
+          .shadows = kStaticShadows,
+          .remove = "unset " + variable + " and revoke the token on huggingface.co",
+          .instead = kVaultInstead};
+}
+
 const std::vector<Rule>& Rules() {
   static const std::vector<Rule> rules = {
-      {.variable = "ANTHROPIC_API_KEY",
-       .shadows = kAnthropicShadows,
-       .remove = "unset ANTHROPIC_API_KEY (an empty value still wins) and revoke the key in the "
-                 "Anthropic Console",
-       .instead = "ANTHROPIC_BASE_URL=http://127.0.0.1:PORT/<destination>: signet-agent's proxy "
-                  "injects a short-lived credential and the SDK needs only a placeholder key; "
-                  "for a job without the agent, `signet token <destination> --format env "
-                  "--env-name ANTHROPIC_AUTH_TOKEN`",
-       .federation = {"ANTHROPIC_FEDERATION_RULE_ID", "ANTHROPIC_IDENTITY_TOKEN_FILE",
-                      "ANTHROPIC_IDENTITY_TOKEN", "ANTHROPIC_PROFILE"},
-       .proxy_base_url = "ANTHROPIC_BASE_URL",
-       .real_key_prefix = "sk-ant-"},
-      {.variable = "ANTHROPIC_AUTH_TOKEN",
-       .shadows = kAnthropicShadows,
-       .remove = "unset ANTHROPIC_AUTH_TOKEN (an empty value still wins)",
-       .instead = "ANTHROPIC_BASE_URL=http://127.0.0.1:PORT/<destination>: signet-agent's proxy "
-                  "injects a credential and renews it; a token `signet token` put in this "
-                  "variable expires and nothing renews it",
-       .federation = {"ANTHROPIC_FEDERATION_RULE_ID", "ANTHROPIC_IDENTITY_TOKEN_FILE",
-                      "ANTHROPIC_IDENTITY_TOKEN", "ANTHROPIC_PROFILE"},
-       .proxy_base_url = "ANTHROPIC_BASE_URL",
-       .real_key_prefix = "sk-ant-"},
+      Anthropic("ANTHROPIC_API_KEY",
+                "unset ANTHROPIC_API_KEY (an empty value still wins) and revoke the key in the "
+                "Anthropic Console",
+                "ANTHROPIC_BASE_URL=http://127.0.0.1:PORT/<destination>: signet-agent's proxy "
+                "injects a short-lived credential and the SDK needs only a placeholder key; for "
+                "a job without the agent, `signet token <destination> --format env --env-name "
+                "ANTHROPIC_AUTH_TOKEN`"),
+      Anthropic("ANTHROPIC_AUTH_TOKEN", "unset ANTHROPIC_AUTH_TOKEN (an empty value still wins)",
+                "ANTHROPIC_BASE_URL=http://127.0.0.1:PORT/<destination>: signet-agent's proxy "
+                "injects a credential and renews it; a token `signet token` put in this "
+                "variable expires and nothing renews it"),
       {.variable = "OPENAI_API_KEY",
        .shadows = "OpenAI workload identity federation: the SDK takes OPENAI_API_KEY as its key "
                   "by default, and a key and workloadIdentity cannot be used together",
@@ -105,64 +137,20 @@ const std::vector<Rule>& Rules() {
                   "injects the credential and the SDK needs only a placeholder key",
        .proxy_base_url = "OPENAI_BASE_URL",
        .real_key_prefix = "sk-"},
-      {.variable = "AWS_ACCESS_KEY_ID",
-       .shadows = kAwsShadows,
-       .remove = kAwsRemove,
-       .instead = kAwsInstead,
-       .federation = {"AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"}},
-      {.variable = "AWS_SECRET_ACCESS_KEY",
-       .shadows = kAwsShadows,
-       .remove = kAwsRemove,
-       .instead = kAwsInstead,
-       .federation = {"AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"}},
-      {.variable = "AWS_SESSION_TOKEN",
-       .shadows = kAwsShadows,
-       .remove = kAwsRemove,
-       .instead = kAwsInstead,
-       .federation = {"AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"}},
-      {.variable = "AZURE_CLIENT_SECRET",
-       .shadows = kAzureShadows,
-       .remove = "unset AZURE_CLIENT_SECRET and delete the secret from the app registration",
-       .instead = kAzureInstead,
-       .federation = {"AZURE_FEDERATED_TOKEN_FILE"}},
-      {.variable = "AZURE_CLIENT_CERTIFICATE_PATH",
-       .shadows = kAzureShadows,
-       .remove = "unset AZURE_CLIENT_CERTIFICATE_PATH (and AZURE_CLIENT_CERTIFICATE_PASSWORD) "
-                 "and remove the certificate from the app registration",
-       .instead = kAzureInstead,
-       .federation = {"AZURE_FEDERATED_TOKEN_FILE"}},
-      {.variable = "AZURE_PASSWORD",
-       .shadows = kAzureShadows,
-       .remove = "unset AZURE_USERNAME and AZURE_PASSWORD",
-       .instead = kAzureInstead,
-       .federation = {"AZURE_FEDERATED_TOKEN_FILE"}},
-      {.variable = "GITHUB_TOKEN",
-       .shadows = kGitHubShadows,
-       .remove = "unset GITHUB_TOKEN, and revoke the token if it is a personal access token",
-       .instead = kGitHubInstead,
-       .short_lived_prefix = "ghs_"},
-      {.variable = "GH_TOKEN",
-       .shadows = kGitHubShadows,
-       .remove = "unset GH_TOKEN, and revoke the token if it is a personal access token",
-       .instead = kGitHubInstead,
-       .short_lived_prefix = "ghs_"},
-      {.variable = "GH_ENTERPRISE_TOKEN",
-       .shadows = kGitHubShadows,
-       .remove = "unset GH_ENTERPRISE_TOKEN, and revoke the token if it is a personal access "
-                 "token",
-       .instead = kGitHubInstead,
-       .short_lived_prefix = "ghs_"},
-      {.variable = "HF_TOKEN",
-       .shadows = kStaticShadows,
-       .remove = "unset HF_TOKEN and revoke the token on huggingface.co",
-       .instead = kVaultInstead},
-      {.variable = "HUGGING_FACE_HUB_TOKEN",
-       .shadows = kStaticShadows,
-       .remove = "unset HUGGING_FACE_HUB_TOKEN and revoke the token on huggingface.co",
-       .instead = kVaultInstead},
+      Aws("AWS_ACCESS_KEY_ID"),
+      Aws("AWS_SECRET_ACCESS_KEY"),
+      Aws("AWS_SESSION_TOKEN"),
+      Azure("AZURE_CLIENT_SECRET",
+            "unset AZURE_CLIENT_SECRET and delete the secret from the app registration"),
+      Azure("AZURE_CLIENT_CERTIFICATE_PATH",
+            "unset AZURE_CLIENT_CERTIFICATE_PATH (and AZURE_CLIENT_CERTIFICATE_PASSWORD) and "
+            "remove the certificate from the app registration"),
+      Azure("AZURE_PASSWORD", "unset AZURE_USERNAME and AZURE_PASSWORD"),
+      GitHub("GITHUB_TOKEN"),
+      GitHub("GH_TOKEN"),
+      GitHub("GH_ENTERPRISE_TOKEN"),
+      HuggingFace("HF_TOKEN"),
+      HuggingFace("HUGGING_FACE_HUB_TOKEN"),
   };
   return rules;
 }
@@ -279,7 +267,7 @@ Diagnosis Diagnose(const Environment& environment, const FileReader& read_file) 
     if (value == nullptr) {
       continue;
     }
-    std::string variable(rule.variable);
+    const std::string& variable = rule.variable;
     bool real_key = !rule.real_key_prefix.empty() && value->starts_with(rule.real_key_prefix);
     if (PointsAtLoopback(environment, rule.proxy_base_url) && !real_key) {
       diagnosis.notes.push_back(variable + " is " + Length(*value) + ", but " +
@@ -334,10 +322,11 @@ Result<Environment> ProcessEnvironment(int pid, const std::string& proc_root) {
   std::string path = proc_root + "/" + std::to_string(pid) + "/environ";
   std::optional<std::string> text = ReadLimited(path);
   if (!text) {
-    std::string why = errno == EACCES || errno == EPERM
+    int error = errno;
+    std::string why = error == EACCES || error == EPERM
                           ? "permission denied (another user's process: run as that user or root)"
-                      : errno == ENOENT ? "no such process"
-                                        : std::strerror(errno);
+                      : error == ENOENT ? "no such process"
+                                        : std::generic_category().message(error);
     return Status(ErrorCode::kInvalidRequest, "process_unreadable",
                   "cannot read " + path + ": " + why);
   }
