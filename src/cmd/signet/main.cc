@@ -11,6 +11,7 @@
 #include "cli/admin_commands.h"
 #include "cli/audit_commands.h"
 #include "cli/dev_idp.h"
+#include "cli/doctor.h"
 #include "cli/token_command.h"
 #include "common/clock.h"
 #include "common/random.h"
@@ -95,8 +96,9 @@ int main(int argc, char** argv) {
       "signet: the Signet command-line tool: apply, diff, export and roll back the access "
       "configuration, suspend and resume workloads, revoke tokens, rotate signing keys, "
       "manage admin tokens and vaulted secrets (through signetd's admin API), read and "
-      "verify the audit trail, run a development issuer, and get a credential for a job "
-      "(signet token). See docs/cli.md."};
+      "verify the audit trail, run a development issuer, get a credential for a job "
+      "(signet token), and find static credentials that shadow federation (signet doctor). "
+      "See docs/cli.md."};
   app.require_subcommand(1);
 
   // signet token DESTINATION
@@ -137,6 +139,20 @@ int main(int argc, char** argv) {
       ->add_option("--timeout", token_timeout_seconds,
                    "seconds to wait for signetd, which may itself wait on the destination")
       ->check(CLI::Range(1, 600))
+      ->capture_default_str();
+
+  // signet doctor [--pid PID] [--format text|json]
+  signet::cli::DoctorOptions doctor_options;
+  int doctor_pid = 0;
+  CLI::App* doctor = app.add_subcommand(
+      "doctor",
+      "find static credentials in a process's environment (API keys, AWS keys, key files) that "
+      "SDKs would use before federation, and say what replaces each; values are never printed "
+      "(exit 0 none, 1 some, 2 the environment cannot be read)");
+  doctor->add_option("--pid", doctor_pid, "the process to inspect (default: this environment)")
+      ->check(CLI::PositiveNumber);
+  doctor->add_option("--format", doctor_options.format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
   CLI::App* dev = app.add_subcommand("dev", "tools for local development");
@@ -367,6 +383,12 @@ int main(int argc, char** argv) {
   }
   if (rotate_master->parsed()) {
     return signet::cli::RotateMasterKey(rotate_dir, std::cout, std::cerr);
+  }
+  if (doctor->parsed()) {
+    if (doctor->count("--pid") > 0) {
+      doctor_options.pid = doctor_pid;
+    }
+    return signet::cli::RunDoctor(doctor_options, std::cout, std::cerr);
   }
   if (idp->parsed()) {
     return RunDevIdp(listen, issuer, ready_file);
