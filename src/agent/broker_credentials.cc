@@ -12,10 +12,10 @@ std::string CallerKey(const ProcessSelectors& caller, std::string_view destinati
   // NUL cannot occur in a path, an id or a destination name: the fields cannot run into
   // each other.
   std::string key;
-  for (std::string_view part : {std::string_view(caller.uid), std::string_view(caller.gid),
-                                std::string_view(caller.exe), std::string_view(caller.sha256),
-                                std::string_view(caller.container_id),
-                                std::string_view(caller.pod_uid), destination}) {
+  for (std::string_view part :
+       {std::string_view(caller.uid), std::string_view(caller.gid), std::string_view(caller.exe),
+        std::string_view(caller.sha256), std::string_view(caller.container_id),
+        std::string_view(caller.pod_uid), destination}) {
     key.append(part);
     key.push_back('\0');
   }
@@ -37,9 +37,8 @@ Result<std::shared_ptr<const EdgeCredential>> BrokerCredentials::Fetch(
 }
 
 size_t BrokerCredentials::Purge(const std::set<std::string, std::less<>>& workloads) {
-  return cache_.Purge([&workloads](const Entry& entry) {
-    return workloads.contains(entry->workload);
-  });
+  return cache_.Purge(
+      [&workloads](const Entry& entry) { return workloads.contains(entry->workload); });
 }
 
 std::chrono::milliseconds BrokerCredentials::PollSuspensions(std::chrono::milliseconds every) {

@@ -48,10 +48,10 @@ Result<AgentConfig> Parse(const Parser& p, const YAML::Node& root) {
   if (!root || root.IsNull()) {
     return p.Error(root, "signetd", "is required (the configuration is empty)");
   }
-  SIGNET_RETURN_IF_ERROR(p.CheckKeys(
-      root, "",
-      {"signetd", "signetd_ca_file", "join_token_file", "identity_token_file", "listen",
-       "upstream_ca_file", "aws_token_file", "threads", "poll_suspensions_every"}));
+  SIGNET_RETURN_IF_ERROR(
+      p.CheckKeys(root, "",
+                  {"signetd", "signetd_ca_file", "join_token_file", "identity_token_file", "listen",
+                   "upstream_ca_file", "aws_token_file", "threads", "poll_suspensions_every"}));
   AgentConfig config;
   if (!root["signetd"]) {
     return p.Error(root, "signetd", "is required: the broker's base URL");
@@ -87,9 +87,8 @@ Result<AgentConfig> Parse(const Parser& p, const YAML::Node& root) {
     config.threads = threads;
   }
   if (root["poll_suspensions_every"]) {
-    SIGNET_ASSIGN_OR_RETURN(
-        config.poll_suspensions_every,
-        p.Duration(root["poll_suspensions_every"], "poll_suspensions_every"));
+    SIGNET_ASSIGN_OR_RETURN(config.poll_suspensions_every,
+                            p.Duration(root["poll_suspensions_every"], "poll_suspensions_every"));
   }
   return config;
 }

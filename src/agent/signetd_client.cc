@@ -1,7 +1,7 @@
 #include "agent/signetd_client.h"
 
-#include <boost/json/serialize.hpp>
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <fstream>
 #include <sstream>
 
@@ -187,8 +187,7 @@ Result<std::vector<std::string>> SignetdClient::SuspendedWorkloads() {
 }
 
 Result<boost::json::object> SignetdClient::Call(std::string_view method, std::string_view path,
-                                                const boost::json::object* body,
-                                                bool authorized) {
+                                                const boost::json::object* body, bool authorized) {
   http::ClientRequest request;
   request.method = std::string(method);
   request.url = options_.base_url + std::string(path);
@@ -218,9 +217,9 @@ Result<boost::json::object> SignetdClient::Call(std::string_view method, std::st
   std::optional<ErrorCode> code =
       answer.ok() ? ErrorCodeFromName(StringAt(*answer, "error")) : std::nullopt;
   if (!code) {
-    return Status(ErrorCode::kServerError, "signetd_error",
-                  "signetd answered " + std::string(path) + " with HTTP " +
-                      std::to_string(response->status));
+    return Status(
+        ErrorCode::kServerError, "signetd_error",
+        "signetd answered " + std::string(path) + " with HTTP " + std::to_string(response->status));
   }
   return Status(*code, StringAt(*answer, "error"), StringAt(*answer, "error_description"));
 }
@@ -250,8 +249,8 @@ Result<EdgeCredential> ParseCredentialAnswer(const boost::json::object& answer) 
       return Malformed("of type aws lacks a key");
     }
   } else if (type == "token" || type == "headers") {
-    credential.form =
-        type == "token" ? credentials::CredentialForm::kToken : credentials::CredentialForm::kHeaders;
+    credential.form = type == "token" ? credentials::CredentialForm::kToken
+                                      : credentials::CredentialForm::kHeaders;
     credential.access_token = StringAt(answer, "token");
     credential.token_type = StringAt(answer, "token_type");
     credential.issued_token_type = StringAt(answer, "issued_token_type");

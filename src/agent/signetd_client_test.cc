@@ -38,23 +38,24 @@ class SignetdClientTest : public ::testing::Test {
 
   // signetd's answer to a join or renew: an agent token living `life` from now.
   void AnswerJoin(std::string_view path, std::string token, seconds life) {
-    http_.Set(Url(path), JsonAnswer(200, R"({"agent":"node-a","agent_token":")" + token +
-                                             R"(","expires_at":")" +
-                                             FormatUtcSeconds(clock_.Now() + life) +
-                                             R"(","expires_in":)" +
-                                             std::to_string(life.count()) + "}"));
+    http_.Set(Url(path),
+              JsonAnswer(200, R"({"agent":"node-a","agent_token":")" + token +
+                                  R"(","expires_at":")" + FormatUtcSeconds(clock_.Now() + life) +
+                                  R"(","expires_in":)" + std::to_string(life.count()) + "}"));
   }
   // A /v1/agents/credentials answer for `workload`, valid for `life`.
   void AnswerCredential(std::string workload, std::string token, seconds life) {
-    http_.Set(Url("/v1/agents/credentials"),
-              JsonAnswer(200, R"({"destination":"claude","workload":")" + workload +
-                                  R"(","url":"https://api.anthropic.test","type":"token",)"
-                                  R"("token":")" + token +
-                                  R"(","token_type":"Bearer","issued_token_type":)"
-                                  R"("urn:ietf:params:oauth:token-type:access_token",)"
-                                  R"("headers":{"Authorization":"Bearer )" + token +
-                                  R"("},"scope":"messages:write models:read","expires_at":")" +
-                                  FormatUtcSeconds(clock_.Now() + life) + R"("})"));
+    http_.Set(
+        Url("/v1/agents/credentials"),
+        JsonAnswer(200, R"({"destination":"claude","workload":")" + workload +
+                            R"(","url":"https://api.anthropic.test","type":"token",)"
+                            R"("token":")" +
+                            token +
+                            R"(","token_type":"Bearer","issued_token_type":)"
+                            R"("urn:ietf:params:oauth:token-type:access_token",)"
+                            R"("headers":{"Authorization":"Bearer )" +
+                            token + R"("},"scope":"messages:write models:read","expires_at":")" +
+                            FormatUtcSeconds(clock_.Now() + life) + R"("})"));
   }
   std::vector<http::ClientRequest> RequestsTo(std::string_view path) {
     std::lock_guard lock(http_.mu_);

@@ -59,8 +59,7 @@ std::chrono::milliseconds UsageUploader::FlushEvery(std::chrono::milliseconds ev
     std::swap(lost, dropped_);
   }
   if (lost > 0) {
-    spdlog::error("dropped {} proxied-request record(s): signetd did not take them in time",
-                  lost);
+    spdlog::error("dropped {} proxied-request record(s): signetd did not take them in time", lost);
   }
   return every;
 }

@@ -50,38 +50,38 @@ class AgentSdkTest : public ::testing::Test {
     messages_port_ = testing::FreeLoopbackPort();
     node_ = std::filesystem::canonical(RunCommandLine("command -v node")).string();
     curl_ = std::filesystem::canonical(RunCommandLine("command -v curl")).string();
-    signet_ = testing::DestinationHarness::Start(
-                  SIGNET_PATH, SIGNETD_PATH, dir, {},
-                  "destinations:\n"
-                  "  - name: claude\n"
-                  "    kind: anthropic-wif\n"
-                  "    url: https://127.0.0.1:" +
-                      std::to_string(messages_port_) +
-                      "\n"
-                      "    organization_id: 00000000-0000-4000-8000-000000000001\n"
-                      "    federation_rule_id: fdrl_01\n"
-                      "    service_account_id: svac_01\n"
-                      "    base_url: " +
-                      anthropic_->base_url() + "\n    ca_file: " + anthropic_->cert +
-                      "\n"
-                      "  - name: aws\n"
-                      "    kind: aws-sts\n"
-                      "    role_arn: " +
-                      kRoleArn + "\n    sts_url: " + sts_->url() + "\n    ca_file: " +
-                      sts_->cert() +
-                      "\n"
-                      "policies:\n"
-                      "  - {name: node-apps, workloads: [node-app], destinations: [claude, aws]}\n"
-                      "  - {name: curl-apps, workloads: [curl-app], destinations: [claude]}\n",
-                  "  - name: node-agents\n    kind: agent\n    agents: ['node-*']\n",
-                  "  - name: node-app\n"
-                  "    identities: [{issuer: node-agents, claims: {sha256: " +
-                      FileSha256(node_) +
-                      ", uid: '0'}}]\n"
-                      "  - name: curl-app\n"
-                      "    identities: [{issuer: node-agents, claims: {sha256: " +
-                      FileSha256(curl_) + ", uid: '0'}}]\n")
-                  .release();
+    signet_ =
+        testing::DestinationHarness::Start(
+            SIGNET_PATH, SIGNETD_PATH, dir, {},
+            "destinations:\n"
+            "  - name: claude\n"
+            "    kind: anthropic-wif\n"
+            "    url: https://127.0.0.1:" +
+                std::to_string(messages_port_) +
+                "\n"
+                "    organization_id: 00000000-0000-4000-8000-000000000001\n"
+                "    federation_rule_id: fdrl_01\n"
+                "    service_account_id: svac_01\n"
+                "    base_url: " +
+                anthropic_->base_url() + "\n    ca_file: " + anthropic_->cert() +
+                "\n"
+                "  - name: aws\n"
+                "    kind: aws-sts\n"
+                "    role_arn: " +
+                kRoleArn + "\n    sts_url: " + sts_->url() + "\n    ca_file: " + sts_->cert() +
+                "\n"
+                "policies:\n"
+                "  - {name: node-apps, workloads: [node-app], destinations: [claude, aws]}\n"
+                "  - {name: curl-apps, workloads: [curl-app], destinations: [claude]}\n",
+            "  - name: node-agents\n    kind: agent\n    agents: ['node-*']\n",
+            "  - name: node-app\n"
+            "    identities: [{issuer: node-agents, claims: {sha256: " +
+                FileSha256(node_) +
+                ", uid: '0'}}]\n"
+                "  - name: curl-app\n"
+                "    identities: [{issuer: node-agents, claims: {sha256: " +
+                FileSha256(curl_) + ", uid: '0'}}]\n")
+            .release();
     ASSERT_NE(signet_, nullptr);
 
     int code = -1;
@@ -160,12 +160,12 @@ class AgentSdkTest : public ::testing::Test {
 
 TEST_F(AgentSdkTest, AnthropicSdkSendsAndStreamsThroughTheProxyWithTheInjectedCredential) {
   std::string output;
-  auto result = RunSdk("anthropic",
-                       "AGENT_URL=" + agent_->base_url + " MESSAGES_PORT=" +
-                           std::to_string(messages_port_) + " TLS_CERT=" + messages_cert_->cert +
-                           " TLS_KEY=" + messages_cert_->key +
-                           " EXPECTED_TOKEN=sk-ant-oat01-standin-1",
-                       &output);
+  auto result =
+      RunSdk("anthropic",
+             "AGENT_URL=" + agent_->base_url + " MESSAGES_PORT=" + std::to_string(messages_port_) +
+                 " TLS_CERT=" + messages_cert_->cert + " TLS_KEY=" + messages_cert_->key +
+                 " EXPECTED_TOKEN=sk-ant-oat01-standin-1",
+             &output);
   ASSERT_TRUE(result.ok()) << output;
   EXPECT_EQ(result->at("text").as_string(), "hello through signet");
   // Every event, in order: each one was sent only after the SDK had the one before.
@@ -174,10 +174,10 @@ TEST_F(AgentSdkTest, AnthropicSdkSendsAndStreamsThroughTheProxyWithTheInjectedCr
   for (const auto& event : events) {
     types.emplace_back(event.as_string());
   }
-  EXPECT_EQ(types, (std::vector<std::string>{"message_start", "content_block_start",
-                                             "content_block_delta", "content_block_delta",
-                                             "content_block_stop", "message_delta",
-                                             "message_stop"}));
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"message_start", "content_block_start", "content_block_delta",
+                                      "content_block_delta", "content_block_stop", "message_delta",
+                                      "message_stop"}));
   // The Messages API saw the injected token, never the SDK's dummy key.
   const boost::json::array& seen = result->at("seen").as_array();
   ASSERT_EQ(seen.size(), 2u);
@@ -194,8 +194,8 @@ TEST_F(AgentSdkTest, AnthropicSdkSendsAndStreamsThroughTheProxyWithTheInjectedCr
   // so: each look below reads the whole trail, so the loop is bounded by its count).
   std::vector<boost::json::object> proxied;
   for (int look = 0; look < 200 && proxied.size() < 2; ++look) {
-    proxied = Records({{"action", "proxy_request"}, {"workload", "node-app"},
-                       {"destination", "claude"}});
+    proxied =
+        Records({{"action", "proxy_request"}, {"workload", "node-app"}, {"destination", "claude"}});
   }
   ASSERT_EQ(proxied.size(), 2u);
   for (const auto& record : proxied) {
@@ -211,14 +211,14 @@ TEST_F(AgentSdkTest, AnthropicSdkSendsAndStreamsThroughTheProxyWithTheInjectedCr
 
 TEST_F(AgentSdkTest, AwsSdkGetsStsCredentialsFromTheContainerCredentialsEndpoint) {
   std::string output;
-  auto result = RunSdk(
-      "aws",
-      "-u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE "
-      "AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent "
-      "AWS_EC2_METADATA_DISABLED=true AWS_CONTAINER_CREDENTIALS_FULL_URI=" +
-          agent_->base_url + "/aws/credentials/aws AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=" +
-          dir_->path() + "/aws-token",
-      &output);
+  auto result =
+      RunSdk("aws",
+             "-u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE "
+             "AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent "
+             "AWS_EC2_METADATA_DISABLED=true AWS_CONTAINER_CREDENTIALS_FULL_URI=" +
+                 agent_->base_url + "/aws/credentials/aws AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=" +
+                 dir_->path() + "/aws-token",
+             &output);
   ASSERT_TRUE(result.ok()) << output;
   auto requests = sts_->RequestsFor("node-app");
   ASSERT_EQ(requests.size(), 1u);

@@ -85,9 +85,8 @@ int main(int argc, char** argv) {
   signet::http::ClientOptions client_options;
   client_options.ca_file = config->signetd_ca_file;
   std::unique_ptr<signet::http::HttpClient> http = signet::http::MakeHttpClient(client_options);
-  signet::agent::SignetdClient signetd({config->signetd, config->join_token_file,
-                                        config->identity_token_file},
-                                       *http, clock);
+  signet::agent::SignetdClient signetd(
+      {config->signetd, config->join_token_file, config->identity_token_file}, *http, clock);
   if (auto s = signetd.Join(); !s.ok()) {
     return Fail(s);
   }
@@ -106,13 +105,12 @@ int main(int argc, char** argv) {
 
   signet::agent::LocalServerOptions options;
   options.socket_path = config->socket_path;
-  options.tcp_address = config->tcp_host;
+  options.tcp_address = config->tcp_host.value_or("");
   options.tcp_port = config->tcp_port;
-  options.threads = config->threads;
-  options.aws_token = aws_token;
+  options.io_threads = config->threads;
+  options.aws_token = signet::Secret(std::move(aws_token));
   options.upstream_ca_file = config->upstream_ca_file;
-  auto server =
-      signet::agent::LocalServer::Start(options, attestor, credentials, usage, clock);
+  auto server = signet::agent::LocalServer::Start(options, attestor, credentials, usage, clock);
   if (!server.ok()) {
     return Fail(server.status());
   }
@@ -128,11 +126,10 @@ int main(int argc, char** argv) {
   usage_loop.Start([&usage] { return usage.FlushEvery(std::chrono::seconds(1)); });
 
   spdlog::info("signet-agent {} joined signetd {}; listening on{}{}", signetd.agent_name(),
-               config->signetd,
-               config->socket_path.empty() ? "" : " unix:" + config->socket_path,
-               config->tcp_host ? " tcp:" + *config->tcp_host + ":" +
-                                      std::to_string((*server)->port())
-                                : "");
+               config->signetd, config->socket_path.empty() ? "" : " unix:" + config->socket_path,
+               config->tcp_host
+                   ? " tcp:" + *config->tcp_host + ":" + std::to_string((*server)->port())
+                   : "");
   if (!ready_file.empty()) {
     std::ofstream(ready_file) << (*server)->port() << "\n";
   }
