@@ -84,11 +84,11 @@ struct UsageRecord {
   std::string workload;
   std::string destination;
   std::string method;
-  std::string host;  // the upstream's host
-  std::string path;  // without the query
-  int status = 0;    // the upstream's status; 0 when no answer came
-  uint64_t bytes_sent = 0;      // request body bytes forwarded upstream
-  uint64_t bytes_received = 0;  // response body bytes forwarded to the caller
+  std::string host;                      // the upstream's host
+  std::string path;                      // without the query
+  int status = 0;                        // the upstream's status; 0 when no answer came
+  uint64_t bytes_sent = 0;               // request body bytes forwarded upstream
+  uint64_t bytes_received = 0;           // response body bytes forwarded to the caller
   std::chrono::microseconds latency{0};  // arrival to the last byte of the answer
 };
 

@@ -1,6 +1,7 @@
 #include "common/clock.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <cstdio>
 
@@ -124,6 +125,40 @@ std::optional<SystemTime> ParseRfc3339(std::string_view text) {
   }
   return SystemTime(std::chrono::sys_days(date)) + std::chrono::hours(hour) +
          std::chrono::minutes(minute) + std::chrono::seconds(second) - offset;
+}
+
+std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  int64_t unit = 1;
+  switch (text.back()) {
+    case 's':
+      text.remove_suffix(1);
+      break;
+    case 'm':
+      unit = 60;
+      text.remove_suffix(1);
+      break;
+    case 'h':
+      unit = 3600;
+      text.remove_suffix(1);
+      break;
+    case 'd':
+      unit = 86400;
+      text.remove_suffix(1);
+      break;
+    default:
+      break;
+  }
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  constexpr int64_t kMaxSeconds = int64_t{10} * 365 * 86400;  // beyond any sane lifetime
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0 ||
+      value > kMaxSeconds / unit) {
+    return std::nullopt;
+  }
+  return std::chrono::seconds(value * unit);
 }
 
 }  // namespace signet

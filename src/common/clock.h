@@ -43,6 +43,10 @@ std::string FormatUtcSeconds(SystemTime t);
 // not one.
 std::optional<SystemTime> ParseRfc3339(std::string_view text);
 
+// Parses "90", "90s", "15m", "2h" or "1d" (at most ten years) into seconds, as
+// configuration files write durations; nullopt when malformed.
+std::optional<std::chrono::seconds> ParseDuration(std::string_view text);
+
 // A clock that moves only when told to. Both times start at the given wall time and
 // advance together.
 class SimulatedClock final : public Clock {

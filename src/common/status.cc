@@ -34,6 +34,20 @@ std::string_view ErrorCodeName(ErrorCode code) {
   return "server_error";
 }
 
+std::optional<ErrorCode> ErrorCodeFromName(std::string_view name) {
+  for (ErrorCode code : {ErrorCode::kInvalidRequest, ErrorCode::kInvalidClient,
+                         ErrorCode::kInvalidGrant, ErrorCode::kUnauthorizedClient,
+                         ErrorCode::kUnsupportedGrantType, ErrorCode::kInvalidScope,
+                         ErrorCode::kInvalidTarget, ErrorCode::kInvalidToken,
+                         ErrorCode::kAccessDenied, ErrorCode::kServerError,
+                         ErrorCode::kTemporarilyUnavailable}) {
+    if (ErrorCodeName(code) == name) {
+      return code;
+    }
+  }
+  return std::nullopt;
+}
+
 Status::Status(ErrorCode code, std::string_view reason, std::string message) {
   if (code == ErrorCode::kOk) {
     return;

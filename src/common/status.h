@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,6 +39,9 @@ enum class ErrorCode {
 
 // The OAuth wire name of `code` ("invalid_request"); "invalid_config" for kInvalidConfig.
 std::string_view ErrorCodeName(ErrorCode code);
+// The code whose wire name is `name`, as another Signet process answered it; nullopt for
+// a name Signet never sends (the caller decides what an unknown error means).
+std::optional<ErrorCode> ErrorCodeFromName(std::string_view name);
 
 class [[nodiscard]] Status {
  public:

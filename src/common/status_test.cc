@@ -52,6 +52,14 @@ TEST(StatusTest, EveryCodeHasAnOAuthName) {
   EXPECT_EQ(ErrorCodeName(ErrorCode::kTemporarilyUnavailable), "temporarily_unavailable");
 }
 
+TEST(StatusTest, OAuthNamesReadBackAsTheirCodes) {
+  EXPECT_EQ(ErrorCodeFromName("access_denied"), ErrorCode::kAccessDenied);
+  EXPECT_EQ(ErrorCodeFromName("temporarily_unavailable"), ErrorCode::kTemporarilyUnavailable);
+  EXPECT_EQ(ErrorCodeFromName("invalid_config"), std::nullopt);  // never on the wire
+  EXPECT_EQ(ErrorCodeFromName("ok"), std::nullopt);
+  EXPECT_EQ(ErrorCodeFromName("slow_down"), std::nullopt);
+}
+
 TEST(ResultTest, MacrosPropagateTheFirstFailure) {
   EXPECT_THAT(Quarter(8), IsOk());
   EXPECT_EQ(*Quarter(8), 2);

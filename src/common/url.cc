@@ -1,6 +1,7 @@
 #include "common/url.h"
 
 #include <boost/url/parse.hpp>
+#include <charconv>
 #include <boost/url/url_view.hpp>
 
 namespace signet {
@@ -66,6 +67,28 @@ Status CheckSecureUrl(std::string_view text) {
                   "\"" + std::string(text.substr(0, 200)) +
                       "\" must be https (plain http is accepted only on a loopback host)");
   }
+  return Status::Ok();
+}
+
+Status ParseListenAddress(std::string_view text, std::string* host, uint16_t* port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return Status(ErrorCode::kInvalidConfig, "listen_address_invalid",
+                  "listen address must be host:port, e.g. 127.0.0.1:8080");
+  }
+  std::string_view h = text.substr(0, colon);
+  if (h.starts_with("[") && h.ends_with("]")) {
+    h = h.substr(1, h.size() - 2);
+  }
+  std::string_view digits = text.substr(colon + 1);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size() || value > 65535 || h.empty()) {
+    return Status(ErrorCode::kInvalidConfig, "listen_address_invalid",
+                  "listen address must be host:port with a port of 0..65535");
+  }
+  *host = std::string(h);
+  *port = static_cast<uint16_t>(value);
   return Status::Ok();
 }
 

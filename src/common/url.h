@@ -30,4 +30,8 @@ bool IsLoopbackHost(std::string_view host);
 // url_insecure (invalid_request).
 Status CheckSecureUrl(std::string_view url);
 
+// Splits a listen address "host:port" ("127.0.0.1:8080", "[::1]:0": an IPv6 host loses
+// its brackets); reason listen_address_invalid (invalid_config).
+Status ParseListenAddress(std::string_view text, std::string* host, uint16_t* port);
+
 }  // namespace signet

@@ -375,6 +375,56 @@ TEST_F(CredentialCacheTest, FetchesForDifferentKeysRunInParallel) {
   EXPECT_EQ(cache_.size(), 2u);
 }
 
+TEST_F(CredentialCacheTest, PeekAnswersOnlyAFreshCredentialAndNeverFetches) {
+  EXPECT_FALSE(cache_.Peek("k").has_value());
+  ASSERT_THAT(cache_.Get("k", Issue(seconds(600))), IsOk());
+  std::optional<Credential> fresh = cache_.Peek("k");
+  ASSERT_TRUE(fresh.has_value());
+  EXPECT_EQ(fresh->access_token, "token-1");
+
+  clock_.Advance(seconds(500));  // inside refresh_ahead: the caller must go to Get
+  EXPECT_FALSE(cache_.Peek("k").has_value());
+  EXPECT_EQ(fetches_.load(), 1);
+}
+
+TEST_F(CredentialCacheTest, PurgeDropsTheMatchingCredentialsOnly) {
+  ASSERT_THAT(cache_.Get("billing|a", Issue(seconds(600))), IsOk());  // token-1
+  ASSERT_THAT(cache_.Get("orders|a", Issue(seconds(600))), IsOk());   // token-2
+
+  EXPECT_EQ(cache_.Purge([](const Credential& c) { return c.access_token == "token-1"; }), 1u);
+  EXPECT_FALSE(cache_.Peek("billing|a").has_value());
+  EXPECT_TRUE(cache_.Peek("orders|a").has_value());
+  EXPECT_EQ(cache_.size(), 1u);
+  auto refetched = cache_.Get("billing|a", Issue(seconds(600)));
+  ASSERT_THAT(refetched, IsOk());
+  EXPECT_EQ(refetched->access_token, "token-3");
+}
+
+TEST_F(CredentialCacheTest, AFetchInFlightDuringAPurgeIsHandedOutButNotCached) {
+  HeldFetch held;
+  auto pending = std::async(std::launch::async, [&] { return cache_.Get("k", Held(held, "old")); });
+  held.started.get_future().wait();
+  cache_.Purge([](const Credential& c) { return c.access_token == "old"; });
+  cache_.Purge([](const Credential& c) { return c.access_token == "other"; });
+  held.release.set_value();
+  auto outcome = pending.get();
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_EQ(outcome->access_token, "old");
+  EXPECT_FALSE(cache_.Peek("k").has_value());
+  EXPECT_EQ(cache_.size(), 0u);
+}
+
+TEST_F(CredentialCacheTest, APurgeThatDoesNotMatchAFetchInFlightLetsItBeCached) {
+  HeldFetch held;
+  auto pending = std::async(std::launch::async, [&] { return cache_.Get("k", Held(held, "kept")); });
+  held.started.get_future().wait();
+  cache_.Purge([](const Credential& c) { return c.access_token == "other"; });
+  held.release.set_value();
+  ASSERT_THAT(pending.get(), IsOk());
+  ASSERT_TRUE(cache_.Peek("k").has_value());
+  EXPECT_EQ(cache_.Peek("k")->access_token, "kept");
+}
+
 TEST_F(CredentialCacheTest, NegativeMinRemainingNeverLetsAnExpiredCredentialOut) {
   CredentialCache cache(clock_, CredentialCacheOptions{seconds(-10), seconds(-60)});
   ASSERT_THAT(cache.Get("k", Issue(seconds(600))), IsOk());

@@ -1,7 +1,5 @@
 #include "server/config.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -11,6 +9,7 @@
 #include <sstream>
 
 #include "common/url.h"
+#include "common/yaml_parser.h"
 #include "credentials/provider.h"
 #include "server/config_diff.h"
 
@@ -36,131 +35,7 @@ bool IsValidTrustDomain(std::string_view td) {
   return IsValidName(td) && td.find("..") == std::string_view::npos;
 }
 
-// Walks the YAML tree, keeping the field path so that every error names file, line and
-// field. yaml-cpp throws on type mismatches; the typed readers below catch that per field.
-class Parser {
- public:
-  explicit Parser(std::string_view source) : source_(source) {}
-
-  // "<source>:<line>" of a node; just the source for a node that is not in the text.
-  std::string Where(const YAML::Node& node) const {
-    std::string where = source_;
-    if (node.IsDefined() && node.Mark().line >= 0) {
-      where += ":" + std::to_string(node.Mark().line + 1);
-    }
-    return where;
-  }
-
-  Status Error(const YAML::Node& node, std::string_view field, std::string_view problem) const {
-    return Status(ErrorCode::kInvalidConfig, "config_invalid",
-                  Where(node) + ": " + std::string(field) + ": " + std::string(problem));
-  }
-
-  // A syntax error, or a yaml-cpp exception while reading this source's nodes.
-  Status Exception(const YAML::Exception& e) const {
-    // e.what() already says "yaml-cpp: error at line"; the mark carries the line.
-    return Status(ErrorCode::kInvalidConfig, "config_invalid",
-                  source_ + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
-
-  Status CheckKeys(const YAML::Node& node, std::string_view field,
-                   const std::set<std::string>& known) const {
-    if (!node.IsMap()) {
-      return Error(node, field, "must be a mapping");
-    }
-    SIGNET_RETURN_IF_ERROR(CheckNoDuplicateKeys(node, field));
-    for (const auto& entry : node) {
-      std::string key = entry.first.Scalar();
-      if (!known.contains(key)) {
-        std::string list;
-        for (const auto& k : known) {
-          list += (list.empty() ? "" : ", ") + k;
-        }
-        return Error(entry.first, Join(field, key), "unknown setting (known: " + list + ")");
-      }
-    }
-    return Status::Ok();
-  }
-
-  // YAML forbids a key twice in one mapping, but yaml-cpp keeps both and lookups see the
-  // first: a reviewer reading the second would approve what is not in force.
-  Status CheckNoDuplicateKeys(const YAML::Node& node, std::string_view field) const {
-    std::set<std::string> seen;
-    for (const auto& entry : node) {
-      std::string key = entry.first.Scalar();
-      if (!seen.insert(key).second) {
-        return Error(entry.first, Join(field, key), "is set twice in one mapping");
-      }
-    }
-    return Status::Ok();
-  }
-
-  Result<std::string> String(const YAML::Node& node, std::string_view field) const {
-    if (!node.IsScalar() || node.Scalar().empty()) {
-      return Error(node, field, "must be a non-empty string");
-    }
-    return node.Scalar();
-  }
-
-  Result<std::vector<std::string>> StringList(const YAML::Node& node,
-                                              std::string_view field) const {
-    if (node.IsScalar()) {
-      SIGNET_ASSIGN_OR_RETURN(std::string one, String(node, field));
-      return std::vector<std::string>{one};
-    }
-    if (!node.IsSequence() || node.size() == 0) {
-      return Error(node, field, "must be a string or a non-empty list of strings");
-    }
-    std::vector<std::string> values;
-    for (size_t i = 0; i < node.size(); ++i) {
-      SIGNET_ASSIGN_OR_RETURN(std::string value, String(node[i], Index(field, i)));
-      values.push_back(std::move(value));
-    }
-    return values;
-  }
-
-  Result<std::chrono::seconds> Duration(const YAML::Node& node, std::string_view field) const {
-    std::optional<std::chrono::seconds> d;
-    if (node.IsScalar()) {
-      d = ParseDuration(node.Scalar());
-    }
-    if (!d || d->count() <= 0) {
-      return Error(node, field, "must be a positive duration such as 90s, 15m, 1h or 1d");
-    }
-    return *d;
-  }
-
-  // Like Duration, but 0 is allowed (a setting that 0 turns off).
-  Result<std::chrono::seconds> DurationOrZero(const YAML::Node& node,
-                                              std::string_view field) const {
-    std::optional<std::chrono::seconds> d;
-    if (node.IsScalar()) {
-      d = ParseDuration(node.Scalar());
-    }
-    if (!d) {
-      return Error(node, field, "must be 0 or a duration such as 90s, 15m, 1h or 30d");
-    }
-    return *d;
-  }
-
-  Result<bool> Bool(const YAML::Node& node, std::string_view field) const {
-    bool value = false;
-    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
-      return Error(node, field, "must be true or false");
-    }
-    return value;
-  }
-
-  static std::string Join(std::string_view parent, std::string_view key) {
-    return parent.empty() ? std::string(key) : std::string(parent) + "." + std::string(key);
-  }
-  static std::string Index(std::string_view parent, size_t i) {
-    return std::string(parent) + "[" + std::to_string(i) + "]";
-  }
-
- private:
-  std::string source_;
-};
+using yaml::Parser;
 
 Status ParseServer(const Parser& p, const YAML::Node& node, ServerConfig* config) {
   SIGNET_RETURN_IF_ERROR(p.CheckKeys(
@@ -723,62 +598,6 @@ std::chrono::seconds LongestAllowedTtl(const AccessConfig& access) {
     }
   }
   return longest.value_or(std::chrono::hours(1));
-}
-
-std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
-  if (text.empty()) {
-    return std::nullopt;
-  }
-  int64_t unit = 1;
-  switch (text.back()) {
-    case 's':
-      text.remove_suffix(1);
-      break;
-    case 'm':
-      unit = 60;
-      text.remove_suffix(1);
-      break;
-    case 'h':
-      unit = 3600;
-      text.remove_suffix(1);
-      break;
-    case 'd':
-      unit = 86400;
-      text.remove_suffix(1);
-      break;
-    default:
-      break;
-  }
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  constexpr int64_t kMaxSeconds = int64_t{10} * 365 * 86400;  // beyond any sane lifetime
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0 ||
-      value > kMaxSeconds / unit) {
-    return std::nullopt;
-  }
-  return std::chrono::seconds(value * unit);
-}
-
-Status ParseListenAddress(std::string_view text, std::string* host, uint16_t* port) {
-  size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    return Status(ErrorCode::kInvalidConfig, "listen_address_invalid",
-                  "listen address must be host:port, e.g. 127.0.0.1:8080");
-  }
-  std::string_view h = text.substr(0, colon);
-  if (h.starts_with("[") && h.ends_with("]")) {
-    h = h.substr(1, h.size() - 2);
-  }
-  std::string_view digits = text.substr(colon + 1);
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc() || end != digits.data() + digits.size() || value > 65535 || h.empty()) {
-    return Status(ErrorCode::kInvalidConfig, "listen_address_invalid",
-                  "listen address must be host:port with a port of 0..65535");
-  }
-  *host = std::string(h);
-  *port = static_cast<uint16_t>(value);
-  return Status::Ok();
 }
 
 Result<ServerConfig> ParseConfig(std::string_view yaml, std::string_view source) {

@@ -113,10 +113,5 @@ struct ConfigDocument {
 // should warn).
 Result<AccessConfig> ParseAccessDocuments(const std::vector<ConfigDocument>& documents);
 
-// Splits "host:port" ("127.0.0.1:8080", "[::1]:0"); reason listen_address_invalid.
-Status ParseListenAddress(std::string_view text, std::string* host, uint16_t* port);
-
-// Parses "90", "90s", "15m", "2h" or "1d" into seconds; nullopt when malformed.
-std::optional<std::chrono::seconds> ParseDuration(std::string_view text);
 
 }  // namespace signet::server

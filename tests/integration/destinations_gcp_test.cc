@@ -32,7 +32,7 @@ class DestinationsGcpTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
     standin_ = new testing::GcpStandIn(dir_->path());
-    std::string common = "    ca_file: " + standin_->cert + "\n";
+    std::string common = "    ca_file: " + standin_->cert() + "\n";
     std::string gcp =
         "    project_number: \"123456789012\"\n"
         "    pool_id: signet-pool\n"

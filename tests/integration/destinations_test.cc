@@ -33,7 +33,7 @@ class DestinationsTest : public ::testing::Test {
                   "    service_account_id: svac_01\n"
                   "    workspace_id: wrkspc_01\n"
                   "    base_url: " +
-                      standin_->base_url() + "\n    ca_file: " + standin_->cert +
+                      standin_->base_url() + "\n    ca_file: " + standin_->cert() +
                       "\n"
                       "policies:\n"
                       "  - {name: apps-claude, workloads: [billing-api, refused-app, flaky-app, "

@@ -36,7 +36,7 @@ TEST(AnthropicSdkTest, SdkCallsClaudeWithATokenFromSignetToken) {
                            "    federation_rule_id: fdrl_01\n"
                            "    service_account_id: svac_01\n"
                            "    base_url: "
-                        << standin.base_url() << "\n    ca_file: " << standin.cert << "\n"
+                        << standin.base_url() << "\n    ca_file: " << standin.cert() << "\n"
                         << "policies:\n"
                            "  - {name: agent-claude, workloads: [agent], destinations: [claude]}\n";
   auto signetd = testing::StartSignetd(SIGNETD_PATH, config, dir.path() + "/signetd.log");

@@ -9,38 +9,32 @@
 // "sk-ant-oat01-standin-<n>" living 600 s with scope workspace:inference.
 #pragma once
 
-#include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
-#include <utility>
 #include <vector>
 
 #include "http/server.h"
+#include "support/https_stand_in.h"
 
 namespace signet::testing {
 
 class AnthropicStandIn {
  public:
-  // Its certificate, for signetd's ca_file.
-  const std::string cert;
-
   // Makes a certificate and key in `dir` and starts serving on a loopback port.
   explicit AnthropicStandIn(const std::string& dir);
-  ~AnthropicStandIn();
 
-  std::string base_url() const;
+  // Its certificate, for signetd's ca_file.
+  const std::string& cert() const { return server_.cert(); }
+  std::string base_url() const { return server_.base_url(); }
 
   // The requests received for `workload` (by the assertion's sub).
   std::vector<http::Request> RequestsFor(const std::string& workload);
 
  private:
+  http::Router Routes();
   http::Response Answer(const http::Request& request);
 
-  std::mutex mu_;
-  std::vector<std::pair<std::string, http::Request>> requests_;  // (sub, request)
-  std::unique_ptr<http::Server> server_;
-  std::thread thread_;
+  RequestLog requests_;
+  HttpsStandIn server_;  // last: serving may start once the rest is ready
 };
 
 }  // namespace signet::testing

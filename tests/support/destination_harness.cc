@@ -19,7 +19,8 @@ namespace signet::testing {
 
 std::unique_ptr<DestinationHarness> DestinationHarness::Start(
     const std::string& signet_path, const std::string& signetd_path, const std::string& dir,
-    const std::vector<std::string>& workloads, const std::string& rest) {
+    const std::vector<std::string>& workloads, const std::string& rest,
+    const std::string& more_issuers, const std::string& more_workloads) {
   std::unique_ptr<DestinationHarness> harness(new DestinationHarness());
   harness->signet_path_ = signet_path;
   harness->dir_ = dir;
@@ -32,7 +33,8 @@ std::unique_ptr<DestinationHarness> DestinationHarness::Start(
   std::ofstream out(config);
   out << "server:\n  issuer: " << kIssuer << "\n  trust_domain: test.signet\n  data_dir: " << dir
       << "/data\nissuers:\n  - name: dev\n    issuer: " << harness->idp_->base_url
-      << "\n    audiences: [signet]\n    algorithms: [RS256]\nworkloads:\n";
+      << "\n    audiences: [signet]\n    algorithms: [RS256]\n"
+      << more_issuers << "workloads:\n" << more_workloads;
   for (const std::string& workload : workloads) {
     out << "  - name: " << workload << "\n"
         << "    identities: [{issuer: dev, claims: {sub: \"system:serviceaccount:apps:" << workload
@@ -199,28 +201,33 @@ bool DestinationHarness::OpensslVerifiesRs256(const std::string& jwt,
   return code == 0 && out.find("Verified OK") != std::string::npos;
 }
 
-size_t DestinationHarness::AuditRecords(const std::string& destination, const std::string& reason,
-                                        const std::string& workload) const {
+std::vector<boost::json::object> DestinationHarness::AuditTrail() const {
   int code = -1;
   std::string records = RunCommand(
       signet_path_ + " audit list --limit 1000000 --data-dir " + dir_ + "/data --json", &code);
   EXPECT_EQ(code, 0) << records;
-  boost::json::object expected{
-      {"destination", destination}, {"reason", reason}, {"workload", workload}};
-  size_t count = 0;
+  std::vector<boost::json::object> trail;
   std::istringstream lines(records);
   for (std::string line; std::getline(lines, line);) {
     auto row = ParseJsonObject(line);
-    if (!row.ok() || !row->contains("record") || !row->at("record").is_object()) {
-      continue;
+    if (row.ok() && row->contains("record") && row->at("record").is_object()) {
+      trail.push_back(row->at("record").as_object());
     }
-    const boost::json::object& record = row->at("record").as_object();
-    count += std::all_of(expected.begin(), expected.end(), [&record](const auto& member) {
+  }
+  return trail;
+}
+
+size_t DestinationHarness::AuditRecords(const std::string& destination, const std::string& reason,
+                                        const std::string& workload) const {
+  boost::json::object expected{
+      {"destination", destination}, {"reason", reason}, {"workload", workload}};
+  std::vector<boost::json::object> trail = AuditTrail();
+  return std::count_if(trail.begin(), trail.end(), [&expected](const auto& record) {
+    return std::all_of(expected.begin(), expected.end(), [&record](const auto& member) {
       const boost::json::value* found = record.if_contains(member.key());
       return found != nullptr && *found == member.value();
     });
-  }
-  return count;
+  });
 }
 
 void DestinationHarness::ExpectNowhereStored(const std::vector<std::string>& secrets) const {

@@ -25,11 +25,14 @@ class DestinationHarness {
   // dev IdP as issuer `dev`, each of `workloads` identified by the sub
   // system:serviceaccount:apps:<name>, then `rest` (the destinations and policies
   // sections). Fails the test (and returns null) when either does not start.
+  // `more_issuers` and `more_workloads` are YAML list items added to those sections.
   static std::unique_ptr<DestinationHarness> Start(const std::string& signet_path,
                                                    const std::string& signetd_path,
                                                    const std::string& dir,
                                                    const std::vector<std::string>& workloads,
-                                                   const std::string& rest);
+                                                   const std::string& rest,
+                                                   const std::string& more_issuers = "",
+                                                   const std::string& more_workloads = "");
 
   const std::string& base_url() const { return signetd_->base_url; }
   // signetd's bootstrap admin token, for its admin API.
@@ -79,6 +82,8 @@ class DestinationHarness {
   // `workload`.
   size_t AuditRecords(const std::string& destination, const std::string& reason,
                       const std::string& workload) const;
+  // Every record of the audit trail, oldest first, as `signet audit list` reads it.
+  std::vector<boost::json::object> AuditTrail() const;
 
   // Expects none of `secrets` in signetd's log or its database.
   void ExpectNowhereStored(const std::vector<std::string>& secrets) const;

@@ -1,11 +1,8 @@
 #include "support/gcp_stand_in.h"
 
-#include <gtest/gtest.h>
-
 #include "common/clock.h"
 #include "http/form.h"
 #include "support/https_stand_in.h"
-#include "support/subprocess.h"
 
 namespace signet::testing {
 namespace {
@@ -14,32 +11,14 @@ constexpr std::string_view kPrivate = "standin-private-detail";
 
 }  // namespace
 
-GcpStandIn::GcpStandIn(const std::string& dir) : cert(dir + "/gcp-standin.pem") {
-  int code = -1;
-  RunCommand(
-      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
-      "-subj /CN=gcp-stand-in -addext subjectAltName=IP:127.0.0.1 -keyout " +
-          dir + "/gcp-standin.key -out " + cert + " 2>&1",
-      &code);
-  EXPECT_EQ(code, 0);
+GcpStandIn::GcpStandIn(const std::string& dir) : server_(dir, "gcp-stand-in", Routes()) {}
+
+http::Router GcpStandIn::Routes() {
   http::Router router;
   router.Add("POST", "/v1/token", [this](const http::Request& r) { return Exchange(r); });
   router.Add("POST", "/v1/projects/-/serviceAccounts/{account}",
              [this](const http::Request& r) { return GenerateAccessToken(r); });
-  http::ServerOptions options;
-  options.port = 0;
-  options.tls = http::TlsOptions{cert, dir + "/gcp-standin.key"};
-  server_ = std::move(http::Server::Start(options, std::move(router)).value());
-  thread_ = std::thread([this] { server_->Run(); });
-}
-
-GcpStandIn::~GcpStandIn() {
-  server_->Stop();
-  thread_.join();
-}
-
-std::string GcpStandIn::base_url() const {
-  return "https://127.0.0.1:" + std::to_string(server_->port());
+  return router;
 }
 
 std::vector<http::Request> GcpStandIn::RequestsFor(const std::string& workload,

@@ -17,33 +17,31 @@
 // which must never be repeated.
 #pragma once
 
-#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "http/server.h"
+#include "support/https_stand_in.h"
 
 namespace signet::testing {
 
 class GcpStandIn {
  public:
-  // Its certificate, for signetd's ca_file.
-  const std::string cert;
-
   // Makes a certificate and key in `dir` and starts serving on a loopback port.
   explicit GcpStandIn(const std::string& dir);
-  ~GcpStandIn();
 
-  std::string base_url() const;
+  // Its certificate, for signetd's ca_file.
+  const std::string& cert() const { return server_.cert(); }
+  std::string base_url() const { return server_.base_url(); }
 
   // The requests received for `workload` at `path` ("/v1/token", or the service
   // account's generateAccessToken path).
   std::vector<http::Request> RequestsFor(const std::string& workload, const std::string& path);
 
  private:
+  http::Router Routes();
   http::Response Exchange(const http::Request& request);
   http::Response GenerateAccessToken(const http::Request& request);
   // Records `request` as `workload`'s; returns how many requests came before it.
@@ -52,8 +50,7 @@ class GcpStandIn {
   std::mutex mu_;
   std::vector<std::pair<std::string, http::Request>> requests_;  // (workload, request)
   std::vector<std::pair<std::string, std::string>> federated_;   // (token, workload)
-  std::unique_ptr<http::Server> server_;
-  std::thread thread_;
+  HttpsStandIn server_;  // last: serving may start once the rest is ready
 };
 
 }  // namespace signet::testing

@@ -7,16 +7,22 @@
 
 namespace signet::testing {
 
-HttpsStandIn::HttpsStandIn(const std::string& dir, const std::string& name, http::Router router)
-    : cert_(dir + "/" + name + ".pem") {
-  std::string key = dir + "/" + name + ".key";
+TestCertificate MakeTestCertificate(const std::string& dir, const std::string& name) {
+  TestCertificate made{dir + "/" + name + ".pem", dir + "/" + name + ".key"};
   int code = -1;
-  RunCommand(
+  std::string out = RunCommand(
       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
       "-subj /CN=" +
-          name + " -addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert_ + " 2>&1",
+          name + " -addext subjectAltName=IP:127.0.0.1 -keyout " + made.key + " -out " +
+          made.cert + " 2>&1",
       &code);
-  EXPECT_EQ(code, 0);
+  EXPECT_EQ(code, 0) << out;
+  return made;
+}
+
+HttpsStandIn::HttpsStandIn(const std::string& dir, const std::string& name, http::Router router)
+    : cert_(dir + "/" + name + ".pem") {
+  std::string key = MakeTestCertificate(dir, name).key;
   http::ServerOptions options;
   options.port = 0;
   options.tls = http::TlsOptions{cert_, key};

@@ -14,6 +14,13 @@
 
 namespace signet::testing {
 
+struct TestCertificate {
+  std::string cert;  // PEM, self-signed, for IP 127.0.0.1: also the CA file to trust it
+  std::string key;   // PEM
+};
+// Makes <dir>/<name>.pem and <dir>/<name>.key (a test failure when openssl fails).
+TestCertificate MakeTestCertificate(const std::string& dir, const std::string& name);
+
 class HttpsStandIn {
  public:
   // Makes <dir>/<name>.pem and its key, for 127.0.0.1, and serves `router` until

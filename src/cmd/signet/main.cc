@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/url.h"
 #include "cli/admin_commands.h"
 #include "cli/audit_commands.h"
 #include "cli/dev_idp.h"
@@ -24,7 +25,7 @@ namespace {
 int RunDevIdp(const std::string& listen, const std::string& issuer, const std::string& ready_file) {
   std::string host;
   uint16_t port = 0;
-  if (auto s = signet::server::ParseListenAddress(listen, &host, &port); !s.ok()) {
+  if (auto s = signet::ParseListenAddress(listen, &host, &port); !s.ok()) {
     std::cerr << s.message() << "\n";
     return 2;
   }

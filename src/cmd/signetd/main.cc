@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 
+#include "common/url.h"
 #include "audit/audit_log.h"
 #include "common/clock.h"
 #include "common/random.h"
@@ -359,7 +360,7 @@ int main(int argc, char** argv) {
     return Fail(config.status());
   }
   if (!listen.empty()) {
-    if (auto s = signet::server::ParseListenAddress(listen, &config->listen_address,
+    if (auto s = signet::ParseListenAddress(listen, &config->listen_address,
                                                     &config->listen_port);
         !s.ok()) {
       return Fail(s);
