@@ -25,8 +25,8 @@ namespace signet::agent {
 // string so rules compare them exactly as they compare token claims.
 struct ProcessSelectors {
   int pid = 0;               // not a selector (pids are reused); for logs only
-  std::string uid;           // real uid, decimal
-  std::string gid;           // real gid, decimal
+  std::string uid;           // effective uid, decimal (what SO_PEERCRED reports)
+  std::string gid;           // effective gid, decimal
   std::string exe;           // the executable's path, as /proc/<pid>/exe names it
   std::string sha256;        // SHA-256 of the executable's bytes, lowercase hex
   std::string container_id;  // from /proc/<pid>/cgroup; "" outside a container
