@@ -324,7 +324,8 @@ void AgentApi::Join(const http::Request& request, http::Responder respond) const
     }
     return broker_()->IdentifySubject(*subject_token, subject_token_type, &event);
   };
-  Admit(joined(), std::move(event), std::move(respond));
+  Result<std::string> agent = joined();  // fills `event` before it is handed on
+  Admit(std::move(agent), std::move(event), std::move(respond));
 }
 
 void AgentApi::Renew(const http::Request& request, http::Responder respond) const {
