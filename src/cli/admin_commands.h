@@ -1,7 +1,7 @@
 // The CLI's admin commands: `signet admin token ...`, `signet suspend|resume workload`,
 // `signet revoke`, `signet workloads`, `signet secret ...`, `signet apply|diff|export|
-// history|rollback`, `signet keys list|rotate`, `signet agent join-token create`. Each is one call to signetd's
-// admin API (docs/api.md) with an admin token, printed for a human; errors print the
+// history|rollback`, `signet keys list|rotate`, `signet agent join-token create`. Each is one call
+// to signetd's admin API (docs/api.md) with an admin token, printed for a human; errors print the
 // server's error_description. `signet secret rotate-master` works on the data directory
 // instead, with signetd stopped.
 #pragma once

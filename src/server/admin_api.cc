@@ -1,7 +1,7 @@
 #include "server/admin_api.h"
 
-#include <boost/json/serialize.hpp>
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <charconv>
 
 #include "common/json.h"
@@ -802,10 +802,10 @@ void AdminApi::CreateAgentJoinToken(const http::Request& request, http::Responde
                              {"agent", issued->row.agent},
                              {"token", issued->token.Reveal(SecretAccess::Grant())},
                              {"expires_at", Rfc3339(issued->row.expires_at)}};
-  RecordChange(ChangeEvent(request, *who, "create_join_token", issued->row.agent,
-                           "join token " + issued->row.id + ", expires " +
-                               Rfc3339(issued->row.expires_at)),
-               Ok(201, answer), std::move(respond));
+  RecordChange(
+      ChangeEvent(request, *who, "create_join_token", issued->row.agent,
+                  "join token " + issued->row.id + ", expires " + Rfc3339(issued->row.expires_at)),
+      Ok(201, answer), std::move(respond));
 }
 
 http::Response AdminApi::Introspect(const http::Request& request) const {

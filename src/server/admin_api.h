@@ -5,8 +5,8 @@
 //
 // Every call needs an admin token (server/admin_auth.h) whose role allows it. Every
 // change (suspend, resume, revoke, admin token created or deleted, secret written or
-// deleted, signing key rotated, agent join token created) is written to the store, then to the audit trail with the token id
-// that made it, and answered once its audit record is committed.
+// deleted, signing key rotated, agent join token created) is written to the store, then to the
+// audit trail with the token id that made it, and answered once its audit record is committed.
 #pragma once
 
 #include <chrono>

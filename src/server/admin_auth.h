@@ -34,9 +34,9 @@ enum class Permission {
   kRevoke,   // revoke issued tokens
   kManageTokens,
   kManageSecrets,
-  kIntrospect,   // RFC 7662 introspection of Signet's tokens
-  kManageKeys,   // rotate Signet's signing keys (admin only)
-  kApplyConfig,  // apply or roll back the access configuration (admin only)
+  kIntrospect,    // RFC 7662 introspection of Signet's tokens
+  kManageKeys,    // rotate Signet's signing keys (admin only)
+  kApplyConfig,   // apply or roll back the access configuration (admin only)
   kEnrollAgents,  // create signet-agent join tokens (admin only)
 };
 

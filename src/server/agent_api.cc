@@ -113,19 +113,18 @@ Result<std::map<std::string, std::string, std::less<>>> ParseSelectors(
 Result<AttestedRequest> ParseAttested(const http::Request& request,
                                       const jose::VerifiedJwt& agent) {
   std::optional<std::map<std::string, std::string, std::less<>>> selectors;
-  SIGNET_ASSIGN_OR_RETURN(
-      ExchangeRequest exchange,
-      ParseCredentialsJson(
-          request,
-          [&selectors](std::string_view name, const boost::json::value& value,
-                       ExchangeRequest*) -> Result<bool> {
-            if (name != "selectors") {
-              return false;
-            }
-            SIGNET_ASSIGN_OR_RETURN(selectors, ParseSelectors(value));
-            return true;
-          },
-          "destination, selectors, scope and requested_expires_in"));
+  SIGNET_ASSIGN_OR_RETURN(ExchangeRequest exchange,
+                          ParseCredentialsJson(
+                              request,
+                              [&selectors](std::string_view name, const boost::json::value& value,
+                                           ExchangeRequest*) -> Result<bool> {
+                                if (name != "selectors") {
+                                  return false;
+                                }
+                                SIGNET_ASSIGN_OR_RETURN(selectors, ParseSelectors(value));
+                                return true;
+                              },
+                              "destination, selectors, scope and requested_expires_in"));
   if (!selectors) {
     return Invalid("selectors_invalid", "selectors is required: what the agent attested");
   }
@@ -152,9 +151,8 @@ Result<uint64_t> Count(std::string_view name, const boost::json::value& value) {
 // character (what an audit record's target is made of).
 bool IsPrintableWord(std::string_view text) {
   return !text.empty() && text.size() <= kMaxFieldBytes &&
-         std::none_of(text.begin(), text.end(), [](char c) {
-           return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
-         });
+         std::none_of(text.begin(), text.end(),
+                      [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
 }
 
 // One usage record as its audit event (time, workload, destination, target, detail).
@@ -164,8 +162,8 @@ Result<audit::Event> UsageEvent(const boost::json::value& value, audit::Event ev
     return Invalid("usage_invalid", "each record must be an object");
   }
   constexpr std::array<std::string_view, 10> kMembers = {
-      "time",   "workload",   "destination",    "method",        "host",
-      "path",   "status",     "bytes_sent",     "bytes_received", "latency_us"};
+      "time", "workload", "destination", "method",         "host",
+      "path", "status",   "bytes_sent",  "bytes_received", "latency_us"};
   std::map<std::string, const boost::json::value*, std::less<>> members;
   for (const auto& [key, member] : *record) {
     std::string name(key.substr(0, 64));
@@ -186,8 +184,7 @@ Result<audit::Event> UsageEvent(const boost::json::value& value, audit::Event ev
   }
   event.time = *at;
   SIGNET_ASSIGN_OR_RETURN(event.workload, BoundedString("workload", *members["workload"]));
-  SIGNET_ASSIGN_OR_RETURN(event.destination,
-                          BoundedString("destination", *members["destination"]));
+  SIGNET_ASSIGN_OR_RETURN(event.destination, BoundedString("destination", *members["destination"]));
   if (!IsValidName(event.workload) || !IsValidName(event.destination)) {
     return Invalid("usage_invalid", "workload and destination must be names signetd gave");
   }
@@ -203,15 +200,13 @@ Result<audit::Event> UsageEvent(const boost::json::value& value, audit::Event ev
   event.target = method + " " + host + path;
   SIGNET_ASSIGN_OR_RETURN(uint64_t status, Count("status", *members["status"]));
   SIGNET_ASSIGN_OR_RETURN(uint64_t sent, Count("bytes_sent", *members["bytes_sent"]));
-  SIGNET_ASSIGN_OR_RETURN(uint64_t received,
-                          Count("bytes_received", *members["bytes_received"]));
+  SIGNET_ASSIGN_OR_RETURN(uint64_t received, Count("bytes_received", *members["bytes_received"]));
   SIGNET_ASSIGN_OR_RETURN(uint64_t latency, Count("latency_us", *members["latency_us"]));
   if (status > 999) {
     return Invalid("usage_invalid", "status must be an HTTP status, or 0 when none came");
   }
   event.detail = "status=" + std::to_string(status) + " sent=" + std::to_string(sent) +
-                 " received=" + std::to_string(received) +
-                 " latency_us=" + std::to_string(latency);
+                 " received=" + std::to_string(received) + " latency_us=" + std::to_string(latency);
   return event;
 }
 
@@ -261,8 +256,7 @@ audit::Event AgentApi::NewEvent(const http::Request& request, std::string_view a
   return event;
 }
 
-void AgentApi::Admit(Result<std::string> agent, audit::Event event,
-                     http::Responder respond) const {
+void AgentApi::Admit(Result<std::string> agent, audit::Event event, http::Responder respond) const {
   if (agent.ok()) {
     event.actor = "agent:" + *agent;
     event.target = *agent;
@@ -346,9 +340,9 @@ void AgentApi::Credentials(const http::Request& request, http::Responder respond
   std::shared_ptr<const Broker> broker = broker_();
   // Decided here, on the I/O thread, as at /v1/credentials: only an authorized request
   // reaches a destination's provider.
-  Result<Broker::Authorization> authorized =
-      attested.ok() ? broker->AuthorizeAttested(*attested, &event)
-                    : Result<Broker::Authorization>(attested.status());
+  Result<Broker::Authorization> authorized = attested.ok()
+                                                 ? broker->AuthorizeAttested(*attested, &event)
+                                                 : Result<Broker::Authorization>(attested.status());
   std::string url = authorized.ok() ? authorized->destination_url : "";
   CredentialDelivery::AnswerBody body =
       [workload = event.workload, destination = event.destination, url = std::move(url)](

@@ -61,10 +61,9 @@ Result<std::unique_ptr<AgentTokens>> AgentTokens::Create(
       .SetMaxLifetime(kAgentTokenLifetime)
       .RequireIssuedAt();
   SIGNET_ASSIGN_OR_RETURN(jose::JwtValidator validator, builder.Build());
-  return std::unique_ptr<AgentTokens>(new AgentTokens(std::move(issuer), std::move(signing_key),
-                                                      std::move(published_keys),
-                                                      jose::JwtVerifier(std::move(validator)),
-                                                      clock, random));
+  return std::unique_ptr<AgentTokens>(
+      new AgentTokens(std::move(issuer), std::move(signing_key), std::move(published_keys),
+                      jose::JwtVerifier(std::move(validator)), clock, random));
 }
 
 AgentTokens::AgentTokens(std::string issuer, credentials::SigningKeySource signing_key,
@@ -86,12 +85,9 @@ Result<AgentTokens::Issued> AgentTokens::Issue(std::string_view agent) const {
   }
   int64_t now = ToUnixSecondsFloor(clock_.Now());
   Issued issued{"", random_.Base64UrlId(), FromUnixSeconds(now) + kAgentTokenLifetime};
-  boost::json::object claims{{"iss", issuer_},
-                             {"sub", agent},
-                             {"aud", audience_},
-                             {"jti", issued.jti},
-                             {"iat", now},
-                             {"exp", ToUnixSecondsFloor(issued.expires_at)}};
+  boost::json::object claims{{"iss", issuer_},   {"sub", agent},
+                             {"aud", audience_}, {"jti", issued.jti},
+                             {"iat", now},       {"exp", ToUnixSecondsFloor(issued.expires_at)}};
   SIGNET_ASSIGN_OR_RETURN(issued.token, jose::SignJwt(*key, claims, kAgentTokenType));
   return issued;
 }

@@ -23,8 +23,8 @@ class AgentTokensTest : public ::testing::Test {
             jose::SigningKey::GenerateForTesting(jose::Algorithm::kES256, "signet").value())),
         jwks_(std::make_shared<const jose::Jwks>(jose::Jwks({key_->public_jwk()}))) {
     auto tokens = AgentTokens::Create(
-        std::string(kIssuer), credentials::FixedSigningKey(key_), [this] { return jwks_; },
-        clock_, random_);
+        std::string(kIssuer), credentials::FixedSigningKey(key_), [this] { return jwks_; }, clock_,
+        random_);
     EXPECT_THAT(tokens, IsOk());
     tokens_ = std::move(tokens).value();
   }

@@ -331,8 +331,7 @@ Result<Broker::Authorization> Broker::AuthorizeAttested(const AttestedRequest& r
 Result<Broker::Authorization> Broker::AuthorizeWorkload(const ExchangeRequest& request,
                                                         const std::vector<std::string>& scopes,
                                                         SystemTime identity_expires_at,
-                                                        SystemTime now,
-                                                        audit::Event* event) const {
+                                                        SystemTime now, audit::Event* event) const {
   // The kill switch beats every policy; the reason stays in the audit trail.
   if (std::optional<policy::Suspension> suspension = kill_switch_.SuspensionOf(event->workload)) {
     return Status(ErrorCode::kAccessDenied, "workload_suspended",
@@ -352,9 +351,12 @@ Result<Broker::Authorization> Broker::AuthorizeWorkload(const ExchangeRequest& r
   if (request.requested_lifetime) {
     lifetime = std::min(lifetime, *request.requested_lifetime);
   }
-  credentials::IssueRequest issue{event->workload,        grant.scopes,
-                                  lifetime,               request.requested_token_type,
-                                  event->upstream_issuer, event->upstream_subject,
+  credentials::IssueRequest issue{event->workload,
+                                  grant.scopes,
+                                  lifetime,
+                                  request.requested_token_type,
+                                  event->upstream_issuer,
+                                  event->upstream_subject,
                                   now};
   return Authorization{destination->provider.get(), std::move(issue), destination->url};
 }

@@ -137,8 +137,8 @@ Status ParseAudit(const Parser& p, const YAML::Node& node, ServerConfig* config)
 // takes none of them.
 const std::set<std::string>& OidcIssuerKeys() {
   static const std::set<std::string> kKeys = {
-      "issuer",   "audiences",    "algorithms", "jwks_uri",     "jwks",         "refetch_interval",
-      "keys_max_age", "leeway", "max_lifetime", "max_token_age"};
+      "issuer",           "audiences",    "algorithms", "jwks_uri",     "jwks",
+      "refetch_interval", "keys_max_age", "leeway",     "max_lifetime", "max_token_age"};
   return kKeys;
 }
 

@@ -62,7 +62,7 @@ struct AgentIssuerConfig {
 
 // What `signet apply` manages: who is trusted, who is who, what exists, who may reach what.
 struct AccessConfig {
-  std::vector<trust::IssuerConfig> issuers;  // kind oidc (the default)
+  std::vector<trust::IssuerConfig> issuers;      // kind oidc (the default)
   std::vector<AgentIssuerConfig> agent_issuers;  // kind agent
   std::vector<std::string> workloads;
   std::vector<trust::IdentityRule> identities;

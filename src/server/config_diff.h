@@ -33,8 +33,8 @@ inline constexpr std::array<std::string_view, 4> kAccessSections = {"issuers", "
 //   policy grants, so that order is part of what the configuration means.
 // - Within an item, `name` first, then the other keys in the order docs/config.md lists
 //   them (issuers: kind, agents, issuer, audiences, algorithms, jwks_uri, jwks,
-//   refetch_interval, keys_max_age, leeway, max_lifetime, max_token_age; workloads: identities, each
-//   identity issuer then claims; destinations: kind, audience, url; policies: effect,
+//   refetch_interval, keys_max_age, leeway, max_lifetime, max_token_age; workloads: identities,
+//   each identity issuer then claims; destinations: kind, audience, url; policies: effect,
 //   workloads, destinations, max_ttl, scopes). Claim maps and matchers ({glob}, {one_of})
 //   sorted by key (byte order).
 // - Lists inside an item (audiences, identities, one_of, scopes, ...) keep their order,

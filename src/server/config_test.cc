@@ -382,9 +382,9 @@ TEST(ConfigTest, AgentIssuerTrustsTheAgentsItNames) {
   EXPECT_EQ(config->access.identities[0].issuer, "node-agents");
   EXPECT_EQ(config->access.identities[0].claims.size(), 4u);
   // kind oidc is the default, and may be written.
-  EXPECT_THAT(ParseConfig(AgentsWith("    audiences: signet\n",
-                                     "    audiences: signet\n    kind: oidc\n")),
-              IsOk());
+  EXPECT_THAT(
+      ParseConfig(AgentsWith("    audiences: signet\n", "    audiences: signet\n    kind: oidc\n")),
+      IsOk());
 }
 
 TEST(ConfigTest, AgentIssuerRefusesTokenSettingsAndNeedsAgents) {
@@ -395,11 +395,10 @@ TEST(ConfigTest, AgentIssuerRefusesTokenSettingsAndNeedsAgents) {
                                            "no token settings"),
             0u)
       << config.status().message();
-  for (std::string_view setting :
-       {"issuer: https://x.example", "jwks_uri: https://x.example/jwks", "leeway: 1m",
-        "algorithms: [ES256]", "max_token_age: 1h"}) {
-    config = ParseConfig(AgentsWith("    kind: agent\n",
-                                    "    kind: agent\n    " + std::string(setting) + "\n"));
+  for (std::string_view setting : {"issuer: https://x.example", "jwks_uri: https://x.example/jwks",
+                                   "leeway: 1m", "algorithms: [ES256]", "max_token_age: 1h"}) {
+    config = ParseConfig(
+        AgentsWith("    kind: agent\n", "    kind: agent\n    " + std::string(setting) + "\n"));
     ASSERT_THAT(config, FailsWith("config_invalid")) << setting;
     EXPECT_NE(config.status().message().find("takes no token settings"), std::string::npos)
         << config.status().message();

@@ -123,8 +123,7 @@ void CredentialDelivery::Deliver(std::shared_ptr<const Broker> broker,
                 "too many requests are waiting for destinations' token endpoints; retry "
                 "shortly");
     RecordRefusal(busy, &task->event);
-    Finish(busy, std::move(task->event), std::move(task->body), std::move(task->respond),
-           started);
+    Finish(busy, std::move(task->event), std::move(task->body), std::move(task->respond), started);
   }
 }
 

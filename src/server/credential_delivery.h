@@ -40,8 +40,7 @@ void AddNoStore(http::Response* response);
 // scope?} and, by type, {token, token_type, issued_token_type, headers}, {headers} or
 // {aws: {access_key_id, secret_access_key, session_token}}.
 boost::json::object CredentialAnswer(const credentials::Credential& credential,
-                                     std::string_view destination,
-                                     std::chrono::seconds expires_in);
+                                     std::string_view destination, std::chrono::seconds expires_in);
 
 class CredentialDelivery : public std::enable_shared_from_this<CredentialDelivery> {
  public:

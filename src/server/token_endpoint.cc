@@ -245,8 +245,8 @@ class TokenRoute {
         return CredentialAnswer(credential, destination, expires_in);
       };
     }
-    delivery_->Deliver(std::move(broker), std::move(authorized), std::move(event),
-                       std::move(body), std::move(respond), started);
+    delivery_->Deliver(std::move(broker), std::move(authorized), std::move(event), std::move(body),
+                       std::move(respond), started);
   }
 
  private:

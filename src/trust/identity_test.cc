@@ -135,11 +135,14 @@ TEST_F(ResolverTest, ResolvesOverClaimsThatNoTokenCarries) {
                    {{"uid", ClaimMatcher::Exact("1000")},
                     {"sha256", ClaimMatcher::Exact("3f2a")},
                     {"agent", *ClaimMatcher::Glob("node-*")}}};
-  auto resolver = WorkloadResolver::Build({bot, Rule("billing", "uid", ClaimMatcher::Exact("1000"))},
-                                          nullptr);
+  auto resolver =
+      WorkloadResolver::Build({bot, Rule("billing", "uid", ClaimMatcher::Exact("1000"))}, nullptr);
   ASSERT_THAT(resolver, IsOk());
-  boost::json::object selectors{{"uid", "1000"},    {"gid", "1000"},   {"exe", "/usr/bin/node"},
-                                {"sha256", "3f2a"}, {"agent", "node-a"}};
+  boost::json::object selectors{{"uid", "1000"},
+                                {"gid", "1000"},
+                                {"exe", "/usr/bin/node"},
+                                {"sha256", "3f2a"},
+                                {"agent", "node-a"}};
   EXPECT_EQ(*resolver->Resolve("node-agents", selectors), "claude-bot");
   EXPECT_EQ(*resolver->Resolve("k8s", selectors), "billing");  // another issuer's rules
   boost::json::object other_binary = selectors;

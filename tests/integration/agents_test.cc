@@ -33,51 +33,52 @@ class AgentsTest : public ::testing::Test {
     idp_ = testing::StartDevIdp(SIGNET_PATH, dir_->path() + "/idp.log").release();
     ASSERT_FALSE(idp_->base_url.empty()) << "signet dev idp did not start";
     std::string config = dir_->path() + "/signetd.yaml";
-    std::ofstream(config) << "server:\n"
-                             "  issuer: http://127.0.0.1:1\n"  // never fetched: a name only
-                             "  trust_domain: test.signet\n"
-                             "  data_dir: "
-                          << dir_->path()
-                          << "/data\n"
-                             "issuers:\n"
-                             "  - name: dev\n"
-                             "    issuer: "
-                          << idp_->base_url
-                          << "\n"
-                             "    audiences: [signet]\n"
-                             "    algorithms: [RS256]\n"
-                             "  - name: node-agents\n"
-                             "    kind: agent\n"
-                             "    agents: [\"node-*\"]\n"
-                             "workloads:\n"
-                             "  - name: node-k8s\n"  // an agent that joins with its platform's token
-                             "    identities:\n"
-                             "      - issuer: dev\n"
-                             "        claims: {sub: '"
-                          << kAgentServiceAccount
-                          << "'}\n"
-                             "  - name: claude-bot\n"
-                             "    identities:\n"
-                             "      - issuer: node-agents\n"
-                             "        claims:\n"
-                             "          uid: '1000'\n"
-                             "          exe: /usr/bin/node\n"
-                             "          sha256: "
-                          << kBotHash
-                          << "\n"
-                             "destinations:\n"
-                             "  - name: orders-api\n"
-                             "    kind: signet-jwt\n"
-                             "    audience: https://orders.test\n"
-                             "    url: https://orders.test/api\n"
-                             "  - name: payments-api\n"
-                             "    kind: signet-jwt\n"
-                             "    audience: https://payments.test\n"
-                             "policies:\n"
-                             "  - name: bot-orders\n"
-                             "    workloads: [claude-bot]\n"
-                             "    destinations: [orders-api]\n"
-                             "    max_ttl: 10m\n";
+    std::ofstream(config)
+        << "server:\n"
+           "  issuer: http://127.0.0.1:1\n"  // never fetched: a name only
+           "  trust_domain: test.signet\n"
+           "  data_dir: "
+        << dir_->path()
+        << "/data\n"
+           "issuers:\n"
+           "  - name: dev\n"
+           "    issuer: "
+        << idp_->base_url
+        << "\n"
+           "    audiences: [signet]\n"
+           "    algorithms: [RS256]\n"
+           "  - name: node-agents\n"
+           "    kind: agent\n"
+           "    agents: [\"node-*\"]\n"
+           "workloads:\n"
+           "  - name: node-k8s\n"  // an agent that joins with its platform's token
+           "    identities:\n"
+           "      - issuer: dev\n"
+           "        claims: {sub: '"
+        << kAgentServiceAccount
+        << "'}\n"
+           "  - name: claude-bot\n"
+           "    identities:\n"
+           "      - issuer: node-agents\n"
+           "        claims:\n"
+           "          uid: '1000'\n"
+           "          exe: /usr/bin/node\n"
+           "          sha256: "
+        << kBotHash
+        << "\n"
+           "destinations:\n"
+           "  - name: orders-api\n"
+           "    kind: signet-jwt\n"
+           "    audience: https://orders.test\n"
+           "    url: https://orders.test/api\n"
+           "  - name: payments-api\n"
+           "    kind: signet-jwt\n"
+           "    audience: https://payments.test\n"
+           "policies:\n"
+           "  - name: bot-orders\n"
+           "    workloads: [claude-bot]\n"
+           "    destinations: [orders-api]\n"
+           "    max_ttl: 10m\n";
     signetd_ = testing::StartSignetd(SIGNETD_PATH, config, dir_->path() + "/signetd.log").release();
     ASSERT_FALSE(signetd_->base_url.empty())
         << "signetd did not become ready; see " << dir_->path() + "/signetd.log";
@@ -137,10 +138,10 @@ class AgentsTest : public ::testing::Test {
   // `signet agent join-token create --agent NAME`: the token it prints.
   static std::string JoinToken(const std::string& agent) {
     int code = -1;
-    std::string out = testing::RunCommand(std::string(SIGNET_PATH) +
-                                              " agent join-token create --agent " + agent +
-                                              " --ttl 10m" + AdminFlags(),
-                                          &code);
+    std::string out =
+        testing::RunCommand(std::string(SIGNET_PATH) + " agent join-token create --agent " + agent +
+                                " --ttl 10m" + AdminFlags(),
+                            &code);
     EXPECT_EQ(code, 0) << out;
     while (!out.empty() && out.back() == '\n') {
       out.pop_back();
@@ -151,8 +152,9 @@ class AgentsTest : public ::testing::Test {
 
   // Joins with a fresh join token for `agent`: the agent token.
   static std::string JoinAs(const std::string& agent) {
-    Answer joined = Call("POST", "/v1/agents/join",
-                         boost::json::serialize(boost::json::object{{"join_token", JoinToken(agent)}}));
+    Answer joined =
+        Call("POST", "/v1/agents/join",
+             boost::json::serialize(boost::json::object{{"join_token", JoinToken(agent)}}));
     EXPECT_EQ(joined.status, 200) << boost::json::serialize(joined.body);
     return Text(joined.body, "agent_token");
   }
@@ -167,12 +169,11 @@ class AgentsTest : public ::testing::Test {
   }
 
   static Answer CredentialFor(const std::string& agent_token, const std::string& destination,
-                              std::string_view uid = "1000",
-                              std::string_view sha256 = kBotHash) {
-    return Call("POST", "/v1/agents/credentials",
-                "{\"destination\":\"" + destination +
-                    "\",\"selectors\":" + Selectors(uid, sha256) + "}",
-                agent_token);
+                              std::string_view uid = "1000", std::string_view sha256 = kBotHash) {
+    return Call(
+        "POST", "/v1/agents/credentials",
+        "{\"destination\":\"" + destination + "\",\"selectors\":" + Selectors(uid, sha256) + "}",
+        agent_token);
   }
 
   // Every audit record, as `signet audit list --json` prints them.
@@ -352,8 +353,8 @@ TEST_F(AgentsTest, AProcessWhoseHashOrUidDoesNotMatchIsRefusedAndAudited) {
     EXPECT_EQ(Text(record, "reason"), "no_workload_match");
     EXPECT_EQ(Text(record, "upstream_issuer"), "node-agents");
     EXPECT_EQ(Text(record, "upstream_subject"),
-              "agent:node-b uid=" + std::string(uid) + " gid=1000 exe=/usr/bin/node sha256=" +
-                  std::string(sha256));
+              "agent:node-b uid=" + std::string(uid) +
+                  " gid=1000 exe=/usr/bin/node sha256=" + std::string(sha256));
     EXPECT_EQ(Text(record, "workload"), "");
   }
 }
@@ -445,19 +446,18 @@ TEST_F(AgentsTest, UsageRecordsLandInTheAuditTrailAndItVerifies) {
     EXPECT_EQ(Text(record, "workload"), "claude-bot");
     EXPECT_EQ(Text(record, "destination"), "orders-api");
     EXPECT_EQ(Text(record, "target"), "POST orders.test/api/orders/" + std::to_string(i));
-    EXPECT_EQ(Text(record, "detail"), "status=200 sent=12 received=" + std::to_string(3400 + i) +
-                                          " latency_us=870");
+    EXPECT_EQ(Text(record, "detail"),
+              "status=200 sent=12 received=" + std::to_string(3400 + i) + " latency_us=870");
     EXPECT_EQ(Text(record, "time"), "2026-01-02T03:04:0" + std::to_string(i) + "Z");
   }
 
-  Answer malformed = Call("POST", "/v1/agents/usage", R"({"records":[{"time":"yesterday"}]})",
-                          agent_token);
+  Answer malformed =
+      Call("POST", "/v1/agents/usage", R"({"records":[{"time":"yesterday"}]})", agent_token);
   EXPECT_EQ(malformed.status, 400);
   EXPECT_EQ(Call("POST", "/v1/agents/usage", R"({"records":[]})").status, 401);
 
   int code = -1;
-  std::string verify =
-      Signet("audit verify --data-dir " + dir_->path() + "/data", &code);
+  std::string verify = Signet("audit verify --data-dir " + dir_->path() + "/data", &code);
   EXPECT_EQ(code, 0) << verify;
 }
 
@@ -479,8 +479,8 @@ TEST_F(AgentsTest, AgentTokensAndAccessTokensDoNotPassForEachOther) {
     admin_token.pop_back();
   }
   testing::HttpAnswer introspected =
-      testing::Curl("-H 'Authorization: Bearer " + admin_token + "' -d token=" + agent_token +
-                    " " + signetd_->base_url + "/oauth2/introspect");
+      testing::Curl("-H 'Authorization: Bearer " + admin_token + "' -d token=" + agent_token + " " +
+                    signetd_->base_url + "/oauth2/introspect");
   EXPECT_EQ(introspected.status, 200);
   EXPECT_EQ(introspected.body, R"({"active":false})");
 }

@@ -85,8 +85,7 @@ class ForwardingStore : public store::Store {
   Status InsertJoinToken(const store::JoinTokenRow& row) override {
     return base_.InsertJoinToken(row);
   }
-  Result<store::JoinTokenRow> RedeemJoinToken(std::string_view token_hash,
-                                              int64_t now) override {
+  Result<store::JoinTokenRow> RedeemJoinToken(std::string_view token_hash, int64_t now) override {
     return base_.RedeemJoinToken(token_hash, now);
   }
 

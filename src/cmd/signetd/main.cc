@@ -224,8 +224,8 @@ class Signetd {
             config.issuer, [rotator = d->rotator_.get()] { return rotator->SigningKey(); },
             [rotator = d->rotator_.get()] { return rotator->PublishedKeys(); }, clock, random));
     d->agents_ = std::make_unique<signet::server::AgentApi>(
-        [access = d->access_.get()] { return access->Current()->broker; }, *d->agent_tokens_,
-        store, d->kill_switch_, *d->audit_, clock, random, *d->workers_, &d->metrics_);
+        [access = d->access_.get()] { return access->Current()->broker; }, *d->agent_tokens_, store,
+        d->kill_switch_, *d->audit_, clock, random, *d->workers_, &d->metrics_);
     return d;
   }
 
