@@ -190,7 +190,9 @@ Result<audit::Event> UsageEvent(const boost::json::value& value, audit::Event ev
   }
   SIGNET_ASSIGN_OR_RETURN(std::string method, BoundedString("method", *members["method"]));
   SIGNET_ASSIGN_OR_RETURN(std::string host, BoundedString("host", *members["host"]));
-  SIGNET_ASSIGN_OR_RETURN(std::string path, BoundedString("path", *members["path"]));
+  SIGNET_ASSIGN_OR_RETURN(std::string path, StringMember("path", *members["path"]));
+  // A long path is cut rather than the report refused: the record keeps where it went.
+  path.resize(std::min(path.size(), kMaxFieldBytes));
   if (!IsPrintableWord(method) || !IsPrintableWord(host) || !IsPrintableWord(path) ||
       path.front() != '/') {
     return Invalid("usage_invalid",

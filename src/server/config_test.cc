@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/url.h"
 #include "support/status_matchers.h"
 
 namespace signet::server {

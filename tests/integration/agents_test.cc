@@ -12,81 +12,57 @@
 #include "common/json.h"
 #include "jose/jwk.h"
 #include "jose/jwt.h"
-#include "support/signet_processes.h"
+#include "support/destination_harness.h"
 #include "support/status_matchers.h"
 
 namespace signet {
 namespace {
 
 using testing::IsOk;
-using testing::ReadFile;
 
 // SHA-256 of the bot's executable as an agent would report it.
 constexpr std::string_view kBotHash =
     "3f2a8e4b9c1d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f";
-constexpr std::string_view kAgentServiceAccount = "system:serviceaccount:kube-system:signet-agent";
+constexpr char kIssuer[] = "http://127.0.0.1:1";
 
 class AgentsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    idp_ = testing::StartDevIdp(SIGNET_PATH, dir_->path() + "/idp.log").release();
-    ASSERT_FALSE(idp_->base_url.empty()) << "signet dev idp did not start";
-    std::string config = dir_->path() + "/signetd.yaml";
-    std::ofstream(config)
-        << "server:\n"
-           "  issuer: http://127.0.0.1:1\n"  // never fetched: a name only
-           "  trust_domain: test.signet\n"
-           "  data_dir: "
-        << dir_->path()
-        << "/data\n"
-           "issuers:\n"
-           "  - name: dev\n"
-           "    issuer: "
-        << idp_->base_url
-        << "\n"
-           "    audiences: [signet]\n"
-           "    algorithms: [RS256]\n"
-           "  - name: node-agents\n"
-           "    kind: agent\n"
-           "    agents: [\"node-*\"]\n"
-           "workloads:\n"
-           "  - name: node-k8s\n"  // an agent that joins with its platform's token
-           "    identities:\n"
-           "      - issuer: dev\n"
-           "        claims: {sub: '"
-        << kAgentServiceAccount
-        << "'}\n"
-           "  - name: claude-bot\n"
-           "    identities:\n"
-           "      - issuer: node-agents\n"
-           "        claims:\n"
-           "          uid: '1000'\n"
-           "          exe: /usr/bin/node\n"
-           "          sha256: "
-        << kBotHash
-        << "\n"
-           "destinations:\n"
-           "  - name: orders-api\n"
-           "    kind: signet-jwt\n"
-           "    audience: https://orders.test\n"
-           "    url: https://orders.test/api\n"
-           "  - name: payments-api\n"
-           "    kind: signet-jwt\n"
-           "    audience: https://payments.test\n"
-           "policies:\n"
-           "  - name: bot-orders\n"
-           "    workloads: [claude-bot]\n"
-           "    destinations: [orders-api]\n"
-           "    max_ttl: 10m\n";
-    signetd_ = testing::StartSignetd(SIGNETD_PATH, config, dir_->path() + "/signetd.log").release();
-    ASSERT_FALSE(signetd_->base_url.empty())
-        << "signetd did not become ready; see " << dir_->path() + "/signetd.log";
+    // node-k8s is an agent that joins with its platform's token: a workload of the dev
+    // IdP; claude-bot is a process the agents of node-agents vouch for.
+    signet_ =
+        testing::DestinationHarness::Start(SIGNET_PATH, SIGNETD_PATH, dir_->path(), {"node-k8s"},
+                                           "destinations:\n"
+                                           "  - name: orders-api\n"
+                                           "    kind: signet-jwt\n"
+                                           "    audience: https://orders.test\n"
+                                           "    url: https://orders.test/api\n"
+                                           "  - name: payments-api\n"
+                                           "    kind: signet-jwt\n"
+                                           "    audience: https://payments.test\n"
+                                           "policies:\n"
+                                           "  - name: bot-orders\n"
+                                           "    workloads: [claude-bot]\n"
+                                           "    destinations: [orders-api]\n"
+                                           "    max_ttl: 10m\n",
+                                           "  - name: node-agents\n"
+                                           "    kind: agent\n"
+                                           "    agents: [\"node-*\"]\n",
+                                           "  - name: claude-bot\n"
+                                           "    identities:\n"
+                                           "      - issuer: node-agents\n"
+                                           "        claims:\n"
+                                           "          uid: '1000'\n"
+                                           "          exe: /usr/bin/node\n"
+                                           "          sha256: " +
+                                               std::string(kBotHash) + "\n")
+            .release();
+    ASSERT_NE(signet_, nullptr);
   }
 
   static void TearDownTestSuite() {
-    delete signetd_;
-    delete idp_;
+    delete signet_;
     delete dir_;
   }
 
@@ -108,7 +84,7 @@ class AgentsTest : public ::testing::Test {
       std::ofstream(file) << body;
       args += " -H 'Content-Type: application/json' --data-binary @" + file;
     }
-    testing::HttpAnswer http = testing::Curl(args + " '" + signetd_->base_url + path + "'");
+    testing::HttpAnswer http = testing::Curl(args + " '" + signet_->base_url() + path + "'");
     Answer answer{http.status, http.headers, {}};
     auto parsed = ParseJsonObject(http.body);
     EXPECT_THAT(parsed, IsOk()) << method << " " << path << ": " << http.body;
@@ -125,113 +101,102 @@ class AgentsTest : public ::testing::Test {
     return value != nullptr && value->is_string() ? std::string(value->get_string()) : "";
   }
 
-  // Runs the signet CLI with `args`; its stdout.
-  static std::string Signet(const std::string& args, int* code) {
-    return testing::RunCommand(std::string(SIGNET_PATH) + " " + args + " 2>&1", code);
+  // `jwt` verified against signetd's published keys as a token of type `typ` for
+  // `audience`.
+  static Result<jose::VerifiedJwt> Verified(const std::string& jwt, const std::string& typ,
+                                            const std::string& audience) {
+    auto jwks =
+        jose::Jwks::Parse(testing::Curl(signet_->base_url() + "/.well-known/jwks.json").body);
+    EXPECT_THAT(jwks, IsOk());
+    auto validator = jose::JwtValidator::Builder()
+                         .ExpectIssuer(kIssuer)
+                         .ExpectAudience(audience)
+                         .AllowAlgorithms({jose::Algorithm::kES256})
+                         .ExpectType(typ)
+                         .Build();
+    EXPECT_THAT(validator, IsOk());
+    if (!jwks.ok() || !validator.ok()) {
+      return Status(ErrorCode::kServerError, "test_setup", "no JWKS or validator");
+    }
+    return jose::JwtVerifier(*validator).Verify(jwt, *jwks, std::chrono::system_clock::now());
   }
 
-  static std::string AdminFlags() {
-    return " --server " + signetd_->base_url + " --token-file " + dir_->path() +
-           "/data/admin.token";
-  }
-
-  // `signet agent join-token create --agent NAME`: the token it prints.
+  // `signet agent join-token create --agent NAME`: the token it prints (last, on stdout).
   static std::string JoinToken(const std::string& agent) {
     int code = -1;
     std::string out =
-        testing::RunCommand(std::string(SIGNET_PATH) + " agent join-token create --agent " + agent +
-                                " --ttl 10m" + AdminFlags(),
-                            &code);
+        signet_->Signet("agent join-token create --agent " + agent + " --ttl 10m", &code);
     EXPECT_EQ(code, 0) << out;
     while (!out.empty() && out.back() == '\n') {
       out.pop_back();
     }
-    EXPECT_TRUE(out.starts_with("sjt_")) << out;
-    return out;
+    std::string token = out.substr(out.rfind('\n') + 1);
+    EXPECT_TRUE(token.starts_with("sjt_")) << out;
+    return token;
+  }
+
+  static Answer Join(const std::string& member, const std::string& token) {
+    return Call("POST", "/v1/agents/join",
+                boost::json::serialize(boost::json::object{{member, token}}));
   }
 
   // Joins with a fresh join token for `agent`: the agent token.
   static std::string JoinAs(const std::string& agent) {
-    Answer joined =
-        Call("POST", "/v1/agents/join",
-             boost::json::serialize(boost::json::object{{"join_token", JoinToken(agent)}}));
+    Answer joined = Join("join_token", JoinToken(agent));
     EXPECT_EQ(joined.status, 200) << boost::json::serialize(joined.body);
     return Text(joined.body, "agent_token");
   }
 
-  static std::string Selectors(std::string_view uid, std::string_view sha256) {
-    return boost::json::serialize(boost::json::object{{"uid", uid},
-                                                      {"gid", "1000"},
-                                                      {"exe", "/usr/bin/node"},
-                                                      {"sha256", sha256},
-                                                      {"container_id", ""},
-                                                      {"pod_uid", ""}});
-  }
-
   static Answer CredentialFor(const std::string& agent_token, const std::string& destination,
                               std::string_view uid = "1000", std::string_view sha256 = kBotHash) {
-    return Call(
-        "POST", "/v1/agents/credentials",
-        "{\"destination\":\"" + destination + "\",\"selectors\":" + Selectors(uid, sha256) + "}",
-        agent_token);
+    boost::json::object selectors{
+        {"uid", uid},       {"gid", "1000"},      {"exe", "/usr/bin/node"},
+        {"sha256", sha256}, {"container_id", ""}, {"pod_uid", ""}};
+    return Call("POST", "/v1/agents/credentials",
+                boost::json::serialize(
+                    boost::json::object{{"destination", destination}, {"selectors", selectors}}),
+                agent_token);
   }
 
-  // Every audit record, as `signet audit list --json` prints them.
-  static std::vector<boost::json::object> AuditRecords() {
-    int code = -1;
-    std::string out = testing::RunCommand(std::string(SIGNET_PATH) +
-                                              " audit list --limit 100000 --json --data-dir " +
-                                              dir_->path() + "/data",
-                                          &code);
-    EXPECT_EQ(code, 0) << out;
-    std::vector<boost::json::object> records;
-    std::istringstream lines(out);
-    for (std::string line; std::getline(lines, line);) {
-      auto parsed = ParseJsonObject(line);
-      EXPECT_THAT(parsed, IsOk()) << line;
-      if (parsed.ok()) {
-        records.push_back(parsed->at("record").as_object());
-      }
-    }
-    return records;
-  }
-
-  // The one audit record of the request answered with `answer`.
-  static boost::json::object AuditRecordOf(const Answer& answer) {
+  // The audit records of the request answered with `answer`.
+  static std::vector<boost::json::object> AuditRecordsOf(const Answer& answer) {
     std::string request_id = answer.headers.at("x-request-id");
     std::vector<boost::json::object> found;
-    for (boost::json::object& record : AuditRecords()) {
+    for (boost::json::object& record : signet_->AuditTrail()) {
       if (Text(record, "request_id") == request_id) {
         found.push_back(std::move(record));
       }
     }
-    EXPECT_EQ(found.size(), 1u) << "records of request " << request_id;
+    return found;
+  }
+
+  // The one audit record of the request answered with `answer`.
+  static boost::json::object AuditRecordOf(const Answer& answer) {
+    std::vector<boost::json::object> found = AuditRecordsOf(answer);
+    EXPECT_EQ(found.size(), 1u) << "records of request " << answer.headers.at("x-request-id");
     return found.empty() ? boost::json::object() : found.front();
   }
 
   static void Suspend(const std::string& name, bool suspend) {
     int code = -1;
-    std::string out = Signet(std::string(suspend ? "suspend" : "resume") + " workload " + name +
-                                 " --reason agents-test" + AdminFlags(),
-                             &code);
+    std::string out = signet_->Signet(
+        std::string(suspend ? "suspend" : "resume") + " workload " + name + " --reason agents-test",
+        &code);
     ASSERT_EQ(code, 0) << out;
   }
 
   static testing::TempDir* dir_;
-  static testing::RunningProcess* idp_;
-  static testing::RunningProcess* signetd_;
+  static testing::DestinationHarness* signet_;
   static int bodies_;
 };
 
 testing::TempDir* AgentsTest::dir_ = nullptr;
-testing::RunningProcess* AgentsTest::idp_ = nullptr;
-testing::RunningProcess* AgentsTest::signetd_ = nullptr;
+testing::DestinationHarness* AgentsTest::signet_ = nullptr;
 int AgentsTest::bodies_ = 0;
 
 TEST_F(AgentsTest, AJoinTokenJoinsOnceAndTheAgentTokenRenews) {
   std::string token = JoinToken("node-a");
-  std::string body = boost::json::serialize(boost::json::object{{"join_token", token}});
-  Answer joined = Call("POST", "/v1/agents/join", body);
+  Answer joined = Join("join_token", token);
   ASSERT_EQ(joined.status, 200) << boost::json::serialize(joined.body);
   EXPECT_EQ(Text(joined.body, "agent"), "node-a");
   EXPECT_GT(joined.body.at("expires_in").as_int64(), 3500);
@@ -244,22 +209,12 @@ TEST_F(AgentsTest, AJoinTokenJoinsOnceAndTheAgentTokenRenews) {
   EXPECT_EQ(boost::json::serialize(join_record).find(token), std::string::npos)
       << "the join token itself is never in the audit trail";
 
-  // Signet's published keys verify it, as an agent token and as nothing else.
-  auto jwks = jose::Jwks::Parse(testing::Curl(signetd_->base_url + "/.well-known/jwks.json").body);
-  ASSERT_THAT(jwks, IsOk());
-  auto validator = jose::JwtValidator::Builder()
-                       .ExpectIssuer("http://127.0.0.1:1")
-                       .ExpectAudience("http://127.0.0.1:1/v1/agents")
-                       .AllowAlgorithms({jose::Algorithm::kES256})
-                       .ExpectType("signet-agent+jwt")
-                       .Build();
-  ASSERT_THAT(validator, IsOk());
-  auto verified =
-      jose::JwtVerifier(*validator).Verify(agent_token, *jwks, std::chrono::system_clock::now());
+  // Signet's published keys verify it.
+  auto verified = Verified(agent_token, "signet-agent+jwt", std::string(kIssuer) + "/v1/agents");
   ASSERT_THAT(verified, IsOk());
   EXPECT_EQ(verified->subject(), "node-a");
 
-  Answer again = Call("POST", "/v1/agents/join", body);
+  Answer again = Join("join_token", token);
   EXPECT_EQ(again.status, 401);
   EXPECT_EQ(Text(again.body, "error"), "invalid_client");
   EXPECT_EQ(Text(AuditRecordOf(again), "reason"), "join_token_used");
@@ -277,19 +232,15 @@ TEST_F(AgentsTest, AJoinTokenJoinsOnceAndTheAgentTokenRenews) {
 }
 
 TEST_F(AgentsTest, AnAgentJoinsWithItsPlatformsTokenUnderItsWorkloadsName) {
-  std::string oidc = testing::MintToken(idp_->base_url, "sub=" + std::string(kAgentServiceAccount));
-  ASSERT_FALSE(oidc.empty());
-  Answer joined = Call("POST", "/v1/agents/join",
-                       boost::json::serialize(boost::json::object{{"subject_token", oidc}}));
+  Answer joined = Join("subject_token", signet_->SubjectToken("node-k8s"));
   ASSERT_EQ(joined.status, 200) << boost::json::serialize(joined.body);
   EXPECT_EQ(Text(joined.body, "agent"), "node-k8s");
   boost::json::object record = AuditRecordOf(joined);
-  EXPECT_EQ(Text(record, "upstream_issuer"), idp_->base_url);
-  EXPECT_EQ(Text(record, "upstream_subject"), kAgentServiceAccount);
+  EXPECT_EQ(Text(record, "upstream_subject"), "system:serviceaccount:apps:node-k8s");
+  EXPECT_TRUE(Text(record, "upstream_issuer").starts_with("http://127.0.0.1:"));
+  EXPECT_EQ(Text(record, "target"), "node-k8s");
 
-  std::string stranger = testing::MintToken(idp_->base_url, "sub=system:serviceaccount:x:y");
-  Answer refused = Call("POST", "/v1/agents/join",
-                        boost::json::serialize(boost::json::object{{"subject_token", stranger}}));
+  Answer refused = Join("subject_token", signet_->SubjectToken("stranger"));
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(Text(AuditRecordOf(refused), "reason"), "no_workload_match");
 }
@@ -309,16 +260,7 @@ TEST_F(AgentsTest, AnAttestedProcessGetsItsWorkloadsCredential) {
   std::string token = Text(answer.body, "token");
   EXPECT_EQ(Text(answer.body.at("headers").as_object(), "Authorization"), "Bearer " + token);
 
-  auto jwks = jose::Jwks::Parse(testing::Curl(signetd_->base_url + "/.well-known/jwks.json").body);
-  ASSERT_THAT(jwks, IsOk());
-  auto validator = jose::JwtValidator::Builder()
-                       .ExpectIssuer("http://127.0.0.1:1")
-                       .ExpectAudience("https://orders.test")
-                       .AllowAlgorithms({jose::Algorithm::kES256})
-                       .ExpectType("at+jwt")
-                       .Build();
-  ASSERT_THAT(validator, IsOk());
-  auto jwt = jose::JwtVerifier(*validator).Verify(token, *jwks, std::chrono::system_clock::now());
+  auto jwt = Verified(token, "at+jwt", "https://orders.test");
   ASSERT_THAT(jwt, IsOk());
   EXPECT_EQ(jwt->subject(), "spiffe://test.signet/workload/claude-bot");
   EXPECT_EQ(jwt->audiences(), std::vector<std::string>{"https://orders.test"});
@@ -400,9 +342,7 @@ TEST_F(AgentsTest, ASuspendedAgentIsRefusedAndTheSuspendedListFollows) {
 
 TEST_F(AgentsTest, AnAgentJoiningWithItsPlatformsTokenIsRefusedWhileSuspended) {
   Suspend("node-k8s", true);
-  std::string oidc = testing::MintToken(idp_->base_url, "sub=" + std::string(kAgentServiceAccount));
-  Answer refused = Call("POST", "/v1/agents/join",
-                        boost::json::serialize(boost::json::object{{"subject_token", oidc}}));
+  Answer refused = Join("subject_token", signet_->SubjectToken("node-k8s"));
   EXPECT_EQ(refused.status, 403);
   EXPECT_EQ(Text(AuditRecordOf(refused), "reason"), "agent_suspended");
   Suspend("node-k8s", false);
@@ -431,12 +371,7 @@ TEST_F(AgentsTest, UsageRecordsLandInTheAuditTrailAndItVerifies) {
   ASSERT_EQ(accepted.status, 200) << boost::json::serialize(accepted.body);
   EXPECT_EQ(accepted.body.at("accepted").as_int64(), 3);
 
-  std::vector<boost::json::object> usage;
-  for (boost::json::object& record : AuditRecords()) {
-    if (Text(record, "request_id") == accepted.headers["x-request-id"]) {
-      usage.push_back(std::move(record));
-    }
-  }
+  std::vector<boost::json::object> usage = AuditRecordsOf(accepted);
   ASSERT_EQ(usage.size(), 3u);
   for (int i = 0; i < 3; ++i) {
     const boost::json::object& record = usage[i];
@@ -451,13 +386,24 @@ TEST_F(AgentsTest, UsageRecordsLandInTheAuditTrailAndItVerifies) {
     EXPECT_EQ(Text(record, "time"), "2026-01-02T03:04:0" + std::to_string(i) + "Z");
   }
 
+  // A path longer than the trail keeps is cut, not refused.
+  boost::json::object long_path = records[0].as_object();
+  long_path["path"] = "/" + std::string(3000, 'a');
+  Answer cut =
+      Call("POST", "/v1/agents/usage",
+           boost::json::serialize(boost::json::object{{"records", boost::json::array{long_path}}}),
+           agent_token);
+  ASSERT_EQ(cut.status, 200) << boost::json::serialize(cut.body);
+  EXPECT_EQ(Text(AuditRecordOf(cut), "target"), "POST orders.test/" + std::string(2047, 'a'));
+
   Answer malformed =
       Call("POST", "/v1/agents/usage", R"({"records":[{"time":"yesterday"}]})", agent_token);
   EXPECT_EQ(malformed.status, 400);
   EXPECT_EQ(Call("POST", "/v1/agents/usage", R"({"records":[]})").status, 401);
 
   int code = -1;
-  std::string verify = Signet("audit verify --data-dir " + dir_->path() + "/data", &code);
+  std::string verify = testing::RunCommand(
+      std::string(SIGNET_PATH) + " audit verify --data-dir " + dir_->path() + "/data", &code);
   EXPECT_EQ(code, 0) << verify;
 }
 
@@ -465,7 +411,7 @@ TEST_F(AgentsTest, UsageRecordsLandInTheAuditTrailAndItVerifies) {
 TEST_F(AgentsTest, AgentTokensAndAccessTokensDoNotPassForEachOther) {
   std::string agent_token = JoinAs("node-t");
   testing::HttpAnswer exchanged =
-      testing::ExchangeToken(signetd_->base_url, agent_token, "-d audience=orders-api");
+      testing::ExchangeToken(signet_->base_url(), agent_token, "-d audience=orders-api");
   EXPECT_EQ(exchanged.status, 400) << exchanged.body;
 
   Answer credential = CredentialFor(agent_token, "orders-api");
@@ -474,13 +420,9 @@ TEST_F(AgentsTest, AgentTokensAndAccessTokensDoNotPassForEachOther) {
   Answer as_agent = Call("POST", "/v1/agents/renew", "", access_token);
   EXPECT_EQ(as_agent.status, 401);
   EXPECT_EQ(Text(as_agent.body, "error"), "invalid_token");
-  std::string admin_token = ReadFile(dir_->path() + "/data/admin.token");
-  while (!admin_token.empty() && admin_token.back() == '\n') {
-    admin_token.pop_back();
-  }
   testing::HttpAnswer introspected =
-      testing::Curl("-H 'Authorization: Bearer " + admin_token + "' -d token=" + agent_token + " " +
-                    signetd_->base_url + "/oauth2/introspect");
+      testing::Curl("-H 'Authorization: Bearer " + signet_->AdminToken() +
+                    "' -d token=" + agent_token + " " + signet_->base_url() + "/oauth2/introspect");
   EXPECT_EQ(introspected.status, 200);
   EXPECT_EQ(introspected.body, R"({"active":false})");
 }
