@@ -278,12 +278,16 @@ TEST(ConfigTest, TrustDomainDefaultsToTheIssuerHost) {
               FailsWith("config_invalid"));
 }
 
-// Replaces the first occurrence of `from` in kBroker; the test fails if it is absent.
-std::string BrokerWith(std::string_view from, std::string_view to) {
-  std::string yaml(kBroker);
+// Replaces the first occurrence of `from` in `text`; the test fails if it is absent.
+std::string Replaced(std::string_view text, std::string_view from, std::string_view to) {
+  std::string yaml(text);
   size_t at = yaml.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   return at == std::string::npos ? yaml : yaml.replace(at, from.size(), to);
+}
+
+std::string BrokerWith(std::string_view from, std::string_view to) {
+  return Replaced(kBroker, from, to);
 }
 
 TEST(ConfigTest, ErrorsNameTheFileLineAndField) {
@@ -361,10 +365,7 @@ workloads:
 )";
 
 std::string AgentsWith(std::string_view from, std::string_view to) {
-  std::string yaml(kAgents);
-  size_t at = yaml.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  return at == std::string::npos ? yaml : yaml.replace(at, from.size(), to);
+  return Replaced(kAgents, from, to);
 }
 
 TEST(ConfigTest, AgentIssuerTrustsTheAgentsItNames) {
