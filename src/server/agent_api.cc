@@ -81,8 +81,6 @@ Result<std::string> BoundedString(std::string_view name, const boost::json::valu
 // not empty, the others "" when absent (outside a container or a pod).
 Result<std::map<std::string, std::string, std::less<>>> ParseSelectors(
     const boost::json::value& value) {
-  constexpr std::array<std::string_view, 6> kNames = {"uid",    "gid",          "exe",
-                                                      "sha256", "container_id", "pod_uid"};
   const boost::json::object* object = value.if_object();
   if (object == nullptr) {
     return Invalid("selectors_invalid",
@@ -92,7 +90,9 @@ Result<std::map<std::string, std::string, std::less<>>> ParseSelectors(
                                                                {"pod_uid", ""}};
   for (const auto& [key, member] : *object) {
     std::string name(key.substr(0, 64));
-    if (std::find(kNames.begin(), kNames.end(), name) == kNames.end()) {
+    // `agent` is not the agent's to say: it is the name its token proves.
+    if (name == "agent" ||
+        std::find(kAgentSelectors.begin(), kAgentSelectors.end(), name) == kAgentSelectors.end()) {
       return Invalid("selectors_invalid",
                      "unknown selector " + name +
                          ": selectors are uid, gid, exe, sha256, container_id and pod_uid");

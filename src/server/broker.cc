@@ -73,10 +73,10 @@ std::string AttestedSubject(std::string_view agent,
     return it != selectors.end() ? it->second : std::string();
   };
   std::string subject = "agent:" + std::string(agent);
-  for (std::string_view name : {"uid", "gid", "exe", "sha256", "container_id", "pod_uid"}) {
+  for (std::string_view name : kAgentSelectors) {
     std::string v = value(name);
     bool optional = name == "container_id" || name == "pod_uid";
-    if (!optional || !v.empty()) {
+    if (name != "agent" && (!optional || !v.empty())) {
       subject += " " + std::string(name) + "=" + v;
     }
   }

@@ -301,6 +301,24 @@ TEST_F(AgentsTest, AProcessWhoseHashOrUidDoesNotMatchIsRefusedAndAudited) {
   }
 }
 
+// The agent says what it saw of the process, not who vouches: `agent` is its token's.
+TEST_F(AgentsTest, MalformedCredentialRequestsAreRefusedWithWhatToFix) {
+  std::string agent_token = JoinAs("node-m");
+  for (
+      const char* body :
+      {R"({"destination":"orders-api"})",
+       R"({"destination":"orders-api","selectors":{"uid":"1000","gid":"1000","exe":"/x","sha256":""}})",
+       R"({"destination":"orders-api","selectors":{"uid":"1000","gid":"1000","exe":"/x","sha256":"a","agent":"node-a"}})",
+       R"({"destination":"orders-api","selectors":{"uid":"1000","gid":"1000","exe":"/x","sha256":"a","pid":"7"}})",
+       R"({"selectors":{"uid":"1000","gid":"1000","exe":"/x","sha256":"a"}})"}) {
+    Answer refused = Call("POST", "/v1/agents/credentials", body, agent_token);
+    EXPECT_EQ(refused.status, 400) << body;
+    EXPECT_EQ(Text(refused.body, "error"), "invalid_request") << body;
+    EXPECT_FALSE(Text(refused.body, "error_description").empty()) << body;
+    EXPECT_EQ(Text(AuditRecordOf(refused), "decision"), "deny") << body;
+  }
+}
+
 TEST_F(AgentsTest, AnAgentNoAgentIssuerTrustsVouchesForNobody) {
   std::string agent_token = JoinAs("laptop-1");  // joining is fine: trust is per issuer
   Answer refused = CredentialFor(agent_token, "orders-api");
