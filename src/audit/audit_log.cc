@@ -58,7 +58,17 @@ AuditLog::~AuditLog() {
 }
 
 void AuditLog::Append(Event event, std::function<void(Status)> done) {
-  Pending pending{SerializeEvent(event), std::move(done)};
+  std::vector<Event> one;
+  one.push_back(std::move(event));
+  AppendAll(std::move(one), std::move(done));
+}
+
+void AuditLog::AppendAll(std::vector<Event> events, std::function<void(Status)> done) {
+  Pending pending{{}, std::move(done)};
+  pending.records.reserve(events.size());
+  for (const Event& event : events) {
+    pending.records.push_back(SerializeEvent(event));
+  }
   bool was_empty = false;
   {
     std::lock_guard lock(mu_);
@@ -94,8 +104,13 @@ void AuditLog::WriterLoop() {
       if (queue_.empty()) {
         return;  // stopping, and everything queued is committed
       }
-      auto end =
-          queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), options_.max_batch));
+      // Whole Pendings up to max_batch records, and at least one however large it is.
+      auto end = queue_.begin() + 1;
+      size_t records = queue_.front().records.size();
+      while (end != queue_.end() && records + end->records.size() <= options_.max_batch) {
+        records += end->records.size();
+        ++end;
+      }
       batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
       queue_.erase(queue_.begin(), end);
     }
@@ -106,9 +121,10 @@ void AuditLog::WriterLoop() {
 
 void AuditLog::Commit(std::vector<Pending>& batch) {
   std::vector<store::AuditRow> rows;
-  rows.reserve(batch.size());
   for (Pending& pending : batch) {
-    rows.push_back(store::AuditRow{0, std::move(pending.record), "", ""});
+    for (std::string& record : pending.records) {
+      rows.push_back(store::AuditRow{0, std::move(record), "", ""});
+    }
   }
   Status status;
   // Other replicas on the same store append to the same chain: when one got in first
@@ -148,7 +164,7 @@ void AuditLog::Commit(std::vector<Pending>& batch) {
   if (Counter* outcome = status.ok() ? commits_ok_ : commits_failed_) {
     outcome->Increment();
     if (status.ok()) {
-      records_->Increment(batch.size());
+      records_->Increment(rows.size());
     }
   }
   for (Pending& pending : batch) {

@@ -38,7 +38,8 @@ namespace signet::audit {
 // Declared outside AuditLog because a nested struct with member initializers cannot be
 // a default argument inside its enclosing class (GCC, CWG 1397).
 struct AuditLogOptions {
-  // The most events one transaction holds. Must be at least 1.
+  // The most events one transaction holds (but AppendAll's events always go together).
+  // Must be at least 1.
   size_t max_batch = 256;
   // When set (and outliving the log): signet_audit_commits_total{outcome} and
   // signet_audit_records_total count transactions and the records they held.
@@ -65,12 +66,19 @@ class AuditLog {
   // AppendAndWait; it should hand slow work elsewhere, as every event behind it waits.
   void Append(Event event, std::function<void(Status)> done);
 
+  // Like Append, for events that stand or fall together (the proxied requests one
+  // signet-agent reports at once): all of them go into one transaction, which holds them
+  // next to each other in the chain, even beyond max_batch. `done` runs once, for all.
+  // An empty `events` is committed at once, with nothing to write.
+  void AppendAll(std::vector<Event> events, std::function<void(Status)> done);
+
   // Append, then wait for the outcome. For tools and tests.
   Status AppendAndWait(Event event);
 
  private:
+  // Events queued together: one Append's, or one AppendAll's.
   struct Pending {
-    std::string record;
+    std::vector<std::string> records;
     std::function<void(Status)> done;
   };
 

@@ -246,6 +246,47 @@ TEST_F(AuditLogTest, BatchesNeverExceedMaxBatch) {
   EXPECT_EQ(Verify().records, 11);
 }
 
+// One agent's report is one transaction, larger than max_batch if need be, its records
+// side by side in the chain, with one callback.
+TEST_F(AuditLogTest, AppendAllCommitsItsEventsInOneTransaction) {
+  auto log = Open({.max_batch = 4});
+  ASSERT_NE(log, nullptr);
+  store_->HoldNextCommit();
+  log->Append(MakeEvent("first"), [](Status) {});
+  store_->WaitUntilHeld();
+  log->Append(MakeEvent("before"), [](Status) {});
+  std::vector<Event> report;
+  for (int i = 0; i < 10; ++i) {
+    report.push_back(MakeEvent("report-" + std::to_string(i)));
+  }
+  std::atomic<int> calls{0};
+  log->AppendAll(std::move(report), [&](Status s) {
+    EXPECT_THAT(s, IsOk());
+    ++calls;
+  });
+  log->Append(MakeEvent("after"), [](Status) {});
+  store_->Release();
+  ASSERT_THAT(log->AppendAndWait(MakeEvent("last")), IsOk());
+  EXPECT_EQ(calls.load(), 1);
+  // "before" could not share the report's transaction (1 + 10 > 4); "after" and "last" may
+  // share one.
+  std::vector<size_t> sizes = store_->batch_sizes();
+  ASSERT_GE(sizes.size(), 4u);
+  EXPECT_EQ(sizes[0], 1u);
+  EXPECT_EQ(sizes[1], 1u);
+  EXPECT_EQ(sizes[2], 10u);
+  std::vector<std::string> order;
+  for (const store::AuditRow& row : Rows()) {
+    order.push_back(ParseEvent(row.record)->request_id);
+  }
+  ASSERT_EQ(order.size(), 14u);
+  EXPECT_EQ(order[1], "before");
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(order[2 + i], "report-" + std::to_string(i));
+  }
+  EXPECT_TRUE(Verify().intact);
+}
+
 TEST_F(AuditLogTest, DestructorCommitsEverythingQueued) {
   std::atomic<int> ok{0};
   {

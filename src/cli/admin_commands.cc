@@ -449,6 +449,19 @@ int AdminCommands::RotateKeys(const std::string& reason) {
   return 0;
 }
 
+int AdminCommands::CreateJoinToken(const std::string& agent, const std::string& ttl) {
+  auto answer = Call("POST", "/v1/agents/join-tokens", JsonBody({{"agent", agent}, {"ttl", ttl}}),
+                     "application/json");
+  if (!answer) {
+    return 1;
+  }
+  boost::json::object token = Parse(*answer);
+  err_ << "join token " << Str(token, "id") << " for agent " << Str(token, "agent")
+       << ", good for one join until " << Str(token, "expires_at") << "; it is shown only now:\n";
+  out_ << Str(token, "token") << "\n";
+  return 0;
+}
+
 int RotateMasterKey(const std::string& data_dir, std::ostream& out, std::ostream& err) {
   std::string db = data_dir + "/signet.db";
   if (!std::filesystem::exists(db)) {

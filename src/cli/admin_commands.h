@@ -1,7 +1,7 @@
 // The CLI's admin commands: `signet admin token ...`, `signet suspend|resume workload`,
 // `signet revoke`, `signet workloads`, `signet secret ...`, `signet apply|diff|export|
-// history|rollback`, `signet keys list|rotate`. Each is one call to signetd's
-// admin API (docs/api.md) with an admin token, printed for a human; errors print the
+// history|rollback`, `signet keys list|rotate`, `signet agent join-token create`. Each is one call
+// to signetd's admin API (docs/api.md) with an admin token, printed for a human; errors print the
 // server's error_description. `signet secret rotate-master` works on the data directory
 // instead, with signetd stopped.
 #pragma once
@@ -70,6 +70,9 @@ class AdminCommands {
   // `signet keys list` and `signet keys rotate`: Signet's signing keys.
   int ListKeys();
   int RotateKeys(const std::string& reason);
+  // `signet agent join-token create`: a one-time token for signet-agent `agent` to join
+  // with, printed alone on `out` (details on `err`); `ttl` "" for signetd's default.
+  int CreateJoinToken(const std::string& agent, const std::string& ttl);
 
  private:
   // The answer's JSON object, or nullopt after printing the error.

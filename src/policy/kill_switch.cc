@@ -4,6 +4,16 @@ namespace signet::policy {
 
 KillSwitch::KillSwitch() : state_(std::make_shared<const State>()) {}
 
+std::vector<std::string> KillSwitch::Suspended() const {
+  std::shared_ptr<const State> state = Snapshot();
+  std::vector<std::string> names;
+  names.reserve(state->suspended.size());
+  for (const auto& [name, suspension] : state->suspended) {
+    names.push_back(name);
+  }
+  return names;
+}
+
 std::optional<Suspension> KillSwitch::SuspensionOf(std::string_view workload) const {
   std::shared_ptr<const State> state = Snapshot();
   auto it = state->suspended.find(workload);

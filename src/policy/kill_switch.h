@@ -34,6 +34,8 @@ class KillSwitch {
 
   std::optional<Suspension> SuspensionOf(std::string_view workload) const;
   bool IsSuspended(std::string_view workload) const { return SuspensionOf(workload).has_value(); }
+  // The names suspended now, sorted (what signet-agents poll to purge their caches).
+  std::vector<std::string> Suspended() const;
   // Whether the token `jti` was revoked (and has not expired yet at the last write).
   bool IsRevoked(std::string_view jti) const;
 

@@ -19,8 +19,11 @@ TEST(KillSwitchTest, SuspendAndResume) {
   EXPECT_FALSE(kill.IsSuspended("orders"));
   kill.Suspend("billing", {"incident 42", "tok-2", kNow});  // a second suspend replaces
   EXPECT_EQ(kill.SuspensionOf("billing")->reason, "incident 42");
+  kill.Suspend("api", {"r", "tok-1", kNow});
+  EXPECT_EQ(kill.Suspended(), (std::vector<std::string>{"api", "billing"}));
   kill.Resume("billing");
   EXPECT_FALSE(kill.IsSuspended("billing"));
+  EXPECT_EQ(kill.Suspended(), std::vector<std::string>{"api"});
   kill.Resume("billing");  // resuming a running workload is harmless
   EXPECT_FALSE(kill.IsSuspended("billing"));
 }

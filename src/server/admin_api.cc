@@ -1,10 +1,12 @@
 #include "server/admin_api.h"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
 #include "common/json.h"
 #include "http/form.h"
+#include "server/agent_tokens.h"
 #include "server/config.h"
 
 namespace signet::server {
@@ -250,6 +252,7 @@ void AdminApi::AddRoutes(http::Router& router) {
   router.AddAsync("POST", "/v1/config/rollback", async(&AdminApi::RollbackConfig));
   router.Add("POST", "/oauth2/introspect", sync(&AdminApi::Introspect));
   router.AddAsync("POST", "/oauth2/revoke", async(&AdminApi::RevokeToken));
+  router.AddAsync("POST", "/v1/agents/join-tokens", async(&AdminApi::CreateAgentJoinToken));
 }
 
 audit::Event AdminApi::ChangeEvent(const http::Request& request, const Principal& who,
@@ -317,7 +320,7 @@ void AdminApi::Suspend(const http::Request& request, http::Responder respond) {
     return respond(Fail(who.status()));
   }
   std::string workload(request.PathParam("name"));
-  if (!config_.Current()->workloads.contains(workload)) {
+  if (!Suspendable(workload)) {
     return respond(Fail(Status(ErrorCode::kInvalidRequest, "workload_unknown",
                                "no workload is named \"" + workload.substr(0, 100) + "\"")));
   }
@@ -337,13 +340,21 @@ void AdminApi::Suspend(const http::Request& request, http::Responder respond) {
                std::move(respond));
 }
 
+bool AdminApi::Suspendable(std::string_view name) const {
+  std::shared_ptr<const AccessSnapshot> current = config_.Current();
+  const std::vector<AgentIssuerConfig>& agent_issuers = current->config.agent_issuers;
+  return current->workloads.contains(name) ||
+         std::any_of(agent_issuers.begin(), agent_issuers.end(),
+                     [name](const AgentIssuerConfig& issuer) { return issuer.Trusts(name); });
+}
+
 void AdminApi::Resume(const http::Request& request, http::Responder respond) {
   auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kSuspend);
   if (!who.ok()) {
     return respond(Fail(who.status()));
   }
   std::string workload(request.PathParam("name"));
-  if (!config_.Current()->workloads.contains(workload)) {
+  if (!Suspendable(workload)) {
     return respond(Fail(Status(ErrorCode::kInvalidRequest, "workload_unknown",
                                "no workload is named \"" + workload.substr(0, 100) + "\"")));
   }
@@ -751,6 +762,50 @@ void AdminApi::RecordConfigChange(const http::Request& request, const Principal&
   event.config_before = std::to_string(result.version_before);
   event.config_after = std::to_string(result.version_after);
   RecordChange(std::move(event), Ok(200, ChangeJson(result)), std::move(respond));
+}
+
+void AdminApi::CreateAgentJoinToken(const http::Request& request, http::Responder respond) {
+  auto who = tokens_.Authorize(request.Header("Authorization"), Permission::kEnrollAgents);
+  if (!who.ok()) {
+    return respond(Fail(who.status()));
+  }
+  auto body = JsonBody(request);
+  if (!body.ok()) {
+    return respond(Fail(body.status()));
+  }
+  auto agent = StringField(*body, "agent");
+  auto ttl_text = StringField(*body, "ttl");
+  for (const auto* field : {&agent, &ttl_text}) {
+    if (!field->ok()) {
+      return respond(Fail(field->status()));
+    }
+  }
+  if (!agent->has_value()) {
+    return respond(Fail(Status(ErrorCode::kInvalidRequest, "agent_name_invalid",
+                               "\"agent\" is required: the name the agent joins under")));
+  }
+  std::chrono::seconds ttl = kDefaultJoinTokenTtl;
+  if (ttl_text->has_value()) {
+    std::optional<std::chrono::seconds> parsed = ParseDuration(**ttl_text);
+    if (!parsed) {
+      return respond(Fail(Status(ErrorCode::kInvalidRequest, "join_token_ttl_invalid",
+                                 "\"ttl\" is a duration such as 15m or 1h (at most 24h)")));
+    }
+    ttl = *parsed;
+  }
+  auto issued = CreateJoinToken(store_, random_, clock_, **agent, ttl, who->token_id);
+  if (!issued.ok()) {
+    return respond(Fail(issued.status()));
+  }
+  // The only time the token is shown: it is stored by hash, and audited by id.
+  boost::json::object answer{{"id", issued->row.id},
+                             {"agent", issued->row.agent},
+                             {"token", issued->token.Reveal(SecretAccess::Grant())},
+                             {"expires_at", Rfc3339(issued->row.expires_at)}};
+  RecordChange(
+      ChangeEvent(request, *who, "create_join_token", issued->row.agent,
+                  "join token " + issued->row.id + ", expires " + Rfc3339(issued->row.expires_at)),
+      Ok(201, answer), std::move(respond));
 }
 
 http::Response AdminApi::Introspect(const http::Request& request) const {

@@ -5,8 +5,8 @@
 //
 // Every call needs an admin token (server/admin_auth.h) whose role allows it. Every
 // change (suspend, resume, revoke, admin token created or deleted, secret written or
-// deleted, signing key rotated) is written to the store, then to the audit trail with the token id
-// that made it, and answered once its audit record is committed.
+// deleted, signing key rotated, agent join token created) is written to the store, then to the
+// audit trail with the token id that made it, and answered once its audit record is committed.
 #pragma once
 
 #include <chrono>
@@ -76,6 +76,10 @@ class AdminApi {
   void RecordConfigChange(const http::Request& request, const Principal& who, std::string action,
                           std::string detail, const ConfigChangeResult& result,
                           http::Responder respond);
+  void CreateAgentJoinToken(const http::Request& request, http::Responder respond);
+  // Whether `name` is a workload of the configuration in force, or an agent name one of
+  // its agent issuers trusts: what may be suspended.
+  bool Suspendable(std::string_view name) const;
   http::Response Introspect(const http::Request& request) const;
   void RevokeToken(const http::Request& request, http::Responder respond);
 

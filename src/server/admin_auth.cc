@@ -110,19 +110,26 @@ Result<AdminTokens::Issued> AdminTokens::Create(Role role, std::chrono::seconds 
   return Issued{std::move(token), std::move(row)};
 }
 
+std::optional<std::string_view> BearerToken(std::string_view authorization) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.size() < kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), authorization.begin(),
+                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    return std::nullopt;
+  }
+  return authorization.substr(kBearer.size());
+}
+
 Result<Principal> AdminTokens::Authenticate(std::optional<std::string_view> authorization) const {
   if (!authorization) {
     return Unauthenticated("admin_token_missing",
                            "send an admin token as Authorization: Bearer <token>");
   }
-  std::string_view value = *authorization;
-  constexpr std::string_view kBearer = "Bearer ";
-  if (value.size() < kBearer.size() ||
-      !std::equal(kBearer.begin(), kBearer.end(), value.begin(),
-                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+  std::optional<std::string_view> bearer = BearerToken(*authorization);
+  if (!bearer) {
     return Unauthenticated("admin_token_malformed", "the Authorization scheme must be Bearer");
   }
-  auto parts = SplitToken(value.substr(kBearer.size()));
+  auto parts = SplitToken(*bearer);
   if (!parts) {
     return Unauthenticated("admin_token_malformed",
                            "an admin token looks like signet_admin.<id>.<secret>");

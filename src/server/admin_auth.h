@@ -34,9 +34,10 @@ enum class Permission {
   kRevoke,   // revoke issued tokens
   kManageTokens,
   kManageSecrets,
-  kIntrospect,   // RFC 7662 introspection of Signet's tokens
-  kManageKeys,   // rotate Signet's signing keys (admin only)
-  kApplyConfig,  // apply or roll back the access configuration (admin only)
+  kIntrospect,    // RFC 7662 introspection of Signet's tokens
+  kManageKeys,    // rotate Signet's signing keys (admin only)
+  kApplyConfig,   // apply or roll back the access configuration (admin only)
+  kEnrollAgents,  // create signet-agent join tokens (admin only)
 };
 
 std::string_view RoleName(Role role);
@@ -85,6 +86,10 @@ class AdminTokens {
   const Clock& clock_;
   Random& random_;
 };
+
+// The token of an Authorization header value "Bearer <token>" (the scheme compared
+// without case, RFC 7235 §2.1); nullopt for any other scheme.
+std::optional<std::string_view> BearerToken(std::string_view authorization);
 
 // Writes `token` to `path` with mode 0600, replacing any file there atomically.
 // server_error bootstrap_token_unwritable naming the path when it cannot.

@@ -51,7 +51,37 @@ Status CheckAudiencesApart(const std::vector<DestinationConfig>& destinations) {
   return Status::Ok();
 }
 
+// What Authorize and IdentifySubject refuse before verifying anything.
+Status CheckSubjectToken(std::string_view subject_token, std::string_view subject_token_type) {
+  if (subject_token.empty()) {
+    return Status(ErrorCode::kInvalidRequest, "subject_token_missing", "subject_token is required");
+  }
+  if (subject_token_type != kJwtTokenTypeUri && subject_token_type != kIdTokenTypeUri) {
+    return Status(ErrorCode::kInvalidRequest, "subject_token_type_unsupported",
+                  "subject_token_type must be urn:ietf:params:oauth:token-type:jwt or "
+                  "urn:ietf:params:oauth:token-type:id_token");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+std::string AttestedSubject(std::string_view agent,
+                            const std::map<std::string, std::string, std::less<>>& selectors) {
+  auto value = [&selectors](std::string_view name) {
+    auto it = selectors.find(name);
+    return it != selectors.end() ? it->second : std::string();
+  };
+  std::string subject = "agent:" + std::string(agent);
+  for (std::string_view name : kAgentSelectors) {
+    std::string v = value(name);
+    bool optional = name == "container_id" || name == "pod_uid";
+    if (name != "agent" && (!optional || !v.empty())) {
+      subject += " " + std::string(name) + "=" + v;
+    }
+  }
+  return subject;
+}
 
 void RecordRefusal(const Status& status, audit::Event* event) {
   event->decision = "deny";
@@ -79,11 +109,12 @@ Result<std::vector<std::string>> ParseScope(std::string_view scope) {
 }
 
 Broker::Broker(trust::IssuerRegistry issuers, trust::WorkloadResolver resolver,
-               policy::PolicyIndex policies, const policy::KillSwitch& kill_switch,
-               const Clock& clock)
+               policy::PolicyIndex policies, std::vector<AgentIssuerConfig> agent_issuers,
+               const policy::KillSwitch& kill_switch, const Clock& clock)
     : issuers_(std::move(issuers)),
       resolver_(std::move(resolver)),
       policies_(std::move(policies)),
+      agent_issuers_(std::move(agent_issuers)),
       kill_switch_(kill_switch),
       clock_(clock) {}
 
@@ -121,7 +152,8 @@ Result<std::unique_ptr<Broker>> Broker::Create(const AccessConfig& access, trust
   SIGNET_RETURN_IF_ERROR(CheckAudiencesApart(access.destinations));
 
   std::unique_ptr<Broker> broker(new Broker(std::move(registry), std::move(resolver),
-                                            std::move(policies), kill_switch, *context.clock));
+                                            std::move(policies), access.agent_issuers, kill_switch,
+                                            *context.clock));
   for (const auto& destination : access.destinations) {
     SIGNET_ASSIGN_OR_RETURN(
         auto provider, credentials::CreateProvider({destination.name, destination.kind,
@@ -209,29 +241,97 @@ Result<const Broker::Destination*> Broker::FindDestination(const ExchangeRequest
   return &it->second;
 }
 
-Result<Broker::Authorization> Broker::Authorize(const ExchangeRequest& request,
-                                                audit::Event* event) const {
-  if (request.subject_token.empty()) {
-    return Status(ErrorCode::kInvalidRequest, "subject_token_missing", "subject_token is required");
-  }
-  if (request.subject_token_type != kJwtTokenTypeUri &&
-      request.subject_token_type != kIdTokenTypeUri) {
-    return Status(ErrorCode::kInvalidRequest, "subject_token_type_unsupported",
-                  "subject_token_type must be urn:ietf:params:oauth:token-type:jwt or "
-                  "urn:ietf:params:oauth:token-type:id_token");
-  }
-  std::vector<std::string> scopes;
-  if (request.scope) {
-    SIGNET_ASSIGN_OR_RETURN(scopes, ParseScope(*request.scope));
-  }
-
-  // Identity before target: an unauthenticated caller learns nothing about destinations.
-  SystemTime now = clock_.Now();
-  SIGNET_ASSIGN_OR_RETURN(auto verified, issuers_.Verify(request.subject_token, now));
+Result<SystemTime> Broker::Identify(std::string_view subject_token, SystemTime now,
+                                    audit::Event* event) const {
+  SIGNET_ASSIGN_OR_RETURN(auto verified, issuers_.Verify(subject_token, now));
   const auto& [issuer, jwt] = verified;
   event->upstream_issuer = jwt.issuer();
   event->upstream_subject = jwt.subject();
   SIGNET_ASSIGN_OR_RETURN(event->workload, resolver_.Resolve(issuer->config().name, jwt));
+  return jwt.expires_at();
+}
+
+Result<std::string> Broker::IdentifySubject(std::string_view subject_token,
+                                            std::string_view subject_token_type,
+                                            audit::Event* event) const {
+  SIGNET_RETURN_IF_ERROR(CheckSubjectToken(subject_token, subject_token_type));
+  SIGNET_RETURN_IF_ERROR(Identify(subject_token, clock_.Now(), event).status());
+  return event->workload;
+}
+
+Result<Broker::Authorization> Broker::Authorize(const ExchangeRequest& request,
+                                                audit::Event* event) const {
+  SIGNET_RETURN_IF_ERROR(CheckSubjectToken(request.subject_token, request.subject_token_type));
+  std::vector<std::string> scopes;
+  if (request.scope) {
+    SIGNET_ASSIGN_OR_RETURN(scopes, ParseScope(*request.scope));
+  }
+  // Identity before target: an unauthenticated caller learns nothing about destinations.
+  SystemTime now = clock_.Now();
+  SIGNET_ASSIGN_OR_RETURN(SystemTime expires_at, Identify(request.subject_token, now, event));
+  return AuthorizeWorkload(request, scopes, expires_at, now, event);
+}
+
+Result<Broker::Authorization> Broker::AuthorizeAttested(const AttestedRequest& request,
+                                                        audit::Event* event) const {
+  event->upstream_subject = AttestedSubject(request.agent, request.selectors);
+  std::vector<std::string> scopes;
+  if (request.scope) {
+    SIGNET_ASSIGN_OR_RETURN(scopes, ParseScope(*request.scope));
+  }
+  // The agent before the process: a suspended or untrusted agent vouches for nobody.
+  if (kill_switch_.IsSuspended(request.agent)) {
+    return Status(ErrorCode::kAccessDenied, "agent_suspended",
+                  "agent " + request.agent + " is suspended by an administrator");
+  }
+  boost::json::object claims;
+  for (const auto& [name, value] : request.selectors) {
+    claims[name] = value;
+  }
+  claims["agent"] = request.agent;
+  std::string trusting;
+  const AgentIssuerConfig* resolved_by = nullptr;
+  for (const AgentIssuerConfig& issuer : agent_issuers_) {
+    if (!issuer.Trusts(request.agent)) {
+      continue;
+    }
+    trusting += (trusting.empty() ? "" : ",") + issuer.name;
+    Result<std::string> workload = resolver_.Resolve(issuer.name, claims);
+    if (!workload.ok() && workload.status().reason() == "no_workload_match") {
+      continue;
+    }
+    SIGNET_RETURN_IF_ERROR(workload.status());
+    if (resolved_by != nullptr && *workload != event->workload) {
+      return Status(ErrorCode::kInvalidRequest, "ambiguous_identity",
+                    "this process matches workload " + event->workload + " on agent issuer " +
+                        resolved_by->name + " and " + *workload + " on " + issuer.name +
+                        "; narrow their identity rules");
+    }
+    if (resolved_by == nullptr) {
+      resolved_by = &issuer;
+      event->workload = *workload;
+    }
+  }
+  event->upstream_issuer = resolved_by != nullptr ? resolved_by->name : trusting;
+  if (trusting.empty()) {
+    return Status(ErrorCode::kAccessDenied, "agent_not_trusted",
+                  "no agent issuer trusts agent " + request.agent +
+                      " (an issuer of kind agent lists the agents it trusts in `agents`)");
+  }
+  if (resolved_by == nullptr) {
+    return Status(ErrorCode::kInvalidRequest, "no_workload_match",
+                  "no workload matches this process as agent " + request.agent + " attested it");
+  }
+  ExchangeRequest target;
+  target.audiences = {request.destination};
+  target.requested_lifetime = request.requested_lifetime;
+  return AuthorizeWorkload(target, scopes, request.agent_expires_at, clock_.Now(), event);
+}
+
+Result<Broker::Authorization> Broker::AuthorizeWorkload(const ExchangeRequest& request,
+                                                        const std::vector<std::string>& scopes,
+                                                        SystemTime identity_expires_at,
+                                                        SystemTime now, audit::Event* event) const {
   // The kill switch beats every policy; the reason stays in the audit trail.
   if (std::optional<policy::Suspension> suspension = kill_switch_.SuspensionOf(event->workload)) {
     return Status(ErrorCode::kAccessDenied, "workload_suspended",
@@ -246,15 +346,19 @@ Result<Broker::Authorization> Broker::Authorize(const ExchangeRequest& request,
   event->policy = grant.policy;
 
   // Never outlive the identity it came from, nor the policy's cap.
-  auto remaining = std::chrono::floor<std::chrono::seconds>(jwt.expires_at() - now);
+  auto remaining = std::chrono::floor<std::chrono::seconds>(identity_expires_at - now);
   std::chrono::seconds lifetime = std::min(grant.max_ttl, remaining);
   if (request.requested_lifetime) {
     lifetime = std::min(lifetime, *request.requested_lifetime);
   }
-  credentials::IssueRequest issue{
-      event->workload, grant.scopes,  lifetime, request.requested_token_type,
-      jwt.issuer(),    jwt.subject(), now};
-  return Authorization{destination->provider.get(), std::move(issue)};
+  credentials::IssueRequest issue{event->workload,
+                                  grant.scopes,
+                                  lifetime,
+                                  request.requested_token_type,
+                                  event->upstream_issuer,
+                                  event->upstream_subject,
+                                  now};
+  return Authorization{destination->provider.get(), std::move(issue), destination->url};
 }
 
 }  // namespace signet::server

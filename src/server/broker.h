@@ -47,6 +47,26 @@ struct ExchangeRequest {
   std::optional<std::chrono::seconds> requested_lifetime;
 };
 
+// A credential request from signet-agent for a local process it attested (POST
+// /v1/agents/credentials), the agent already verified.
+struct AttestedRequest {
+  std::string agent;  // the vouching agent's name: its agent token's subject
+  // When the agent token expires: no credential outlives the identity that vouched.
+  SystemTime agent_expires_at;
+  // The process's selectors (kAgentSelectors but `agent`); "" for one not attested, as a
+  // container_id outside a container.
+  std::map<std::string, std::string, std::less<>> selectors;
+  std::string destination;
+  std::optional<std::string> scope;  // space-delimited
+  std::optional<std::chrono::seconds> requested_lifetime;
+};
+
+// How the audit trail names an attested process as its upstream subject: "agent:<agent>
+// uid=<uid> gid=<gid> exe=<exe> sha256=<sha256>", then " container_id=<id>" and
+// " pod_uid=<uid>" when not empty.
+std::string AttestedSubject(std::string_view agent,
+                            const std::map<std::string, std::string, std::less<>>& selectors);
+
 class Broker {
  public:
   // Builds every issuer, the identity resolver, the policy index and one provider per
@@ -81,10 +101,30 @@ class Broker {
     // Owned by the Broker, which the caller keeps alive until Issue returns.
     const credentials::CredentialProvider* provider = nullptr;
     credentials::IssueRequest issue;
+    std::string destination_url;  // the destination's url; "" when it has none
   };
   // Fills `event` as Exchange does, but for the decision (a refusal is returned, not
   // recorded: Exchange and the caller record it).
   Result<Authorization> Authorize(const ExchangeRequest& request, audit::Event* event) const;
+  // Authorize for a process signet-agent attested: the workload is the one that the
+  // identity rules of the agent issuers trusting `request.agent` (its `agents` globs)
+  // resolve the selectors (and `agent`) to, refused as ambiguous when two issuers'
+  // rules give two workloads. Fills `event` as Authorize does, upstream_issuer being the
+  // agent issuer that resolved it (the trusting ones, comma-separated, when none did)
+  // and upstream_subject AttestedSubject. Refusals beyond Authorize's: access_denied
+  // agent_suspended (the agent's name is suspended) and agent_not_trusted (no agent
+  // issuer trusts it); no_workload_match as for a token.
+  Result<Authorization> AuthorizeAttested(const AttestedRequest& request,
+                                          audit::Event* event) const;
+
+  // The workload a subject token from a configured issuer belongs to, as Authorize
+  // resolves it (an agent joining with its platform's identity takes that name). Fills
+  // `event`'s upstream_issuer, upstream_subject and workload. Authorize's refusals, up to
+  // and including the identity's.
+  Result<std::string> IdentifySubject(std::string_view subject_token,
+                                      std::string_view subject_token_type,
+                                      audit::Event* event) const;
+
   // The provider's part: the credential, recorded in `event` as allowed (with its jti and
   // expiry) or refused.
   static Result<credentials::Credential> Issue(const Authorization& authorization,
@@ -98,13 +138,24 @@ class Broker {
   };
 
   Broker(trust::IssuerRegistry issuers, trust::WorkloadResolver resolver,
-         policy::PolicyIndex policies, const policy::KillSwitch& kill_switch, const Clock& clock);
+         policy::PolicyIndex policies, std::vector<AgentIssuerConfig> agent_issuers,
+         const policy::KillSwitch& kill_switch, const Clock& clock);
 
   Result<const Destination*> FindDestination(const ExchangeRequest& request) const;
+  // Verifies the subject token and resolves its workload into `event`; the token's expiry.
+  Result<SystemTime> Identify(std::string_view subject_token, SystemTime now,
+                              audit::Event* event) const;
+  // The workload's part, once `event` names it: the kill switch, the destination
+  // `request` names, the policy and the lifetime, which never passes `identity_expires_at`.
+  Result<Authorization> AuthorizeWorkload(const ExchangeRequest& request,
+                                          const std::vector<std::string>& scopes,
+                                          SystemTime identity_expires_at, SystemTime now,
+                                          audit::Event* event) const;
 
   trust::IssuerRegistry issuers_;
   trust::WorkloadResolver resolver_;
   policy::PolicyIndex policies_;
+  std::vector<AgentIssuerConfig> agent_issuers_;
   const policy::KillSwitch& kill_switch_;
   std::map<std::string, Destination, std::less<>> destinations_;  // by name
   std::map<std::string, std::string, std::less<>> names_by_url_;

@@ -35,11 +35,21 @@ issuers:
     algorithms: [ES256]
     jwks: ')" + jose::Jwks({idp_key_.public_jwk()}).ToJson() +
                        R"('
+  - {name: node-agents, kind: agent, agents: ["node-*"]}
+  - {name: edge-agents, kind: agent, agents: [node-b]}
 workloads:
   - name: billing
     identities:
       - issuer: idp
         claims: {sub: billing-sa}
+  - name: bot
+    identities:
+      - issuer: node-agents
+        claims: {uid: "1000", sha256: abc}
+  - name: edge-bot
+    identities:
+      - issuer: edge-agents
+        claims: {uid: "1000"}
 destinations:
   - {name: orders, kind: signet-jwt, audience: https://orders.test, url: https://orders.test/api}
   - {name: payments, kind: signet-jwt, audience: https://payments.test}
@@ -48,6 +58,7 @@ policies:
   - {name: billing-orders, workloads: [billing], destinations: [orders], max_ttl: 15m,
      scopes: [orders.read, orders.write]}
   - {name: everyone-vault, workloads: "*", destinations: [vault]}
+  - {name: bots-orders, workloads: [bot, edge-bot], destinations: [orders], max_ttl: 15m}
   - {name: no-vault-for-billing, effect: deny, workloads: [billing], destinations: [vault]}
 )";
     auto config = ParseConfig(yaml);
@@ -83,6 +94,23 @@ policies:
     request.subject_token_type = std::string(kJwtTokenTypeUri);
     request.audiences = std::move(audiences);
     return request;
+  }
+
+  // What agent `agent` attests of a process, for `destination`; its agent token expires in
+  // `agent_life`.
+  AttestedRequest Attested(std::string agent, std::string sha256, std::string destination,
+                           seconds agent_life = seconds(3600)) {
+    return AttestedRequest{std::move(agent),
+                           clock_.Now() + agent_life,
+                           {{"uid", "1000"},
+                            {"gid", "1000"},
+                            {"exe", "/usr/bin/node"},
+                            {"sha256", std::move(sha256)},
+                            {"container_id", ""},
+                            {"pod_uid", ""}},
+                           std::move(destination),
+                           std::nullopt,
+                           std::nullopt};
   }
 
   SimulatedClock clock_;
@@ -282,6 +310,108 @@ TEST_F(BrokerTest, RequestShapeIsCheckedFirst) {
   EXPECT_THAT(broker_->Exchange(request, &event), IsOk());
   request.subject_token.clear();
   EXPECT_THAT(broker_->Exchange(request, &event), FailsWith("subject_token_missing"));
+}
+
+// The agent vouches; the rules of the agent issuers trusting it decide which workload the
+// process is; then policy and issuance go as for a token, with the agent token's expiry
+// as the identity's.
+TEST_F(BrokerTest, AttestedProcessGetsItsWorkloadsCredential) {
+  audit::Event event;
+  auto authorized =
+      broker_->AuthorizeAttested(Attested("node-a", "abc", "orders", seconds(600)), &event);
+  ASSERT_THAT(authorized, IsOk());
+  EXPECT_EQ(event.workload, "bot");
+  EXPECT_EQ(event.destination, "orders");
+  EXPECT_EQ(event.policy, "bots-orders");
+  EXPECT_EQ(event.upstream_issuer, "node-agents");
+  EXPECT_EQ(event.upstream_subject, "agent:node-a uid=1000 gid=1000 exe=/usr/bin/node sha256=abc");
+  EXPECT_EQ(authorized->destination_url, "https://orders.test/api");
+  EXPECT_EQ(authorized->issue.lifetime, seconds(600));  // the agent token's, under 15m
+  EXPECT_EQ(authorized->issue.upstream_issuer, "node-agents");
+  auto credential = Broker::Issue(*authorized, &event);
+  ASSERT_THAT(credential, IsOk());
+  EXPECT_EQ(event.decision, "allow");
+}
+
+TEST_F(BrokerTest, AttestedProcessThatNoRuleMatchesIsRefusedWithItsSelectors) {
+  audit::Event event;
+  AttestedRequest request = Attested("node-a", "def", "orders");
+  request.selectors["container_id"] = "c0ffee";
+  auto refused = broker_->AuthorizeAttested(request, &event);
+  ASSERT_THAT(refused, FailsWithCode(ErrorCode::kInvalidRequest, "no_workload_match"));
+  EXPECT_EQ(event.upstream_issuer, "node-agents");
+  EXPECT_EQ(event.upstream_subject,
+            "agent:node-a uid=1000 gid=1000 exe=/usr/bin/node sha256=def container_id=c0ffee");
+  EXPECT_TRUE(event.workload.empty());
+  EXPECT_TRUE(event.destination.empty());  // nothing learnt about destinations
+}
+
+TEST_F(BrokerTest, AgentNoIssuerTrustsOrThatIsSuspendedVouchesForNobody) {
+  audit::Event untrusted;
+  EXPECT_THAT(broker_->AuthorizeAttested(Attested("laptop-1", "abc", "orders"), &untrusted),
+              FailsWithCode(ErrorCode::kAccessDenied, "agent_not_trusted"));
+  EXPECT_EQ(untrusted.upstream_subject,
+            "agent:laptop-1 uid=1000 gid=1000 exe=/usr/bin/node sha256=abc");
+  EXPECT_TRUE(untrusted.workload.empty());
+
+  kill_switch_.Suspend("node-a", {"stolen laptop", "tok-1", clock_.Now()});
+  audit::Event suspended;
+  EXPECT_THAT(broker_->AuthorizeAttested(Attested("node-a", "abc", "orders"), &suspended),
+              FailsWithCode(ErrorCode::kAccessDenied, "agent_suspended"));
+  kill_switch_.Resume("node-a");
+  // The workload's own suspension holds as for a token.
+  kill_switch_.Suspend("bot", {"r", "tok-1", clock_.Now()});
+  audit::Event bot;
+  EXPECT_THAT(broker_->AuthorizeAttested(Attested("node-a", "abc", "orders"), &bot),
+              FailsWith("workload_suspended"));
+  EXPECT_EQ(bot.workload, "bot");
+}
+
+// node-b is trusted by two agent issuers: one workload through either is that workload,
+// two different ones are refused rather than chosen between.
+TEST_F(BrokerTest, TwoAgentIssuersGivingTwoWorkloadsAreAmbiguous) {
+  audit::Event both;
+  EXPECT_THAT(broker_->AuthorizeAttested(Attested("node-b", "abc", "orders"), &both),
+              FailsWith("ambiguous_identity"));
+  audit::Event edge;
+  ASSERT_THAT(broker_->AuthorizeAttested(Attested("node-b", "def", "orders"), &edge), IsOk());
+  EXPECT_EQ(edge.workload, "edge-bot");
+  EXPECT_EQ(edge.upstream_issuer, "edge-agents");
+  audit::Event nothing;
+  AttestedRequest root = Attested("node-b", "def", "orders");
+  root.selectors["uid"] = "0";
+  EXPECT_THAT(broker_->AuthorizeAttested(root, &nothing), FailsWith("no_workload_match"));
+  EXPECT_EQ(nothing.upstream_issuer, "node-agents,edge-agents");
+}
+
+TEST_F(BrokerTest, AttestedRequestsMeetPolicyAndTargetsAsTokensDo) {
+  audit::Event event;
+  EXPECT_THAT(broker_->AuthorizeAttested(Attested("node-a", "abc", "payments"), &event),
+              FailsWith("no_policy"));
+  EXPECT_THAT(broker_->AuthorizeAttested(Attested("node-a", "abc", "nowhere"), &event),
+              FailsWith("destination_unknown"));
+  AttestedRequest asked = Attested("node-a", "abc", "orders");
+  asked.requested_lifetime = seconds(60);
+  auto short_lived = broker_->AuthorizeAttested(asked, &event);
+  ASSERT_THAT(short_lived, IsOk());
+  EXPECT_EQ(short_lived->issue.lifetime, seconds(60));
+}
+
+// An agent joining with its platform's token takes the name of the workload it resolves to.
+TEST_F(BrokerTest, IdentifySubjectResolvesATokenToItsWorkload) {
+  audit::Event event;
+  auto workload = broker_->IdentifySubject(Token("billing-sa"), kJwtTokenTypeUri, &event);
+  ASSERT_THAT(workload, IsOk());
+  EXPECT_EQ(*workload, "billing");
+  EXPECT_EQ(event.upstream_issuer, "https://idp.test");
+  EXPECT_EQ(event.upstream_subject, "billing-sa");
+  audit::Event stranger;
+  EXPECT_THAT(broker_->IdentifySubject(Token("stranger"), kJwtTokenTypeUri, &stranger),
+              FailsWith("no_workload_match"));
+  EXPECT_THAT(broker_->IdentifySubject("", kJwtTokenTypeUri, &stranger),
+              FailsWith("subject_token_missing"));
+  EXPECT_THAT(broker_->IdentifySubject(Token("billing-sa"), "urn:x", &stranger),
+              FailsWith("subject_token_type_unsupported"));
 }
 
 TEST(ParseScopeTest, Rfc6749Syntax) {

@@ -16,20 +16,6 @@
 namespace signet::server {
 namespace {
 
-// Names of workloads and destinations appear in SPIFFE ids, audit records and URLs.
-bool IsValidName(std::string_view name) {
-  if (name.empty() || name.size() > 128) {
-    return false;
-  }
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-    if (!ok) {
-      return false;
-    }
-  }
-  return name.front() != '.' && name.front() != '-';
-}
-
 // SPIFFE-ID §2.1: lowercase letters, digits, '.', '-' and '_'.
 bool IsValidTrustDomain(std::string_view td) {
   return IsValidName(td) && td.find("..") == std::string_view::npos;
@@ -147,21 +133,91 @@ Status ParseAudit(const Parser& p, const YAML::Node& node, ServerConfig* config)
   return Status::Ok();
 }
 
+// The settings of an issuer of the default kind, which verifies tokens: an agent issuer
+// takes none of them.
+const std::set<std::string>& OidcIssuerKeys() {
+  static const std::set<std::string> kKeys = {
+      "issuer",           "audiences",    "algorithms", "jwks_uri",     "jwks",
+      "refetch_interval", "keys_max_age", "leeway",     "max_lifetime", "max_token_age"};
+  return kKeys;
+}
+
+// Whether the issuer at `node` is of kind agent (the default kind is oidc).
+Result<bool> IsAgentIssuer(const Parser& p, const YAML::Node& node, const std::string& field) {
+  if (!node.IsMap()) {
+    return p.Error(node, field, "must be a mapping");
+  }
+  if (!node["kind"]) {
+    return false;
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::string kind, p.String(node["kind"], Parser::Join(field, "kind")));
+  if (kind != "oidc" && kind != "agent") {
+    return p.Error(node["kind"], Parser::Join(field, "kind"),
+                   "must be oidc (the default: an issuer of tokens) or agent (signet-agent "
+                   "vouches for local processes), not \"" +
+                       kind + "\"");
+  }
+  return kind == "agent";
+}
+
+// The item's `name`: required, and a valid name.
+Result<std::string> ItemName(const Parser& p, const YAML::Node& node, const std::string& field) {
+  if (!node["name"]) {
+    return p.Error(node, Parser::Join(field, "name"), "is required");
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::string name, p.String(node["name"], Parser::Join(field, "name")));
+  if (!IsValidName(name)) {
+    return p.Error(node["name"], Parser::Join(field, "name"),
+                   "use lowercase letters, digits, '-', '_' and '.'");
+  }
+  return name;
+}
+
+Status ParseAgentIssuer(const Parser& p, const YAML::Node& node, const std::string& field,
+                        AgentIssuerConfig* issuer) {
+  for (const auto& entry : node) {
+    if (OidcIssuerKeys().contains(entry.first.Scalar())) {
+      return p.Error(entry.first, Parser::Join(field, entry.first.Scalar()),
+                     "an agent issuer takes no token settings (issuer, audiences, algorithms, "
+                     "jwks_uri, jwks, ...): signet-agent attests its workloads, and `agents` "
+                     "says which agents it trusts");
+    }
+  }
+  SIGNET_RETURN_IF_ERROR(p.CheckKeys(node, field, {"name", "kind", "agents"}));
+  SIGNET_ASSIGN_OR_RETURN(issuer->name, ItemName(p, node, field));
+  std::string agents_field = Parser::Join(field, "agents");
+  if (!node["agents"]) {
+    return p.Error(node, agents_field,
+                   "is required: the names (globs) of the agents that may vouch through this "
+                   "issuer, e.g. [\"node-*\"]");
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::vector<std::string> globs,
+                          p.StringList(node["agents"], agents_field));
+  for (std::string& pattern : globs) {
+    Result<trust::ClaimMatcher> glob = trust::ClaimMatcher::Glob(std::move(pattern));
+    if (!glob.ok()) {
+      return p.Error(node["agents"], agents_field, glob.status().message());
+    }
+    issuer->agents.push_back(std::move(glob).value());
+  }
+  return Status::Ok();
+}
+
 Status ParseIssuer(const Parser& p, const YAML::Node& node, const std::string& field,
                    trust::IssuerConfig* issuer) {
-  SIGNET_RETURN_IF_ERROR(
-      p.CheckKeys(node, field,
-                  {"name", "issuer", "audiences", "algorithms", "jwks_uri", "jwks",
-                   "refetch_interval", "keys_max_age", "leeway", "max_lifetime", "max_token_age"}));
-  for (const char* required : {"name", "issuer", "audiences"}) {
+  if (node["agents"]) {
+    return p.Error(node["agents"], Parser::Join(field, "agents"),
+                   "only an issuer of kind agent takes agents (add `kind: agent`, and no "
+                   "token settings)");
+  }
+  std::set<std::string> known = OidcIssuerKeys();
+  known.insert({"name", "kind"});
+  SIGNET_RETURN_IF_ERROR(p.CheckKeys(node, field, known));
+  SIGNET_ASSIGN_OR_RETURN(issuer->name, ItemName(p, node, field));
+  for (const char* required : {"issuer", "audiences"}) {
     if (!node[required]) {
       return p.Error(node, Parser::Join(field, required), "is required");
     }
-  }
-  SIGNET_ASSIGN_OR_RETURN(issuer->name, p.String(node["name"], Parser::Join(field, "name")));
-  if (!IsValidName(issuer->name)) {
-    return p.Error(node["name"], Parser::Join(field, "name"),
-                   "use lowercase letters, digits, '-', '_' and '.'");
   }
   std::string url_field = Parser::Join(field, "issuer");
   SIGNET_ASSIGN_OR_RETURN(issuer->issuer_url, p.String(node["issuer"], url_field));
@@ -273,16 +329,13 @@ class Names {
 };
 
 Status ParseWorkload(const Parser& p, const YAML::Node& node, const std::string& field,
-                     const Names& issuers, AccessConfig* access) {
+                     const Names& issuers, const std::set<std::string>& agent_issuers,
+                     AccessConfig* access) {
   SIGNET_RETURN_IF_ERROR(p.CheckKeys(node, field, {"name", "identities"}));
   if (!node["name"] || !node["identities"]) {
     return p.Error(node, field, "needs a name and identities");
   }
-  SIGNET_ASSIGN_OR_RETURN(std::string name, p.String(node["name"], Parser::Join(field, "name")));
-  if (!IsValidName(name)) {
-    return p.Error(node["name"], Parser::Join(field, "name"),
-                   "use lowercase letters, digits, '-', '_' and '.'");
-  }
+  SIGNET_ASSIGN_OR_RETURN(std::string name, ItemName(p, node, field));
   YAML::Node identities = node["identities"];
   std::string ids_field = Parser::Join(field, "identities");
   if (!identities.IsSequence() || identities.size() == 0) {
@@ -308,8 +361,16 @@ Status ParseWorkload(const Parser& p, const YAML::Node& node, const std::string&
                      "must map claim names (sub, /json/pointer) to matchers");
     }
     SIGNET_RETURN_IF_ERROR(p.CheckNoDuplicateKeys(claims, id_field + ".claims"));
+    bool attested = agent_issuers.contains(rule.issuer);
     for (const auto& claim : claims) {
       std::string claim_name = claim.first.Scalar();
+      if (attested && std::find(kAgentSelectors.begin(), kAgentSelectors.end(), claim_name) ==
+                          kAgentSelectors.end()) {
+        return p.Error(claim.first, id_field + ".claims." + claim_name,
+                       "issuer " + rule.issuer +
+                           " is an agent issuer: its rules match what signet-agent attests, "
+                           "uid, gid, exe, sha256, container_id, pod_uid and agent");
+      }
       SIGNET_ASSIGN_OR_RETURN(trust::ClaimMatcher matcher,
                               ParseMatcher(p, claim.second, id_field + ".claims." + claim_name));
       rule.claims.push_back(trust::ClaimRule{claim_name, std::move(matcher)});
@@ -357,11 +418,7 @@ Status ParseDestination(const Parser& p, const YAML::Node& node, const std::stri
       return p.Error(node, Parser::Join(field, key), "is required");
     }
   }
-  SIGNET_ASSIGN_OR_RETURN(destination->name, p.String(node["name"], Parser::Join(field, "name")));
-  if (!IsValidName(destination->name)) {
-    return p.Error(node["name"], Parser::Join(field, "name"),
-                   "use lowercase letters, digits, '-', '_' and '.'");
-  }
+  SIGNET_ASSIGN_OR_RETURN(destination->name, ItemName(p, node, field));
   SIGNET_ASSIGN_OR_RETURN(destination->kind, p.String(node["kind"], Parser::Join(field, "kind")));
   if (node["audience"]) {
     SIGNET_ASSIGN_OR_RETURN(destination->audience,
@@ -495,8 +552,18 @@ Status ParseAccess(const std::vector<Document>& documents, AccessConfig* access)
   };
 
   Names issuers;
+  std::set<std::string> agent_issuers;
   SIGNET_RETURN_IF_ERROR(
       each_item("issuers", [&](const Parser& p, const YAML::Node& node, const std::string& field) {
+        SIGNET_ASSIGN_OR_RETURN(bool agent, IsAgentIssuer(p, node, field));
+        if (agent) {
+          AgentIssuerConfig issuer;
+          SIGNET_RETURN_IF_ERROR(ParseAgentIssuer(p, node, field, &issuer));
+          SIGNET_RETURN_IF_ERROR(issuers.Define(p, node, field, issuer.name));
+          agent_issuers.insert(issuer.name);
+          access->agent_issuers.push_back(std::move(issuer));
+          return Status::Ok();
+        }
         trust::IssuerConfig issuer;
         SIGNET_RETURN_IF_ERROR(ParseIssuer(p, node, field, &issuer));
         SIGNET_RETURN_IF_ERROR(issuers.Define(p, node, field, issuer.name));
@@ -507,7 +574,7 @@ Status ParseAccess(const std::vector<Document>& documents, AccessConfig* access)
   Names workloads;
   SIGNET_RETURN_IF_ERROR(each_item(
       "workloads", [&](const Parser& p, const YAML::Node& node, const std::string& field) {
-        SIGNET_RETURN_IF_ERROR(ParseWorkload(p, node, field, issuers, access));
+        SIGNET_RETURN_IF_ERROR(ParseWorkload(p, node, field, issuers, agent_issuers, access));
         return workloads.Define(p, node, field, access->workloads.back());
       }));
 
@@ -589,6 +656,24 @@ Result<ServerConfig> Parse(const Parser& p, const YAML::Node& root) {
 }
 
 }  // namespace
+
+bool IsValidName(std::string_view name) {
+  if (name.empty() || name.size() > 128) {
+    return false;
+  }
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    if (!ok) {
+      return false;
+    }
+  }
+  return name.front() != '.' && name.front() != '-';
+}
+
+bool AgentIssuerConfig::Trusts(std::string_view agent) const {
+  return std::any_of(agents.begin(), agents.end(),
+                     [agent](const trust::ClaimMatcher& glob) { return glob.Matches(agent); });
+}
 
 std::chrono::seconds LongestAllowedTtl(const AccessConfig& access) {
   std::optional<std::chrono::seconds> longest;

@@ -11,6 +11,7 @@
 // silently falls back to a default. See docs/config.md for the schema.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -42,9 +43,27 @@ struct DestinationConfig {
   std::map<std::string, std::string, std::less<>> settings;
 };
 
+// What signet-agent attests of a local process (agent/edge.h ProcessSelectors), plus
+// `agent`, the name of the agent that vouches for it: the claims an agent issuer's
+// identity rules match.
+inline constexpr std::array<std::string_view, 7> kAgentSelectors = {
+    "uid", "gid", "exe", "sha256", "container_id", "pod_uid", "agent"};
+
+// An issuer of kind `agent`. It has no tokens and no keys: signet-agent attests the local
+// processes that call it, and signetd takes the attestation from an agent whose name
+// `agents` matches. Workloads' identity rules on it match kAgentSelectors.
+struct AgentIssuerConfig {
+  std::string name;
+  std::vector<trust::ClaimMatcher> agents;  // globs over agents' names; at least one
+
+  // Whether the agent named `agent` may vouch for workloads through this issuer.
+  bool Trusts(std::string_view agent) const;
+};
+
 // What `signet apply` manages: who is trusted, who is who, what exists, who may reach what.
 struct AccessConfig {
-  std::vector<trust::IssuerConfig> issuers;
+  std::vector<trust::IssuerConfig> issuers;      // kind oidc (the default)
+  std::vector<AgentIssuerConfig> agent_issuers;  // kind agent
   std::vector<std::string> workloads;
   std::vector<trust::IdentityRule> identities;
   std::vector<DestinationConfig> destinations;
@@ -113,5 +132,9 @@ struct ConfigDocument {
 // should warn).
 Result<AccessConfig> ParseAccessDocuments(const std::vector<ConfigDocument>& documents);
 
+// Whether `name` may name a workload, a destination or an agent: 1 to 128 lowercase
+// letters, digits, '-', '_' and '.', not starting with '.' or '-' (names appear in SPIFFE
+// ids, audit records and URLs).
+bool IsValidName(std::string_view name);
 
 }  // namespace signet::server

@@ -19,8 +19,8 @@ constexpr size_t kPolicies = 3;
 // listed (none, once the parser has checked the item) follows the listed ones, sorted.
 const std::vector<std::string_view>& ItemKeyOrder(size_t section) {
   static const std::array<std::vector<std::string_view>, 4> kOrder = {{
-      {"name", "issuer", "audiences", "algorithms", "jwks_uri", "jwks", "refetch_interval",
-       "keys_max_age", "leeway", "max_lifetime", "max_token_age"},
+      {"name", "kind", "agents", "issuer", "audiences", "algorithms", "jwks_uri", "jwks",
+       "refetch_interval", "keys_max_age", "leeway", "max_lifetime", "max_token_age"},
       {"name", "identities"},
       {"name", "kind", "audience", "url"},
       {"name", "effect", "workloads", "destinations", "max_ttl", "scopes"},

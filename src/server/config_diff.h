@@ -32,9 +32,9 @@ inline constexpr std::array<std::string_view, 4> kAccessSections = {"issuers", "
 //   defined in (documents in the order given, then list order): the first matching allow
 //   policy grants, so that order is part of what the configuration means.
 // - Within an item, `name` first, then the other keys in the order docs/config.md lists
-//   them (issuers: issuer, audiences, algorithms, jwks_uri, jwks, refetch_interval,
-//   keys_max_age, leeway, max_lifetime, max_token_age; workloads: identities, each
-//   identity issuer then claims; destinations: kind, audience, url; policies: effect,
+//   them (issuers: kind, agents, issuer, audiences, algorithms, jwks_uri, jwks,
+//   refetch_interval, keys_max_age, leeway, max_lifetime, max_token_age; workloads: identities,
+//   each identity issuer then claims; destinations: kind, audience, url; policies: effect,
 //   workloads, destinations, max_ttl, scopes). Claim maps and matchers ({glob}, {one_of})
 //   sorted by key (byte order).
 // - Lists inside an item (audiences, identities, one_of, scopes, ...) keep their order,

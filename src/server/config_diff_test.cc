@@ -192,6 +192,39 @@ TEST(CanonicalYamlTest, RoundTripsByteForByte) {
   EXPECT_EQ(Canonical(Canonical(kSameConfigElsewhere)), canonical);
 }
 
+// An agent issuer keeps kind and agents right after its name, however written, so that
+// `signet export` then `signet apply` changes nothing.
+TEST(CanonicalYamlTest, AgentIssuerRoundTrips) {
+  std::string canonical = Canonical(R"(issuers:
+  - {agents: ["node-*", laptop-7], name: node-agents, kind: agent}
+  - {agents: solo, kind: agent, name: solo-agents}
+workloads:
+  - name: bot
+    identities:
+      - {claims: {uid: "1000", agent: node-a, sha256: 3f2a}, issuer: node-agents}
+)");
+  EXPECT_EQ(canonical, R"(issuers:
+  - name: node-agents
+    kind: agent
+    agents:
+      - node-*
+      - laptop-7
+  - name: solo-agents
+    kind: agent
+    agents: solo
+workloads:
+  - name: bot
+    identities:
+      - issuer: node-agents
+        claims:
+          agent: node-a
+          sha256: 3f2a
+          uid: 1000
+)");
+  EXPECT_EQ(Canonical(canonical), canonical);
+  EXPECT_TRUE(DiffAccessConfig(canonical, Canonical(canonical)).empty());
+}
+
 // Scalars that YAML could read as something else, or that need quoting to survive.
 TEST(CanonicalYamlTest, TrickyScalarsRoundTrip) {
   const std::vector<std::string> values = {"true",

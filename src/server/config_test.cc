@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/url.h"
 #include "support/status_matchers.h"
 
 namespace signet::server {
@@ -277,12 +278,16 @@ TEST(ConfigTest, TrustDomainDefaultsToTheIssuerHost) {
               FailsWith("config_invalid"));
 }
 
-// Replaces the first occurrence of `from` in kBroker; the test fails if it is absent.
-std::string BrokerWith(std::string_view from, std::string_view to) {
-  std::string yaml(kBroker);
+// Replaces the first occurrence of `from` in `text`; the test fails if it is absent.
+std::string Replaced(std::string_view text, std::string_view from, std::string_view to) {
+  std::string yaml(text);
   size_t at = yaml.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   return at == std::string::npos ? yaml : yaml.replace(at, from.size(), to);
+}
+
+std::string BrokerWith(std::string_view from, std::string_view to) {
+  return Replaced(kBroker, from, to);
 }
 
 TEST(ConfigTest, ErrorsNameTheFileLineAndField) {
@@ -331,6 +336,122 @@ TEST(ConfigTest, RefusesWhatWouldMisbehaveAtRunTime) {
   EXPECT_THAT(ParseConfig(BrokerWith("algorithms: [RS256]", "algorithms: [HS256]")),
               FailsWith("config_invalid"));
   EXPECT_THAT(ParseConfig(BrokerWith("threads: 2", "threads: 0")), FailsWith("config_invalid"));
+}
+
+// An agent issuer has no token settings, only the agents it trusts; the workloads'
+// rules on it match what signet-agent attests.
+constexpr std::string_view kAgents = R"(server:
+  issuer: https://signet.example.com
+issuers:
+  - name: dev
+    issuer: https://idp.example.com
+    audiences: signet
+  - name: node-agents
+    kind: agent
+    agents: ["node-*", laptop-7]
+workloads:
+  - name: claude-bot
+    identities:
+      - issuer: node-agents
+        claims:
+          uid: "1000"
+          sha256: 3f2a
+          exe: /usr/bin/node
+          agent: {glob: "node-*"}
+  - name: node-a
+    identities:
+      - issuer: dev
+        claims: {sub: node-a}
+)";
+
+std::string AgentsWith(std::string_view from, std::string_view to) {
+  return Replaced(kAgents, from, to);
+}
+
+TEST(ConfigTest, AgentIssuerTrustsTheAgentsItNames) {
+  auto config = ParseConfig(kAgents);
+  ASSERT_THAT(config, IsOk());
+  ASSERT_EQ(config->access.issuers.size(), 1u);  // the token issuers only
+  EXPECT_EQ(config->access.issuers[0].name, "dev");
+  ASSERT_EQ(config->access.agent_issuers.size(), 1u);
+  const AgentIssuerConfig& agents = config->access.agent_issuers[0];
+  EXPECT_EQ(agents.name, "node-agents");
+  EXPECT_TRUE(agents.Trusts("node-a"));
+  EXPECT_TRUE(agents.Trusts("laptop-7"));
+  EXPECT_FALSE(agents.Trusts("laptop-8"));
+  EXPECT_FALSE(agents.Trusts("xnode-a"));
+  ASSERT_EQ(config->access.identities.size(), 2u);
+  EXPECT_EQ(config->access.identities[0].issuer, "node-agents");
+  EXPECT_EQ(config->access.identities[0].claims.size(), 4u);
+  // kind oidc is the default, and may be written.
+  EXPECT_THAT(
+      ParseConfig(AgentsWith("    audiences: signet\n", "    audiences: signet\n    kind: oidc\n")),
+      IsOk());
+}
+
+TEST(ConfigTest, AgentIssuerRefusesTokenSettingsAndNeedsAgents) {
+  auto config = ParseConfig(
+      AgentsWith("    kind: agent\n", "    kind: agent\n    audiences: [signet]\n"), "a.yaml");
+  ASSERT_THAT(config, FailsWith("config_invalid"));
+  EXPECT_EQ(config.status().message().find("a.yaml:9: issuers[1].audiences: an agent issuer takes "
+                                           "no token settings"),
+            0u)
+      << config.status().message();
+  for (std::string_view setting : {"issuer: https://x.example", "jwks_uri: https://x.example/jwks",
+                                   "leeway: 1m", "algorithms: [ES256]", "max_token_age: 1h"}) {
+    config = ParseConfig(
+        AgentsWith("    kind: agent\n", "    kind: agent\n    " + std::string(setting) + "\n"));
+    ASSERT_THAT(config, FailsWith("config_invalid")) << setting;
+    EXPECT_NE(config.status().message().find("takes no token settings"), std::string::npos)
+        << config.status().message();
+  }
+  config = ParseConfig(AgentsWith("    agents: [\"node-*\", laptop-7]\n", ""), "a.yaml");
+  ASSERT_THAT(config, FailsWith("config_invalid"));
+  EXPECT_NE(config.status().message().find("a.yaml:7: issuers[1].agents: is required"),
+            std::string::npos)
+      << config.status().message();
+  EXPECT_THAT(ParseConfig(AgentsWith("agents: [\"node-*\", laptop-7]", "agents: []")),
+              FailsWith("config_invalid"));
+  EXPECT_THAT(ParseConfig(AgentsWith("agents: [\"node-*\", laptop-7]", "agents: [\"\"]")),
+              FailsWith("config_invalid"));
+  EXPECT_THAT(ParseConfig(AgentsWith("    agents: [\"node-*\", laptop-7]\n",
+                                     "    agents: [node-a]\n    color: blue\n")),
+              FailsWith("config_invalid"));
+  config = ParseConfig(AgentsWith("kind: agent", "kind: spiffe"), "a.yaml");
+  ASSERT_THAT(config, FailsWith("config_invalid"));
+  EXPECT_NE(config.status().message().find("a.yaml:8: issuers[1].kind: must be oidc"),
+            std::string::npos)
+      << config.status().message();
+}
+
+TEST(ConfigTest, OnlyAnAgentIssuerTakesAgents) {
+  auto config = ParseConfig(
+      AgentsWith("    audiences: signet\n", "    audiences: signet\n    agents: [node-*]\n"),
+      "a.yaml");
+  ASSERT_THAT(config, FailsWith("config_invalid"));
+  EXPECT_EQ(config.status().message().find(
+                "a.yaml:7: issuers[0].agents: only an issuer of kind agent takes agents"),
+            0u)
+      << config.status().message();
+}
+
+TEST(ConfigTest, RulesOnAnAgentIssuerMatchSelectorsOnly) {
+  auto config = ParseConfig(AgentsWith("          exe: /usr/bin/node\n",
+                                       "          exe: /usr/bin/node\n          sub: bot\n"),
+                            "a.yaml");
+  ASSERT_THAT(config, FailsWith("config_invalid"));
+  EXPECT_NE(config.status().message().find(
+                "a.yaml:18: workloads[0].identities[0].claims.sub: issuer node-agents is an "
+                "agent issuer"),
+            std::string::npos)
+      << config.status().message();
+  EXPECT_THAT(ParseConfig(AgentsWith("sha256: 3f2a", "/sha256: 3f2a")),
+              FailsWith("config_invalid"));
+  // Every selector may be matched; a token issuer's rules are not limited to them.
+  EXPECT_THAT(ParseConfig(AgentsWith("          exe: /usr/bin/node\n",
+                                     "          exe: /usr/bin/node\n          gid: '1000'\n"
+                                     "          container_id: c0ffee\n          pod_uid: 7b1d\n")),
+              IsOk());
 }
 
 TEST(ConfigTest, PoliciesNameDefinedWorkloadsAndDestinationsOnce) {

@@ -6,6 +6,7 @@
 
 #include "common/json.h"
 #include "http/form.h"
+#include "server/credential_delivery.h"
 
 namespace signet::server {
 namespace {
@@ -18,12 +19,6 @@ enum class Api {
   kTokenExchange,  // POST /oauth2/token, RFC 8693: tokens only
   kCredentials,    // POST /v1/credentials: any credential, typed
 };
-
-void AddNoStore(http::Response* response) {
-  // RFC 6749 §5.1: token responses, and errors alike, must not be cached.
-  response->headers.emplace_back("Cache-Control", "no-store");
-  response->headers.emplace_back("Pragma", "no-cache");
-}
 
 // The RFC 8693 answer (§2.2.1): only token credentials reach it (TokenRoute::Serve).
 boost::json::object TokenExchangeAnswer(const credentials::Credential& credential,
@@ -38,63 +33,6 @@ boost::json::object TokenExchangeAnswer(const credentials::Credential& credentia
     body["scope"] = credentials::JoinScopes(credential.scopes);
   }
   return body;
-}
-
-// The typed answer of POST /v1/credentials: the credential and how to present it.
-boost::json::object CredentialAnswer(const credentials::Credential& credential,
-                                     std::string_view destination,
-                                     std::chrono::seconds expires_in) {
-  boost::json::object body{
-      {"destination", destination},
-      {"type", credentials::CredentialFormName(credential.form)},
-      {"expires_at", FormatUtcSeconds(credential.expires_at)},
-      {"expires_in", expires_in.count()},
-  };
-  if (credential.form == credentials::CredentialForm::kAws) {
-    body["aws"] = boost::json::object{{"access_key_id", credential.aws.access_key_id},
-                                      {"secret_access_key", credential.aws.secret_access_key},
-                                      {"session_token", credential.aws.session_token}};
-  } else {
-    boost::json::object headers;
-    for (const auto& header : credential.headers) {
-      headers[header.name] = header.value;
-    }
-    body["headers"] = std::move(headers);
-  }
-  if (credential.form == credentials::CredentialForm::kToken) {
-    body["token"] = credential.access_token;
-    body["token_type"] = credential.token_type;
-    body["issued_token_type"] = credential.issued_token_type;
-  }
-  if (!credential.scopes.empty()) {
-    body["scope"] = credentials::JoinScopes(credential.scopes);
-  }
-  return body;
-}
-
-http::Response Answer(Api api, const Result<credentials::Credential>& credential,
-                      std::string_view destination, std::string_view request_id, SystemTime now) {
-  http::Response response;
-  if (!credential.ok() && credential.status().code() == ErrorCode::kServerError) {
-    // Signet's own fault or its configuration's (a vault secret missing, a destination
-    // answering nonsense): nothing the workload can act on, and the detail names
-    // Signet's internals. The audit record keeps it.
-    response = http::Response::Error(
-        Status(ErrorCode::kServerError, credential.status().reason(),
-               "Signet could not issue this credential; an administrator can find why in "
-               "audit record " +
-                   std::string(request_id)));
-  } else if (!credential.ok()) {
-    response = http::Response::Error(credential.status());
-  } else {
-    auto expires_in = std::chrono::floor<std::chrono::seconds>(credential->expires_at - now);
-    response = http::Response::Json(
-        200, boost::json::serialize(api == Api::kTokenExchange
-                                        ? TokenExchangeAnswer(*credential, expires_in)
-                                        : CredentialAnswer(*credential, destination, expires_in)));
-  }
-  AddNoStore(&response);
-  return response;
 }
 
 // Whether a Content-Type names `media`: "application/x-www-form-urlencoded;
@@ -186,10 +124,11 @@ Result<ExchangeRequest> ParseExchange(const http::Request& request) {
   return exchange;
 }
 
-// POST /v1/credentials: a JSON object naming the destination beside the subject token.
-// Its members mean what the token endpoint's parameters of the same name mean; an
-// unknown member is refused, so a misspelt one is not silently ignored.
-Result<ExchangeRequest> ParseCredentialsRequest(const http::Request& request) {
+}  // namespace
+
+Result<ExchangeRequest> ParseCredentialsJson(const http::Request& request,
+                                             const CredentialsMember& member,
+                                             std::string_view members) {
   auto content_type = request.Header("Content-Type");
   if (!content_type || !HasMediaType(*content_type, "application/json")) {
     return Status(ErrorCode::kInvalidRequest, "content_type_invalid",
@@ -197,9 +136,8 @@ Result<ExchangeRequest> ParseCredentialsRequest(const http::Request& request) {
   }
   SIGNET_ASSIGN_OR_RETURN(boost::json::object body, ParseJsonObject(request.body));
   ExchangeRequest exchange;
-  exchange.subject_token_type = std::string(kJwtTokenTypeUri);
-  for (const auto& [member, value] : body) {
-    std::string name(member.substr(0, 64));
+  for (const auto& [key, value] : body) {
+    std::string name(key.substr(0, 64));
     if (name == "requested_expires_in") {
       if (!value.is_int64() || value.as_int64() <= 0) {
         return LifetimeInvalid();
@@ -207,21 +145,20 @@ Result<ExchangeRequest> ParseCredentialsRequest(const http::Request& request) {
       exchange.requested_lifetime = std::chrono::seconds(value.as_int64());
       continue;
     }
-    std::string* field = name == "destination"          ? &exchange.audiences.emplace_back()
-                         : name == "subject_token"      ? &exchange.subject_token
-                         : name == "subject_token_type" ? &exchange.subject_token_type
-                         : name == "scope"              ? &exchange.scope.emplace()
-                                                        : nullptr;
-    if (field == nullptr) {
-      return Status(ErrorCode::kInvalidRequest, "parameter_unknown",
-                    "unknown member " + name +
-                        ": the request takes destination, subject_token, subject_token_type, "
-                        "scope and requested_expires_in");
+    if (name != "destination" && name != "scope") {
+      SIGNET_ASSIGN_OR_RETURN(bool taken, member(name, value, &exchange));
+      if (!taken) {
+        return Status(ErrorCode::kInvalidRequest, "parameter_unknown",
+                      "unknown member " + name + ": the request takes " + std::string(members));
+      }
+      continue;
     }
-    if (!value.is_string()) {
-      return Status(ErrorCode::kInvalidRequest, "parameter_invalid", name + " must be a string");
+    SIGNET_ASSIGN_OR_RETURN(std::string text, StringMember(name, value));
+    if (name == "destination") {
+      exchange.audiences.push_back(std::move(text));
+    } else {
+      exchange.scope = std::move(text);
     }
-    *field = std::string(value.as_string());
   }
   if (exchange.scope && exchange.scope->empty()) {
     exchange.scope.reset();  // as the token endpoint drops a parameter without a value
@@ -233,24 +170,50 @@ Result<ExchangeRequest> ParseCredentialsRequest(const http::Request& request) {
   return exchange;
 }
 
-// The route's state: what every request needs, fixed for the server's life. Work queued
-// for later (on the worker pool, in an audit callback) holds the route itself, so a
-// shutdown that destroys the router first leaves none of it dangling.
-class TokenRoute : public std::enable_shared_from_this<TokenRoute> {
+Result<std::string> StringMember(std::string_view name, const boost::json::value& value) {
+  if (!value.is_string()) {
+    return Status(ErrorCode::kInvalidRequest, "parameter_invalid",
+                  std::string(name) + " must be a string");
+  }
+  return std::string(value.get_string());
+}
+
+namespace {
+
+// POST /v1/credentials: a JSON object naming the destination beside the subject token.
+// Its members mean what the token endpoint's parameters of the same name mean.
+Result<ExchangeRequest> ParseCredentialsRequest(const http::Request& request) {
+  bool typed = false;
+  Result<ExchangeRequest> exchange = ParseCredentialsJson(
+      request,
+      [&typed](std::string_view name, const boost::json::value& value,
+               ExchangeRequest* into) -> Result<bool> {
+        typed = typed || name == "subject_token_type";
+        std::string* field = name == "subject_token"        ? &into->subject_token
+                             : name == "subject_token_type" ? &into->subject_token_type
+                                                            : nullptr;
+        if (field == nullptr) {
+          return false;
+        }
+        SIGNET_ASSIGN_OR_RETURN(*field, StringMember(name, value));
+        return true;
+      },
+      "destination, subject_token, subject_token_type, scope and requested_expires_in");
+  if (exchange.ok() && !typed) {
+    exchange->subject_token_type = std::string(kJwtTokenTypeUri);
+  }
+  return exchange;
+}
+
+// The routes' state: what every request needs, fixed for the server's life.
+class TokenRoute {
  public:
-  TokenRoute(BrokerSource broker, audit::AuditLog& audit, const Clock& clock, Random& random,
-             WorkerPool& workers, MetricsRegistry* metrics)
+  TokenRoute(BrokerSource broker, const Clock& clock, Random& random,
+             std::shared_ptr<CredentialDelivery> delivery)
       : broker_(std::move(broker)),
-        audit_(audit),
         clock_(clock),
         random_(random),
-        workers_(workers),
-        metrics_(metrics),
-        duration_(metrics == nullptr
-                      ? nullptr
-                      : &metrics->GetHistogram(
-                            "signet_exchange_duration_seconds",
-                            "Token exchanges, from the request to the committed answer.")) {}
+        delivery_(std::move(delivery)) {}
 
   void Serve(Api api, const http::Request& request, http::Responder respond) const {
     MonotonicTime started = clock_.MonotonicNow();
@@ -273,95 +236,24 @@ class TokenRoute : public std::enable_shared_from_this<TokenRoute> {
                      std::string(credentials::CredentialFormName(authorized->provider->Form())) +
                      " credentials, not tokens: ask POST " + std::string(kCredentialsPath));
     }
-    if (!authorized.ok()) {
-      RecordRefusal(authorized.status(), &event);
-      Finish(api, authorized.status(), std::move(event), std::move(respond), started);
-      return;
+    CredentialDelivery::AnswerBody body;
+    if (api == Api::kTokenExchange) {
+      body = TokenExchangeAnswer;
+    } else {
+      body = [destination = event.destination](const credentials::Credential& credential,
+                                               std::chrono::seconds expires_in) {
+        return CredentialAnswer(credential, destination, expires_in);
+      };
     }
-    if (!authorized->provider->CallsOut()) {
-      Result<credentials::Credential> credential = Broker::Issue(*authorized, &event);
-      Finish(api, std::move(credential), std::move(event), std::move(respond), started);
-      return;
-    }
-    // The destination's token endpoint may take seconds: never on the I/O thread. The
-    // task holds the broker, which owns the provider.
-    auto task = std::make_shared<OutboundTask>(
-        OutboundTask{api, std::move(broker), std::move(authorized).value(), std::move(event),
-                     std::move(respond), started});
-    if (!workers_.TryPost([self = shared_from_this(), task] {
-          Result<credentials::Credential> credential =
-              Broker::Issue(task->authorization, &task->event);
-          self->Finish(task->api, std::move(credential), std::move(task->event),
-                       std::move(task->respond), task->started);
-        })) {
-      Status busy(ErrorCode::kTemporarilyUnavailable, "destinations_busy",
-                  "too many requests are waiting for destinations' token endpoints; retry "
-                  "shortly");
-      RecordRefusal(busy, &task->event);
-      Finish(api, busy, std::move(task->event), std::move(task->respond), started);
-    }
+    delivery_->Deliver(std::move(broker), std::move(authorized), std::move(event), std::move(body),
+                       std::move(respond), started);
   }
 
  private:
-  // An authorized exchange waiting for a worker.
-  struct OutboundTask {
-    Api api;
-    std::shared_ptr<const Broker> broker;
-    Broker::Authorization authorization;
-    audit::Event event;
-    http::Responder respond;
-    MonotonicTime started;
-  };
-
-  // Counts the exchange, and answers once its audit record is committed.
-  void Finish(Api api, Result<credentials::Credential> credential, audit::Event event,
-              http::Responder respond, MonotonicTime started) const {
-    std::string request_id = event.request_id;
-    std::string destination = event.destination;
-    // Issuing takes time (a worker's queue, the destination's answer): a credential whose
-    // granted lifetime ran out meanwhile is not handed out.
-    if (credential.ok() && credential->expires_at - clock_.Now() < std::chrono::seconds(1)) {
-      credential = Status(ErrorCode::kInvalidRequest, "lifetime_exhausted",
-                          "the subject token's lifetime ran out while the credential was "
-                          "issued; present a fresh one");
-      RecordRefusal(credential.status(), &event);
-    }
-    if (metrics_ != nullptr) {
-      // The reason is a stable identifier from a fixed vocabulary, never request text.
-      metrics_
-          ->GetCounter(
-              "signet_exchanges_total", "Token exchanges by decision and reason.",
-              {{"decision", event.decision}, {"error", event.error}, {"reason", event.reason}})
-          .Increment();
-    }
-    audit_.Append(std::move(event), [self = shared_from_this(), respond = std::move(respond),
-                                     credential = std::move(credential), api, request_id,
-                                     destination = std::move(destination),
-                                     started](const Status& committed) {
-      SystemTime now = self->clock_.Now();  // expires_in counts from the answer
-      http::Response response =
-          committed.ok() ? Answer(api, credential, destination, request_id, now)
-                         : Answer(api,
-                                  Status(ErrorCode::kTemporarilyUnavailable, "audit_unavailable",
-                                         "the audit trail cannot record this request "
-                                         "now; retry shortly"),
-                                  destination, request_id, now);
-      response.headers.emplace_back("X-Request-Id", request_id);
-      respond(std::move(response));
-      if (self->duration_ != nullptr) {
-        self->duration_->Observe(
-            std::chrono::duration<double>(self->clock_.MonotonicNow() - started).count());
-      }
-    });
-  }
-
   BrokerSource broker_;
-  audit::AuditLog& audit_;
   const Clock& clock_;
   Random& random_;
-  WorkerPool& workers_;
-  MetricsRegistry* metrics_;
-  Histogram* duration_;
+  std::shared_ptr<CredentialDelivery> delivery_;
 };
 
 }  // namespace
@@ -369,8 +261,8 @@ class TokenRoute : public std::enable_shared_from_this<TokenRoute> {
 void AddTokenRoutes(http::Router& router, BrokerSource broker, audit::AuditLog& audit,
                     const Clock& clock, Random& random, WorkerPool& workers,
                     MetricsRegistry* metrics) {
-  auto route =
-      std::make_shared<TokenRoute>(std::move(broker), audit, clock, random, workers, metrics);
+  auto route = std::make_shared<TokenRoute>(
+      std::move(broker), clock, random, CredentialDelivery::Create(audit, clock, workers, metrics));
   router.AddAsync("POST", std::string(kTokenPath),
                   [route](const http::Request& request, http::Responder respond) {
                     route->Serve(Api::kTokenExchange, request, std::move(respond));

@@ -22,6 +22,7 @@
 // audit record.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <functional>
 #include <memory>
 
@@ -37,6 +38,27 @@ namespace signet::server {
 
 inline constexpr std::string_view kTokenPath = "/oauth2/token";
 inline constexpr std::string_view kCredentialsPath = "/v1/credentials";
+
+// A member of a typed credential request's JSON body other than destination, scope and
+// requested_expires_in: stored into the request, or false when the endpoint takes no
+// member of that name. Errors refuse the request.
+using CredentialsMember = std::function<Result<bool>(
+    std::string_view name, const boost::json::value& value, ExchangeRequest* into)>;
+
+// Reads the JSON body of a typed credential request (POST /v1/credentials, POST
+// /v1/agents/credentials): `destination` (required, into audiences), `scope` (dropped when
+// empty) and `requested_expires_in` (positive seconds), each as the token endpoint
+// reads its parameter of that name, and the endpoint's own members through `member`.
+// invalid_request: content_type_invalid (not application/json), the strict JSON
+// parser's reasons, target_missing, parameter_invalid (a member of the wrong type),
+// parameter_unknown (naming `members`, the members the endpoint takes),
+// requested_expires_in_invalid.
+Result<ExchangeRequest> ParseCredentialsJson(const http::Request& request,
+                                             const CredentialsMember& member,
+                                             std::string_view members);
+
+// `value` as a string; invalid_request parameter_invalid (naming `name`) otherwise.
+Result<std::string> StringMember(std::string_view name, const boost::json::value& value);
 
 // The broker in force, per request: the configuration can change while signetd serves,
 // and a request finishes on the broker it started with (server/config_sync.h).

@@ -107,6 +107,18 @@ CREATE TABLE config_versions (
   document TEXT NOT NULL
 );
 )sql",
+    // 6: signet-agent join tokens, by hash; used_at is 0 until the one use.
+    R"sql(
+CREATE TABLE join_tokens (
+  id TEXT PRIMARY KEY NOT NULL,
+  token_hash TEXT UNIQUE NOT NULL,
+  agent TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER NOT NULL DEFAULT 0
+);
+)sql",
 };
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
@@ -421,6 +433,8 @@ class SqliteStore final : public Store {
   Result<std::vector<ConfigVersionRow>> ListConfigVersions() override;
   Result<int64_t> AppendConfigVersion(int64_t expected_latest,
                                       const ConfigVersionRow& row) override;
+  Status InsertJoinToken(const JoinTokenRow& row) override;
+  Result<JoinTokenRow> RedeemJoinToken(std::string_view token_hash, int64_t now) override;
 
  private:
   SqliteStore(DbPtr db, DbPtr checkpoint_db)
@@ -455,7 +469,8 @@ class SqliteStore final : public Store {
       put_suspension_, delete_suspension_, list_suspensions_, put_revocation_, list_revocations_,
       insert_secret_, replace_secret_, get_secret_, list_secrets_, delete_secret_, get_meta_,
       put_meta_, insert_meta_, rewrap_key_, rewrap_secret_, count_keys_, count_secrets_,
-      schedule_key_, delete_key_, latest_config_, get_config_, list_configs_, insert_config_;
+      schedule_key_, delete_key_, latest_config_, get_config_, list_configs_, insert_config_,
+      insert_join_token_, find_join_token_, use_join_token_;
   // Declared after db_: stopped before the writer connection closes.
   Checkpointer checkpointer_;
 };
@@ -544,6 +559,13 @@ Status SqliteStore::PrepareAll() {
       {&insert_config_,
        "INSERT INTO config_versions (version, created_at, actor, origin, rollback_of, comment, "
        "digest, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+      {&insert_join_token_,
+       "INSERT INTO join_tokens (id, token_hash, agent, actor, created_at, expires_at, used_at) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+      {&find_join_token_,
+       "SELECT id, token_hash, agent, actor, created_at, expires_at, used_at FROM join_tokens "
+       "WHERE token_hash = ?1"},
+      {&use_join_token_, "UPDATE join_tokens SET used_at = ?2 WHERE id = ?1 AND used_at = 0"},
   };
   for (auto& [stmt, sql] : statements) {
     SIGNET_ASSIGN_OR_RETURN(*stmt, Prepare(db_.get(), sql));
@@ -1026,6 +1048,65 @@ Result<int64_t> SqliteStore::AppendConfigVersion(int64_t expected_latest,
     return appended;
   }
   return version;
+}
+
+Status SqliteStore::InsertJoinToken(const JoinTokenRow& row) {
+  std::lock_guard lock(mu_);
+  return Use(db_.get(), insert_join_token_.get())
+      .Bind(1, row.id)
+      .Bind(2, row.token_hash)
+      .Bind(3, row.agent)
+      .Bind(4, row.actor)
+      .Bind(5, row.created_at)
+      .Bind(6, row.expires_at)
+      .Bind(7, row.used_at)
+      .Run("insert join token");
+}
+
+Result<JoinTokenRow> SqliteStore::RedeemJoinToken(std::string_view token_hash, int64_t now) {
+  std::lock_guard lock(mu_);
+  JoinTokenRow redeemed;
+  // IMMEDIATE takes the write lock before the token is read: another connection cannot
+  // redeem it between the check and the update.
+  Status status = InTransaction("join token redemption", [&]() -> Status {
+    std::vector<JoinTokenRow> rows;
+    {
+      Use use(db_.get(), find_join_token_.get());
+      use.Bind(1, token_hash);
+      SIGNET_ASSIGN_OR_RETURN(rows, Collect<JoinTokenRow>(
+                                        use,
+                                        [](const Use& u) {
+                                          return JoinTokenRow{u.Bytes(0), u.Bytes(1), u.Bytes(2),
+                                                              u.Bytes(3), u.Int(4),   u.Int(5),
+                                                              u.Int(6)};
+                                        },
+                                        "find join token"));
+    }
+    if (rows.empty()) {
+      return Status(ErrorCode::kInvalidClient, "join_token_unknown",
+                    "this join token is unknown; create one with `signet agent join-token "
+                    "create`");
+    }
+    redeemed = std::move(rows.front());
+    if (redeemed.used_at != 0) {
+      return Status(ErrorCode::kInvalidClient, "join_token_used",
+                    "this join token was used already (a join token joins once); create a "
+                    "new one");
+    }
+    if (redeemed.expires_at <= now) {
+      return Status(ErrorCode::kInvalidClient, "join_token_expired",
+                    "this join token has expired; create a new one");
+    }
+    redeemed.used_at = now;
+    return Use(db_.get(), use_join_token_.get())
+        .Bind(1, redeemed.id)
+        .Bind(2, now)
+        .Run("redeem join token");
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return redeemed;
 }
 
 Result<int64_t> SqliteStore::CountLocked(sqlite3_stmt* stmt, std::string_view what) {

@@ -53,8 +53,11 @@ INSERT INTO signing_keys SELECT * FROM old_keys;
 DROP TABLE old_keys;
 )sql";
 
+// Takes the database back to schema 5 (before join_tokens), keeping every other row.
+constexpr char kBeforeSchema6[] = "DROP TABLE join_tokens;";
+
 // Takes the database back to schema 4 (before config_versions), keeping every other row.
-constexpr char kBeforeSchema5[] = "DROP TABLE config_versions;";
+constexpr char kBeforeSchema5[] = "DROP TABLE join_tokens; DROP TABLE config_versions;";
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
@@ -865,6 +868,102 @@ TEST_F(SqliteStoreTest, SchemaFourIsMigratedInPlace) {
   auto row = store->GetConfigVersion(1);
   ASSERT_THAT(row, IsOk());
   EXPECT_EQ(row->document, "doc-1");
+}
+
+JoinTokenRow JoinToken(const std::string& id, int64_t expires_at) {
+  return JoinTokenRow{id, "hash-" + id, "node-" + id, "admin-1", 100, expires_at, 0};
+}
+
+TEST_F(SqliteStoreTest, JoinTokenIsRedeemedOnceThenRefusedAsUsed) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->InsertJoinToken(JoinToken("a", 1000)), IsOk());
+  auto redeemed = store->RedeemJoinToken("hash-a", 500);
+  ASSERT_THAT(redeemed, IsOk());
+  EXPECT_EQ(redeemed->id, "a");
+  EXPECT_EQ(redeemed->agent, "node-a");
+  EXPECT_EQ(redeemed->actor, "admin-1");
+  EXPECT_EQ(redeemed->created_at, 100);
+  EXPECT_EQ(redeemed->expires_at, 1000);
+  EXPECT_EQ(redeemed->used_at, 500);
+  EXPECT_THAT(store->RedeemJoinToken("hash-a", 501),
+              FailsWithCode(ErrorCode::kInvalidClient, "join_token_used"));
+  store.reset();
+  store = Open();  // the use is durable
+  ASSERT_NE(store, nullptr);
+  EXPECT_THAT(store->RedeemJoinToken("hash-a", 502), FailsWith("join_token_used"));
+  EXPECT_THAT(store->RedeemJoinToken("hash-b", 502),
+              FailsWithCode(ErrorCode::kInvalidClient, "join_token_unknown"));
+  EXPECT_THAT(store->InsertJoinToken(JoinToken("a", 2000)), FailsWith("store_failed"));
+}
+
+TEST_F(SqliteStoreTest, JoinTokenExpiresAtItsExpiryAndStaysUnusedWhenRefused) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->InsertJoinToken(JoinToken("a", 1000)), IsOk());
+  EXPECT_THAT(store->RedeemJoinToken("hash-a", 1000),
+              FailsWithCode(ErrorCode::kInvalidClient, "join_token_expired"));
+  // A refusal changed nothing: a clock that was ahead does not burn the token.
+  auto redeemed = store->RedeemJoinToken("hash-a", 999);
+  ASSERT_THAT(redeemed, IsOk());
+  EXPECT_EQ(redeemed->used_at, 999);
+}
+
+// Agents racing with one token, through threads of one store and through several
+// connections (replicas) at once: exactly one joins, every other is told it was used.
+TEST_F(SqliteStoreTest, RacingRedemptionsOfOneJoinTokenSucceedOnce) {
+  constexpr int kConnections = 3;
+  constexpr int kThreadsPerConnection = 3;
+  constexpr int kRounds = 10;
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int i = 0; i < kConnections; ++i) {
+    stores.push_back(Open());
+    ASSERT_NE(stores.back(), nullptr);
+  }
+  for (int round = 0; round < kRounds; ++round) {
+    std::string id = "round-" + std::to_string(round);
+    ASSERT_THAT(stores[0]->InsertJoinToken(JoinToken(id, 1000)), IsOk());
+    std::latch start(kConnections * kThreadsPerConnection);
+    std::atomic<int> won{0};
+    std::atomic<int> used{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kConnections * kThreadsPerConnection; ++i) {
+      threads.emplace_back([&, i] {
+        start.arrive_and_wait();
+        auto redeemed = stores[i % kConnections]->RedeemJoinToken("hash-" + id, 500);
+        if (redeemed.ok()) {
+          ++won;
+        } else if (redeemed.status().reason() == "join_token_used") {
+          ++used;
+        } else {
+          ADD_FAILURE() << redeemed.status().ToString();
+        }
+      });
+    }
+    for (std::thread& thread : threads) {
+      thread.join();
+    }
+    EXPECT_EQ(won.load(), 1) << "round " << round;
+    EXPECT_EQ(used.load(), kConnections * kThreadsPerConnection - 1) << "round " << round;
+  }
+}
+
+// A database made by the fifth schema gains join_tokens, empty, and keeps its rows.
+TEST_F(SqliteStoreTest, SchemaFiveIsMigratedInPlace) {
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_THAT(store->AppendConfigVersion(0, ConfigRow("seed", "doc-1", 10)), IsOk());
+  }
+  ExecSql(path_, std::string(kBeforeSchema6) + "UPDATE schema_version SET version = 5");
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto row = store->GetConfigVersion(1);
+  ASSERT_THAT(row, IsOk());
+  EXPECT_EQ(row->document, "doc-1");
+  EXPECT_THAT(store->RedeemJoinToken("hash-a", 1), FailsWith("join_token_unknown"));
+  ASSERT_THAT(store->InsertJoinToken(JoinToken("a", 1000)), IsOk());
+  EXPECT_THAT(store->RedeemJoinToken("hash-a", 1), IsOk());
 }
 
 TEST_F(SqliteStoreTest, MissingDirectoryIsUnavailable) {

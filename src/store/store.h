@@ -12,7 +12,8 @@
 // secret_version_conflict, RewrapAll rewrap_conflict, ChangeSigningKeys
 // signing_key_conflict and AppendConfigVersion config_version_conflict. GetConfigVersion
 // of a version that was never stored is invalid_request config_version_unknown (a caller's
-// mistake, such as a rollback to a mistyped version, not an outage).
+// mistake, such as a rollback to a mistyped version, not an outage); RedeemJoinToken's
+// refusals are invalid_client (the agent presented a bad token).
 //
 // Thread safety: every implementation is safe for concurrent use.
 #pragma once
@@ -131,6 +132,18 @@ struct MasterKeyRewrap {
   std::vector<std::pair<std::string, std::string>> meta;
 };
 
+// A one-time token with which a signet-agent joins signetd under a name (server/agent_tokens.h),
+// stored by the SHA-256 of the token only.
+struct JoinTokenRow {
+  std::string id;          // public: names the token in the audit trail
+  std::string token_hash;  // lowercase hex SHA-256 of the whole token
+  std::string agent;       // the name the agent joins under
+  std::string actor;       // the admin token id that created it
+  int64_t created_at = 0;  // unix seconds
+  int64_t expires_at = 0;  // unix seconds
+  int64_t used_at = 0;     // unix seconds; 0 until redeemed
+};
+
 // One applied configuration (issuers, workloads, destinations, policies) as canonical
 // YAML. Versions are 1, 2, 3, ... without gaps and never change once written, so any
 // version can be shown, compared and rolled back to (a rollback appends a new version
@@ -234,6 +247,16 @@ class Store {
   // config_version_conflict: re-read the newest version and plan again.
   virtual Result<int64_t> AppendConfigVersion(int64_t expected_latest,
                                               const ConfigVersionRow& row) = 0;
+
+  // Adds a join token; an id or token_hash that exists already is store_failed.
+  virtual Status InsertJoinToken(const JoinTokenRow& row) = 0;
+  // Redeems the join token whose hash is `token_hash` at `now` (unix seconds): marks it
+  // used and returns it (used_at set), in one atomic step, so that of any number of
+  // concurrent redemptions of one token, through any number of connections or processes,
+  // exactly one succeeds. A token never stored, already used, or expired (expires_at <=
+  // now) is invalid_client with reason join_token_unknown, join_token_used or
+  // join_token_expired, and nothing changes.
+  virtual Result<JoinTokenRow> RedeemJoinToken(std::string_view token_hash, int64_t now) = 0;
 };
 
 // What a committed transaction survives.

@@ -202,11 +202,16 @@ Result<WorkloadResolver> WorkloadResolver::Build(std::vector<IdentityRule> rules
 
 Result<std::string> WorkloadResolver::Resolve(std::string_view issuer_name,
                                               const jose::VerifiedJwt& jwt) const {
+  return Resolve(issuer_name, jwt.claims());
+}
+
+Result<std::string> WorkloadResolver::Resolve(std::string_view issuer_name,
+                                              const boost::json::object& claims) const {
   auto it = rules_by_issuer_.find(issuer_name);
   const std::string* found = nullptr;
   if (it != rules_by_issuer_.end()) {
     for (const IdentityRule& rule : it->second) {
-      if (!Matches(rule, jwt.claims())) {
+      if (!Matches(rule, claims)) {
         continue;
       }
       if (found != nullptr && *found != rule.workload) {

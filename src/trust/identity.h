@@ -65,6 +65,11 @@ class WorkloadResolver {
   // The one workload whose rules match `jwt` from issuer `issuer_name`. Reasons
   // (invalid_request): no_workload_match, ambiguous_identity (naming both workloads).
   Result<std::string> Resolve(std::string_view issuer_name, const jose::VerifiedJwt& jwt) const;
+  // The same over claims no token carries: the selectors signet-agent attested for a
+  // local process, matched by the rules of an agent issuer. The caller vouches for them
+  // (it verified the agent that sent them); nothing here checks where they came from.
+  Result<std::string> Resolve(std::string_view issuer_name,
+                              const boost::json::object& claims) const;
 
  private:
   std::map<std::string, std::vector<IdentityRule>, std::less<>> rules_by_issuer_;

@@ -126,6 +126,36 @@ TEST_F(ResolverTest, EveryClaimOfARuleMustMatch) {
               FailsWith("no_workload_match"));
 }
 
+// signet-agent's selectors are claims no token carries: the rules of an agent issuer
+// match them as they match a token's, every claim of a rule, strings only, and only
+// the rules of the issuer named.
+TEST_F(ResolverTest, ResolvesOverClaimsThatNoTokenCarries) {
+  IdentityRule bot{"claude-bot",
+                   "node-agents",
+                   {{"uid", ClaimMatcher::Exact("1000")},
+                    {"sha256", ClaimMatcher::Exact("3f2a")},
+                    {"agent", *ClaimMatcher::Glob("node-*")}}};
+  auto resolver =
+      WorkloadResolver::Build({bot, Rule("billing", "uid", ClaimMatcher::Exact("1000"))}, nullptr);
+  ASSERT_THAT(resolver, IsOk());
+  boost::json::object selectors{{"uid", "1000"},
+                                {"gid", "1000"},
+                                {"exe", "/usr/bin/node"},
+                                {"sha256", "3f2a"},
+                                {"agent", "node-a"}};
+  EXPECT_EQ(*resolver->Resolve("node-agents", selectors), "claude-bot");
+  EXPECT_EQ(*resolver->Resolve("k8s", selectors), "billing");  // another issuer's rules
+  boost::json::object other_binary = selectors;
+  other_binary["sha256"] = "9999";
+  EXPECT_THAT(resolver->Resolve("node-agents", other_binary), FailsWith("no_workload_match"));
+  boost::json::object other_agent = selectors;
+  other_agent["agent"] = "laptop-1";
+  EXPECT_THAT(resolver->Resolve("node-agents", other_agent), FailsWith("no_workload_match"));
+  boost::json::object numeric_uid = selectors;
+  numeric_uid["uid"] = 1000;
+  EXPECT_THAT(resolver->Resolve("node-agents", numeric_uid), FailsWith("no_workload_match"));
+}
+
 TEST_F(ResolverTest, OnlyStringClaimsMatch) {
   // No type conversion: the number 1000 is not the string "1000", true is not "true".
   auto resolver = WorkloadResolver::Build({Rule("uid", "uid", ClaimMatcher::Exact("1000")),

@@ -189,6 +189,8 @@ TEST_F(AdminTest, EveryRouteChecksTheTokenAndTheRole) {
       {"GET", "/v1/admin-tokens", "", roles("admin")},
       {"GET", "/v1/secrets", "", roles("admin")},
       {"PUT", "/v1/secrets/walk-secret", "--data-raw walk-value", roles("admin")},
+      {"POST", "/v1/agents/join-tokens", json + "--data-raw '{\"agent\":\"node-walk\"}'",
+       roles("admin")},
   };
   for (const Route& route : routes) {
     SCOPED_TRACE(route.method + " " + route.path);

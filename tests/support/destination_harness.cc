@@ -34,7 +34,8 @@ std::unique_ptr<DestinationHarness> DestinationHarness::Start(
   out << "server:\n  issuer: " << kIssuer << "\n  trust_domain: test.signet\n  data_dir: " << dir
       << "/data\nissuers:\n  - name: dev\n    issuer: " << harness->idp_->base_url
       << "\n    audiences: [signet]\n    algorithms: [RS256]\n"
-      << more_issuers << "workloads:\n" << more_workloads;
+      << more_issuers << "workloads:\n"
+      << more_workloads;
   for (const std::string& workload : workloads) {
     out << "  - name: " << workload << "\n"
         << "    identities: [{issuer: dev, claims: {sub: \"system:serviceaccount:apps:" << workload
@@ -69,10 +70,15 @@ std::pair<int, boost::json::object> StatusAndBody(const HttpAnswer& http) {
 
 }  // namespace
 
+std::string DestinationHarness::SubjectToken(const std::string& workload) const {
+  std::string token = MintToken(idp_->base_url, "namespace=apps&serviceaccount=" + workload);
+  EXPECT_FALSE(token.empty()) << "the dev IdP minted nothing for " << workload;
+  return token;
+}
+
 std::pair<int, boost::json::object> DestinationHarness::TokenFor(
     const std::string& workload, const std::string& destination) const {
-  std::string upstream = MintToken(idp_->base_url, "namespace=apps&serviceaccount=" + workload);
-  EXPECT_FALSE(upstream.empty());
+  std::string upstream = SubjectToken(workload);
   return StatusAndBody(ExchangeToken(base_url(), upstream, "-d audience=" + destination));
 }
 
@@ -87,15 +93,13 @@ std::string CredentialRequest(const std::string& subject_token, const std::strin
 
 std::pair<int, boost::json::object> DestinationHarness::CredentialFor(
     const std::string& workload, const std::string& destination) const {
-  std::string upstream = MintToken(idp_->base_url, "namespace=apps&serviceaccount=" + workload);
-  EXPECT_FALSE(upstream.empty());
+  std::string upstream = SubjectToken(workload);
   return StatusAndBody(RequestCredential(base_url(), CredentialRequest(upstream, destination)));
 }
 
 std::vector<boost::json::object> DestinationHarness::ConcurrentCredentials(
     const std::string& workload, const std::string& destination, int count) const {
-  std::string upstream = MintToken(idp_->base_url, "namespace=apps&serviceaccount=" + workload);
-  EXPECT_FALSE(upstream.empty());
+  std::string upstream = SubjectToken(workload);
   std::string url = base_url();
   std::string request = CredentialRequest(upstream, destination);
   std::vector<std::future<HttpAnswer>> answers;
@@ -116,8 +120,7 @@ std::vector<boost::json::object> DestinationHarness::ConcurrentCredentials(
 std::set<std::string> DestinationHarness::ConcurrentTokens(const std::string& workload,
                                                            const std::string& destination,
                                                            int count) const {
-  std::string upstream = MintToken(idp_->base_url, "namespace=apps&serviceaccount=" + workload);
-  EXPECT_FALSE(upstream.empty());
+  std::string upstream = SubjectToken(workload);
   std::string url = base_url();
   std::vector<std::future<HttpAnswer>> answers;
   for (int i = 0; i < count; ++i) {

@@ -26,17 +26,17 @@ class DestinationHarness {
   // system:serviceaccount:apps:<name>, then `rest` (the destinations and policies
   // sections). Fails the test (and returns null) when either does not start.
   // `more_issuers` and `more_workloads` are YAML list items added to those sections.
-  static std::unique_ptr<DestinationHarness> Start(const std::string& signet_path,
-                                                   const std::string& signetd_path,
-                                                   const std::string& dir,
-                                                   const std::vector<std::string>& workloads,
-                                                   const std::string& rest,
-                                                   const std::string& more_issuers = "",
-                                                   const std::string& more_workloads = "");
+  static std::unique_ptr<DestinationHarness> Start(
+      const std::string& signet_path, const std::string& signetd_path, const std::string& dir,
+      const std::vector<std::string>& workloads, const std::string& rest,
+      const std::string& more_issuers = "", const std::string& more_workloads = "");
 
   const std::string& base_url() const { return signetd_->base_url; }
   // signetd's bootstrap admin token, for its admin API.
   std::string AdminToken() const;
+
+  // A token the dev IdP minted for `workload` (sub system:serviceaccount:apps:<workload>).
+  std::string SubjectToken(const std::string& workload) const;
 
   // The status and JSON answer of an RFC 8693 exchange of a token of `workload` for a
   // credential for `destination`.

@@ -82,6 +82,12 @@ class ForwardingStore : public store::Store {
                                       const store::ConfigVersionRow& row) override {
     return base_.AppendConfigVersion(expected_latest, row);
   }
+  Status InsertJoinToken(const store::JoinTokenRow& row) override {
+    return base_.InsertJoinToken(row);
+  }
+  Result<store::JoinTokenRow> RedeemJoinToken(std::string_view token_hash, int64_t now) override {
+    return base_.RedeemJoinToken(token_hash, now);
+  }
 
  protected:
   store::Store& base() { return base_; }

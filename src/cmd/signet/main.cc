@@ -307,6 +307,24 @@ int main(int argc, char** argv) {
     connection.AddTo(command);
   }
 
+  // signet agent join-token create
+  CLI::App* agent = app.add_subcommand("agent", "signet-agent enrolment");
+  agent->require_subcommand(1);
+  CLI::App* join_token = agent->add_subcommand("join-token", "one-time tokens agents join with");
+  join_token->require_subcommand(1);
+  std::string agent_name;
+  std::string join_ttl;
+  CLI::App* join_token_create = join_token->add_subcommand(
+      "create",
+      "create a token with which one signet-agent joins as NAME, once; printed on stdout, "
+      "stored only as a hash (role admin)");
+  join_token_create->add_option("--agent", agent_name, "the name the agent joins under")
+      ->required();
+  join_token_create->add_option("--ttl", join_ttl,
+                                "how long it may wait to be used: 15m, 1h (default 1h, at "
+                                "most 24h)");
+  connection.AddTo(join_token_create);
+
   std::string rotate_dir = "./data";
   CLI::App* rotate_master = secret->add_subcommand(
       "rotate-master",
@@ -381,6 +399,9 @@ int main(int argc, char** argv) {
   }
   if (keys_rotate->parsed()) {
     return WithAdmin(connection, [&](auto& a) { return a.RotateKeys(keys_reason); });
+  }
+  if (join_token_create->parsed()) {
+    return WithAdmin(connection, [&](auto& a) { return a.CreateJoinToken(agent_name, join_ttl); });
   }
   if (rotate_master->parsed()) {
     return signet::cli::RotateMasterKey(rotate_dir, std::cout, std::cerr);

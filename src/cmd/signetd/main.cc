@@ -20,6 +20,8 @@
 #include "http/server.h"
 #include "server/admin_api.h"
 #include "server/admin_auth.h"
+#include "server/agent_api.h"
+#include "server/agent_tokens.h"
 #include "server/broker.h"
 #include "server/config.h"
 #include "server/config_sync.h"
@@ -157,7 +159,10 @@ class Signetd {
     context.secrets = [self = d.get()](std::string_view name) { return self->vault_.Open(name); };
     signet::server::ConfigSyncOptions sync;
     sync.issuer = config.issuer;
-    sync.min_token_lifetime = config.key_rotation.max_token_lifetime;
+    // Agent tokens live an hour whatever the policies say, and an agent that joined with
+    // a one-time token cannot join again: keys stay published as long as they may verify one.
+    sync.min_token_lifetime =
+        std::max(config.key_rotation.max_token_lifetime, signet::server::kAgentTokenLifetime);
     // The rotator exists before any version but the first is published (Seed, below).
     sync.on_longer_token_lifetime = [self = d.get()](std::chrono::seconds lifetime) {
       if (self->rotator_) {
@@ -213,6 +218,14 @@ class Signetd {
     d->admin_ = std::make_unique<signet::server::AdminApi>(d->admin_tokens_, d->kill_changes_,
                                                            *d->access_, store, d->vault_,
                                                            *d->audit_, *d->rotator_, clock, random);
+    SIGNET_ASSIGN_OR_RETURN(
+        d->agent_tokens_,
+        signet::server::AgentTokens::Create(
+            config.issuer, [rotator = d->rotator_.get()] { return rotator->SigningKey(); },
+            [rotator = d->rotator_.get()] { return rotator->PublishedKeys(); }, clock, random));
+    d->agents_ = std::make_unique<signet::server::AgentApi>(
+        [access = d->access_.get()] { return access->Current()->broker; }, *d->agent_tokens_, store,
+        d->kill_switch_, *d->audit_, clock, random, *d->workers_, &d->metrics_);
     return d;
   }
 
@@ -226,6 +239,7 @@ class Signetd {
         router, [access = access_.get()] { return access->Current()->broker; }, *audit_, clock_,
         random_, *workers_, &metrics_);
     admin_->AddRoutes(router);
+    agents_->AddRoutes(router);
     AddHealthRoutes(router, store_, *access_);
     // Unauthenticated, as Prometheus scrapes: counts and latencies only, never a name a
     // request chose.
@@ -288,6 +302,8 @@ class Signetd {
       std::make_unique<signet::WorkerPool>(kOutboundWorkers, kOutboundQueue);
   std::unique_ptr<signet::server::ConfigSync> access_;
   std::unique_ptr<signet::server::AdminApi> admin_;
+  std::unique_ptr<signet::server::AgentTokens> agent_tokens_;
+  std::unique_ptr<signet::server::AgentApi> agents_;
 };
 
 // --print-routes: builds signetd as it serves, over a scratch store in a temporary
@@ -416,6 +432,8 @@ int main(int argc, char** argv) {
   for (const char* path : {"/v1/config", "/v1/config/diff"}) {
     options.max_body_bytes_by_path.emplace(path, 4 * 1024 * 1024);
   }
+  // So is an agent's report of up to 1000 proxied requests.
+  options.max_body_bytes_by_path.emplace("/v1/agents/usage", 2 * 1024 * 1024);
   if (config->tls) {
     options.tls = signet::http::TlsOptions{config->tls->cert_file, config->tls->key_file};
   }
