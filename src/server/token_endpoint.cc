@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/json.h"
+#include "credentials/credential_answer.h"
 #include "http/form.h"
 
 namespace signet::server {
@@ -40,38 +41,6 @@ boost::json::object TokenExchangeAnswer(const credentials::Credential& credentia
   return body;
 }
 
-// The typed answer of POST /v1/credentials: the credential and how to present it.
-boost::json::object CredentialAnswer(const credentials::Credential& credential,
-                                     std::string_view destination,
-                                     std::chrono::seconds expires_in) {
-  boost::json::object body{
-      {"destination", destination},
-      {"type", credentials::CredentialFormName(credential.form)},
-      {"expires_at", FormatUtcSeconds(credential.expires_at)},
-      {"expires_in", expires_in.count()},
-  };
-  if (credential.form == credentials::CredentialForm::kAws) {
-    body["aws"] = boost::json::object{{"access_key_id", credential.aws.access_key_id},
-                                      {"secret_access_key", credential.aws.secret_access_key},
-                                      {"session_token", credential.aws.session_token}};
-  } else {
-    boost::json::object headers;
-    for (const auto& header : credential.headers) {
-      headers[header.name] = header.value;
-    }
-    body["headers"] = std::move(headers);
-  }
-  if (credential.form == credentials::CredentialForm::kToken) {
-    body["token"] = credential.access_token;
-    body["token_type"] = credential.token_type;
-    body["issued_token_type"] = credential.issued_token_type;
-  }
-  if (!credential.scopes.empty()) {
-    body["scope"] = credentials::JoinScopes(credential.scopes);
-  }
-  return body;
-}
-
 http::Response Answer(Api api, const Result<credentials::Credential>& credential,
                       std::string_view destination, std::string_view request_id, SystemTime now) {
   http::Response response;
@@ -89,9 +58,10 @@ http::Response Answer(Api api, const Result<credentials::Credential>& credential
   } else {
     auto expires_in = std::chrono::floor<std::chrono::seconds>(credential->expires_at - now);
     response = http::Response::Json(
-        200, boost::json::serialize(api == Api::kTokenExchange
-                                        ? TokenExchangeAnswer(*credential, expires_in)
-                                        : CredentialAnswer(*credential, destination, expires_in)));
+        200, boost::json::serialize(
+                 api == Api::kTokenExchange
+                     ? TokenExchangeAnswer(*credential, expires_in)
+                     : credentials::CredentialAnswer(*credential, destination, expires_in)));
   }
   AddNoStore(&response);
   return response;
