@@ -35,37 +35,6 @@ void AddNoStore(http::Response* response) {
   response->headers.emplace_back("Pragma", "no-cache");
 }
 
-boost::json::object CredentialAnswer(const credentials::Credential& credential,
-                                     std::string_view destination,
-                                     std::chrono::seconds expires_in) {
-  boost::json::object body{
-      {"destination", destination},
-      {"type", credentials::CredentialFormName(credential.form)},
-      {"expires_at", FormatUtcSeconds(credential.expires_at)},
-      {"expires_in", expires_in.count()},
-  };
-  if (credential.form == credentials::CredentialForm::kAws) {
-    body["aws"] = boost::json::object{{"access_key_id", credential.aws.access_key_id},
-                                      {"secret_access_key", credential.aws.secret_access_key},
-                                      {"session_token", credential.aws.session_token}};
-  } else {
-    boost::json::object headers;
-    for (const auto& header : credential.headers) {
-      headers[header.name] = header.value;
-    }
-    body["headers"] = std::move(headers);
-  }
-  if (credential.form == credentials::CredentialForm::kToken) {
-    body["token"] = credential.access_token;
-    body["token_type"] = credential.token_type;
-    body["issued_token_type"] = credential.issued_token_type;
-  }
-  if (!credential.scopes.empty()) {
-    body["scope"] = credentials::JoinScopes(credential.scopes);
-  }
-  return body;
-}
-
 std::shared_ptr<CredentialDelivery> CredentialDelivery::Create(audit::AuditLog& audit,
                                                                const Clock& clock,
                                                                WorkerPool& workers,

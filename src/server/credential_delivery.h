@@ -27,6 +27,7 @@
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "common/worker_pool.h"
+#include "credentials/credential_answer.h"
 #include "credentials/provider.h"
 #include "http/server.h"
 #include "server/broker.h"
@@ -35,12 +36,6 @@ namespace signet::server {
 
 // RFC 6749 §5.1: answers about tokens, errors alike, must not be cached.
 void AddNoStore(http::Response* response);
-
-// The typed answer of POST /v1/credentials: {destination, type, expires_at, expires_in,
-// scope?} and, by type, {token, token_type, issued_token_type, headers}, {headers} or
-// {aws: {access_key_id, secret_access_key, session_token}}.
-boost::json::object CredentialAnswer(const credentials::Credential& credential,
-                                     std::string_view destination, std::chrono::seconds expires_in);
 
 class CredentialDelivery : public std::enable_shared_from_this<CredentialDelivery> {
  public:

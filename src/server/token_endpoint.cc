@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/json.h"
+#include "credentials/credential_answer.h"
 #include "http/form.h"
 #include "server/credential_delivery.h"
 
@@ -242,7 +243,7 @@ class TokenRoute {
     } else {
       body = [destination = event.destination](const credentials::Credential& credential,
                                                std::chrono::seconds expires_in) {
-        return CredentialAnswer(credential, destination, expires_in);
+        return credentials::CredentialAnswer(credential, destination, expires_in);
       };
     }
     delivery_->Deliver(std::move(broker), std::move(authorized), std::move(event), std::move(body),

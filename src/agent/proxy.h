@@ -1,0 +1,73 @@
+// The credential-injecting reverse proxy's exchange: one caller request forwarded to its
+// upstream and the answer relayed back, both bodies streamed. Private to the local server
+// (Beast types: include only from src/agent's server files).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/beast/core/basic_stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/upstream_pool.h"
+#include "common/status.h"
+#include "credentials/provider.h"
+
+namespace signet::agent {
+
+// A caller's connection, unix socket or loopback TCP alike.
+using CallerStream = boost::beast::basic_stream<boost::asio::generic::stream_protocol>;
+// A caller's request: the head parsed whole, the body read piece by piece.
+using CallerRequestParser =
+    boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+
+// What one caller connection reuses from request to request.
+struct CallerBuffers {
+  boost::beast::flat_buffer in;  // bytes read from the caller and not yet parsed
+  std::string head;              // the head being written (to the upstream or the caller)
+  std::string tail;              // the end of a chunked body: last chunk and trailers
+  std::vector<char> piece;       // body bytes in transit, either way
+};
+
+struct ProxyTimeouts {
+  std::chrono::milliseconds caller_read;
+  std::chrono::milliseconds write;
+  std::chrono::milliseconds upstream_read;
+  size_t max_header_bytes;
+};
+
+// One request to forward: `request` has its head read; `path` is the caller's target after
+// "/<destination>" (starting with '/' or '?', or empty), query included.
+struct ProxyRequest {
+  CallerStream& caller;
+  CallerBuffers& buffers;
+  CallerRequestParser& request;
+  std::string_view path;
+  const credentials::Credential& credential;  // its headers are injected
+  Upstream& upstream;
+  UpstreamPool& pool;
+  const ProxyTimeouts& timeouts;
+  bool draining;  // the answer is then the connection's last
+};
+
+struct Forwarded {
+  int status = 0;  // the upstream's; 0 when no answer came
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+  // Whether the answer's head reached the caller. When not, and the caller is still
+  // there, the caller is owed an answer: 502 with `failure`.
+  bool answered = false;
+  bool caller_gone = false;
+  bool caller_reusable = false;  // the caller's connection may carry another request
+  Status failure;                // why the upstream gave no (complete) answer
+};
+
+boost::asio::awaitable<Forwarded> Forward(const ProxyRequest& proxied);
+
+}  // namespace signet::agent
