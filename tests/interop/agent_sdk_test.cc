@@ -199,7 +199,8 @@ TEST_F(AgentSdkTest, AnthropicSdkSendsAndStreamsThroughTheProxyWithTheInjectedCr
   }
   ASSERT_EQ(proxied.size(), 2u);
   for (const auto& record : proxied) {
-    EXPECT_EQ(record.at("target").as_string(), "POST 127.0.0.1/v1/messages");
+    EXPECT_EQ(record.at("target").as_string(),
+              "POST 127.0.0.1:" + std::to_string(messages_port_) + "/v1/messages");
     EXPECT_TRUE(record.at("detail").as_string().starts_with("status=200 ")) << record;
     EXPECT_EQ(record.at("actor").as_string(), "agent:node-1");
   }
