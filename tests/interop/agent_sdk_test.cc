@@ -287,5 +287,26 @@ TEST_F(AgentSdkTest, TheRightExecutableAsAnotherUserIsRefusedAndTheRefusalAudite
             1);
 }
 
+TEST_F(AgentSdkTest, ASuspendedWorkloadLosesItsCachedCredentialAtTheAgent) {
+  int code = -1;
+  ASSERT_TRUE(testing::RunCommand(CredentialApi(curl_), &code).ends_with("\n200"));
+  std::string suspended = signet_->Signet("suspend workload curl-app --reason 'test'", &code);
+  ASSERT_EQ(code, 0) << suspended;
+  // The agent asks signetd every second: its cached credential goes, and the next request
+  // goes to signetd, which refuses it. Each look is one request; bounded by their count.
+  std::string out;
+  for (int look = 0; look < 500; ++look) {
+    out = testing::RunCommand(CredentialApi(curl_), &code);
+    if (!out.ends_with("\n200")) {
+      break;
+    }
+  }
+  EXPECT_TRUE(out.ends_with("\n403")) << out;
+  EXPECT_NE(out.find("suspended"), std::string::npos) << out;
+  std::string resumed = signet_->Signet("resume workload curl-app", &code);
+  ASSERT_EQ(code, 0) << resumed;
+  EXPECT_TRUE(testing::RunCommand(CredentialApi(curl_), &code).ends_with("\n200"));
+}
+
 }  // namespace
 }  // namespace signet
