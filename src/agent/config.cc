@@ -1,8 +1,5 @@
 #include "agent/config.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "common/url.h"
 #include "common/yaml_parser.h"
 
@@ -96,22 +93,12 @@ Result<AgentConfig> Parse(const Parser& p, const YAML::Node& root) {
 }  // namespace
 
 Result<AgentConfig> ParseAgentConfig(std::string_view yaml, std::string_view source) {
-  Parser parser(source);
-  try {
-    return Parse(parser, YAML::Load(std::string(yaml)));
-  } catch (const YAML::Exception& e) {
-    return parser.Exception(e);
-  }
+  return yaml::ParseDocument(yaml, source, Parse);
 }
 
 Result<AgentConfig> LoadAgentConfigFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return Status(ErrorCode::kInvalidConfig, "config_invalid", "cannot read config file " + path);
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseAgentConfig(text.str(), path);
+  SIGNET_ASSIGN_OR_RETURN(std::string text, yaml::ReadConfigFile(path));
+  return ParseAgentConfig(text, path);
 }
 
 }  // namespace signet::agent

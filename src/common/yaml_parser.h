@@ -9,9 +9,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -142,5 +145,30 @@ class Parser {
  private:
   std::string source_;
 };
+
+// Parses the YAML text `yaml` (named `source` in errors) with `parse`, which reads the
+// document's root with a Parser; a syntax error is config_invalid naming the line.
+template <typename Parse>
+auto ParseDocument(std::string_view yaml, std::string_view source, Parse parse)
+    -> decltype(parse(std::declval<const Parser&>(), YAML::Node())) {
+  Parser parser(source);
+  try {
+    return parse(parser, YAML::Load(std::string(yaml)));
+  } catch (const YAML::Exception& e) {
+    return parser.Exception(e);
+  }
+}
+
+// The text of the configuration file at `path`; config_invalid naming it when it cannot
+// be read.
+inline Result<std::string> ReadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return Status(ErrorCode::kInvalidConfig, "config_invalid", "cannot read config file " + path);
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 }  // namespace signet::yaml

@@ -686,12 +686,7 @@ std::chrono::seconds LongestAllowedTtl(const AccessConfig& access) {
 }
 
 Result<ServerConfig> ParseConfig(std::string_view yaml, std::string_view source) {
-  Parser parser(source);
-  try {
-    return Parse(parser, YAML::Load(std::string(yaml)));
-  } catch (const YAML::Exception& e) {
-    return parser.Exception(e);
-  }
+  return yaml::ParseDocument(yaml, source, Parse);
 }
 
 Result<AccessConfig> ParseAccessDocuments(const std::vector<ConfigDocument>& documents) {
@@ -717,13 +712,8 @@ Result<AccessConfig> ParseAccessDocuments(const std::vector<ConfigDocument>& doc
 }
 
 Result<ServerConfig> LoadConfigFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return Status(ErrorCode::kInvalidConfig, "config_invalid", "cannot read config file " + path);
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseConfig(text.str(), path);
+  SIGNET_ASSIGN_OR_RETURN(std::string text, yaml::ReadConfigFile(path));
+  return ParseConfig(text, path);
 }
 
 }  // namespace signet::server
