@@ -1,0 +1,40 @@
+# Shared by the bench/ scripts; sourced, not run.
+
+# Makes the run's temporary directory $work, removed on exit after every process that
+# start() started is stopped.
+bench_setup() {
+  work=$(mktemp -d)
+  pids=()
+  trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+
+# start NAME COMMAND...: runs COMMAND --ready-file FIFO, its output in $work/NAME.log;
+# sets `port` to the port it reported and `pid` to its pid. (Not in a command
+# substitution: the pid must reach `pids` in the calling shell for the cleanup.)
+start() {
+  local name="$1"
+  shift
+  mkfifo "$work/$name.ready"
+  "$@" --ready-file "$work/$name.ready" >"$work/$name.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  read -r -t 30 port <"$work/$name.ready" ||
+    { echo "$name did not start; log:" >&2; cat "$work/$name.log" >&2; exit 1; }
+}
+
+# wrk_latency TIME [us|ms]: a latency as wrk prints it ("812.00us", "1.20ms", "1.01s") in
+# microseconds (the default) or milliseconds.
+wrk_latency() {
+  awk -v t="$1" -v unit="${2:-us}" 'BEGIN {
+    if (t ~ /us$/) { sub(/us$/, "", t); us = t }
+    else if (t ~ /ms$/) { sub(/ms$/, "", t); us = t * 1000 }
+    else if (t ~ /s$/) { sub(/s$/, "", t); us = t * 1000000 }
+    else { print "?"; exit }
+    if (unit == "ms") { printf "%.3f", us / 1000 } else { printf "%.1f", us } }'
+}
