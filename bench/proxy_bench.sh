@@ -102,14 +102,9 @@ for cpu in "$proxy_cpu" "$load_cpu"; do
   taskset -c "$cpu" true 2>/dev/null || { echo "cannot pin to CPU $cpu" >&2; exit 2; }
 done
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_setup
 
 # The credential the upstream accepts, and the dummy a client of an injecting proxy holds.
 credential="sk-bench-$(openssl rand -hex 16)"
@@ -127,19 +122,6 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=lo
 printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$work/san.ext"
 openssl x509 -req -in "$work/upstream.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
   -CAcreateserial -days 1 -extfile "$work/san.ext" -out "$work/upstream.pem" 2>/dev/null
-
-# Starts a program with --ready-file; sets `port` to the port it bound and `pid` to its
-# pid. (Not in a command substitution: the pid must reach `pids` in this shell.)
-start() {
-  local name="$1"
-  shift
-  mkfifo "$work/$name.ready"
-  "$@" --ready-file "$work/$name.ready" >"$work/$name.log" 2>&1 &
-  pid=$!
-  pids+=("$pid")
-  read -r -t 30 port <"$work/$name.ready" ||
-    { echo "$name did not start; log:" >&2; cat "$work/$name.log" >&2; exit 1; }
-}
 
 # Waits until `url` answers 200 when asked with `header` (the process `pid` must stay
 # up meanwhile); returns 1 if it died or 10 s passed.
@@ -334,27 +316,29 @@ cpu_ticks() {  # the summed utime+stime, in clock ticks, of the processes given
   echo "$total"
 }
 
-to_us() {  # a wrk latency ("812.00us", "1.20ms", "1.01s") in microseconds
-  awk -v t="$1" 'BEGIN {
-    if (t ~ /us$/) { sub(/us$/, "", t); printf "%.1f", t }
-    else if (t ~ /ms$/) { sub(/ms$/, "", t); printf "%.1f", t * 1000 }
-    else if (t ~ /s$/) { sub(/s$/, "", t); printf "%.1f", t * 1000000 }
-    else { printf "nan" } }'
+cpu_busy() {  # the ticks CPU $1 spent on anything but idling, whoever ran there
+  awk -v cpu="cpu$1" '$1 == cpu {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat
 }
 
 # One wrk run of `mode` at `c` connections; appends its figures to $work/runs.tsv.
 measure() {
   local mode="$1" c="$2" round="$3" out="$work/wrk.out"
   # The pid lists are unquoted on purpose: one word per pid.
-  local proxy_before load_before
+  local proxy_before load_before proxy_core_before load_core_before start_time
   proxy_before=$(cpu_ticks ${proxy_pids[$mode]})
   load_before=$(cpu_ticks ${load_pids[$mode]})
+  proxy_core_before=$(cpu_busy "$proxy_cpu")
+  load_core_before=$(cpu_busy "$load_cpu")
+  start_time=$EPOCHREALTIME
   local TIMEFORMAT='%U %S'
   { time taskset -c "$load_cpu" wrk -t 1 -c "$c" -d "${duration}s" --timeout 10s --latency \
       -H "${header[$mode]}" "${url[$mode]}" >"$out"; } 2>"$work/wrk.time"
-  local proxy_after load_after
+  local proxy_after load_after proxy_core_after load_core_after wall
+  wall=$(awk -v a="$start_time" -v b="$EPOCHREALTIME" 'BEGIN {print b - a}')
   proxy_after=$(cpu_ticks ${proxy_pids[$mode]})
   load_after=$(cpu_ticks ${load_pids[$mode]})
+  proxy_core_after=$(cpu_busy "$proxy_cpu")
+  load_core_after=$(cpu_busy "$load_cpu")
   if grep -qE "Non-2xx|Socket errors" "$out"; then
     echo "$mode at $c connections: some requests failed:" >&2
     cat "$out" >&2
@@ -364,11 +348,12 @@ measure() {
   requests=$(awk '/ requests in / {print $1}' "$out")
   seconds=$(awk '/ requests in / {sub(/s,$/, "", $4); print $4}' "$out")
   wrk_cpu=$(awk 'END {print $1 + $2}' "$work/wrk.time")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$c" "$round" "$requests" \
-    "$seconds" "$(to_us "$(awk '$1 == "50%" {print $2}' "$out")")" \
-    "$(to_us "$(awk '$1 == "99%" {print $2}' "$out")")" \
-    "$((proxy_after - proxy_before))" "$((load_after - load_before))" "$wrk_cpu" \
-    >>"$work/runs.tsv"
+  printf '%s\t' "$mode" "$c" "$round" "$requests" "$seconds" \
+    "$(wrk_latency "$(awk '$1 == "50%" {print $2}' "$out")")" \
+    "$(wrk_latency "$(awk '$1 == "99%" {print $2}' "$out")")" \
+    "$((proxy_after - proxy_before))" "$((load_after - load_before))" "$wrk_cpu" "$wall" \
+    "$((proxy_core_after - proxy_core_before))" >>"$work/runs.tsv"
+  echo "$((load_core_after - load_core_before))" >>"$work/runs.tsv"
 }
 
 # A short unmeasured run per mode first: connections, TLS sessions, caches and (for the
@@ -377,8 +362,12 @@ for mode in "${measured[@]}"; do
   taskset -c "$load_cpu" wrk -t 1 -c 8 -d 1s -H "${header[$mode]}" "${url[$mode]}" >/dev/null
 done
 
-printf 'mode\tconns\tround\trequests\tseconds\tp50_us\tp99_us\tproxy_ticks\tload_ticks\twrk_cpu_s\n' \
-  >"$work/runs.tsv"
+# Per run: wrk's count, duration and latencies; the CPU ticks of the proxy and of the
+# processes beside wrk, and wrk's CPU seconds; the wall time around all that; and the
+# ticks each core was busy for anyone at all, which shows what other jobs took.
+printf '%s\t' mode conns round requests seconds p50_us p99_us proxy_ticks load_ticks \
+  wrk_cpu_s wall_s proxy_core_ticks >"$work/runs.tsv"
+echo load_core_ticks >>"$work/runs.tsv"
 # Rounds interleave the modes, each starting one mode further on, so that a slow phase of
 # a shared machine does not land on one mode only.
 for ((round = 1; round <= rounds; round++)); do
@@ -393,12 +382,12 @@ done
 echo "proxies on CPU $proxy_cpu; wrk, the upstream and signetd on CPU $load_cpu (of $(nproc));" \
   "${duration}s per run, median of $rounds round(s); $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(openssl version | cut -d' ' -f1-2)"
 echo
-python3 - "$work/runs.tsv" "$(getconf CLK_TCK)" <<'PY'
+python3 - "$work/runs.tsv" "$(getconf CLK_TCK)" "$([ "$proxy_cpu" = "$load_cpu" ] && echo 1 || echo 0)" <<'PY'
 import csv
 import statistics
 import sys
 
-path, ticks_per_second = sys.argv[1], int(sys.argv[2])
+path, hz, one_core = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 runs = {}
 with open(path) as f:
     for row in csv.DictReader(f, delimiter="\t"):
@@ -409,18 +398,29 @@ def median(rows, fn):
     return statistics.median(fn(r) for r in rows)
 
 
-figures = {}  # (mode, conns) -> dict of medians
+def ours_on_load_core(r):
+    return int(r["load_ticks"]) / hz + float(r["wrk_cpu_s"])
+
+
+def others(r, core):
+    """The share of a core that went to other processes (or the hypervisor) during a run."""
+    ours = int(r["proxy_ticks"]) / hz if one_core or core == "proxy_core_ticks" else 0
+    if one_core or core == "load_core_ticks":
+        ours += ours_on_load_core(r)
+    return max(0, int(r[core]) / hz - ours) / float(r["wall_s"])
+
+
+figures = {}  # (mode, conns) -> medians over the rounds
 for key, rows in runs.items():
     figures[key] = {
         "rps": median(rows, lambda r: int(r["requests"]) / float(r["seconds"])),
         "p50": median(rows, lambda r: float(r["p50_us"])),
         "p99": median(rows, lambda r: float(r["p99_us"])),
-        "cpu": median(rows, lambda r: int(r["proxy_ticks"]) * 1e6 / ticks_per_second
-                      / int(r["requests"])),
-        "proxy_busy": median(rows, lambda r: int(r["proxy_ticks"]) / ticks_per_second
-                             / float(r["seconds"])),
-        "load_busy": median(rows, lambda r: (int(r["load_ticks"]) / ticks_per_second
-                                             + float(r["wrk_cpu_s"])) / float(r["seconds"])),
+        "cpu": median(rows, lambda r: int(r["proxy_ticks"]) * 1e6 / hz / int(r["requests"])),
+        "proxy_busy": median(rows, lambda r: int(r["proxy_ticks"]) / hz / float(r["wall_s"])),
+        "load_busy": median(rows, lambda r: ours_on_load_core(r) / float(r["wall_s"])),
+        "proxy_others": median(rows, lambda r: others(r, "proxy_core_ticks")),
+        "load_others": median(rows, lambda r: others(r, "load_core_ticks")),
     }
 
 order = ["direct", "nginx", "nginx-inject", "agent"]
@@ -431,30 +431,35 @@ def fmt(x, digits=0):
     return "-" if x is None else f"{x:,.{digits}f}"
 
 
-def other(key, mode, field):
-    f = figures.get((mode, key[1]))
+def percent(x):
+    return f"{x * 100:.0f} %"
+
+
+def of(mode, conns, field):
+    f = figures.get((mode, conns))
     return None if f is None else f[field]
 
 
 print("| mode | conns | req/s | p50 µs | p99 µs | p50 added µs | p99 added µs "
-      "| proxy CPU µs/req | proxy core | load core | req/s ÷ direct | req/s ÷ nginx |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-for key in keys:
-    f = figures[key]
-    proxied = key[0] != "direct"
-    direct_p50, direct_p99 = other(key, "direct", "p50"), other(key, "direct", "p99")
-    direct_rps, nginx_rps = other(key, "direct", "rps"), other(key, "nginx", "rps")
-    print(f"| {key[0]} | {key[1]} | {fmt(f['rps'])} | {fmt(f['p50'])} | {fmt(f['p99'])} "
-          f"| {fmt(f['p50'] - direct_p50 if proxied and direct_p50 is not None else None)} "
-          f"| {fmt(f['p99'] - direct_p99 if proxied and direct_p99 is not None else None)} "
-          f"| {fmt(f['cpu'], 1) if proxied else '-'} "
-          f"| {fmt(f['proxy_busy'] * 100) + ' %' if proxied else '-'} "
-          f"| {fmt(f['load_busy'] * 100)} % "
+      "| proxy CPU µs/req | proxy core busy | load core busy | others on proxy / load core "
+      "| req/s ÷ direct | req/s ÷ nginx |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for mode, conns in keys:
+    f = figures[(mode, conns)]
+    proxied = mode != "direct"
+    direct_p50, direct_p99 = of("direct", conns, "p50"), of("direct", conns, "p99")
+    direct_rps, nginx_rps = of("direct", conns, "rps"), of("nginx", conns, "rps")
+    added50 = f["p50"] - direct_p50 if proxied and direct_p50 is not None else None
+    added99 = f["p99"] - direct_p99 if proxied and direct_p99 is not None else None
+    print(f"| {mode} | {conns} | {fmt(f['rps'])} | {fmt(f['p50'])} | {fmt(f['p99'])} "
+          f"| {fmt(added50)} | {fmt(added99)} | {fmt(f['cpu'], 1) if proxied else '-'} "
+          f"| {percent(f['proxy_busy']) if proxied else '-'} | {percent(f['load_busy'])} "
+          f"| {percent(f['proxy_others'])} / {percent(f['load_others'])} "
           f"| {fmt(f['rps'] / direct_rps if direct_rps else None, 2)} "
           f"| {fmt(f['rps'] / nginx_rps if nginx_rps else None, 2)} |")
 
-agent_1, agent_64 = figures.get(("agent", 1)), figures.get(("agent", 64))
-direct_1, nginx_64 = figures.get(("direct", 1)), figures.get(("nginx", 64))
+agent_1, direct_1 = figures.get(("agent", 1)), figures.get(("direct", 1))
+agent_64, nginx_64 = figures.get(("agent", 64)), figures.get(("nginx", 64))
 if agent_1 and direct_1:
     added = agent_1["p50"] - direct_1["p50"]
     print(f"\nagent p50 added at 1 connection: {added:.0f} µs (target under 100: "
