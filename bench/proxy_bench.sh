@@ -40,6 +40,9 @@ Options:
   --proxy-cpu N       CPU for the proxies (default 0)
   --load-cpu N        CPU for wrk, the upstream and signetd (default 1)
   --agent PATH        the signet-agent binary (default: looked for in BUILD_DIR)
+  --max-others PCT    leave out of the medians the runs during which other processes
+                      (or the hypervisor) took more than PCT % of the proxy's or the
+                      load's core (default 10); a row with no run left is marked
   --raw FILE          also write every run's figures to FILE (tab-separated)
   --quick             a smoke run: --duration 1 --rounds 1
   -h, --help          this text
@@ -61,6 +64,7 @@ proxy_cpu=0
 load_cpu=1
 agent_bin=""
 raw_out=""
+max_others=10
 build=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -72,6 +76,7 @@ while [ $# -gt 0 ]; do
     --load-cpu) load_cpu="${2:?--load-cpu needs a CPU}"; shift 2 ;;
     --agent) agent_bin="${2:?--agent needs a path}"; shift 2 ;;
     --raw) raw_out="${2:?--raw needs a file}"; shift 2 ;;
+    --max-others) max_others="${2:?--max-others needs a percentage}"; shift 2 ;;
     --quick) duration=1; rounds=1; shift ;;
     -h|--help) usage; exit 0 ;;
     -*) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -81,7 +86,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$build" ] || { usage >&2; exit 2; }
-for n in "$duration" "$rounds" "$proxy_cpu" "$load_cpu"; do
+for n in "$duration" "$rounds" "$proxy_cpu" "$load_cpu" "$max_others"; do
   [[ "$n" =~ ^[0-9]+$ ]] || { echo "not a number: $n" >&2; exit 2; }
 done
 ((duration >= 1 && rounds >= 1)) || { echo "--duration and --rounds must be >= 1" >&2; exit 2; }
@@ -382,12 +387,14 @@ done
 echo "proxies on CPU $proxy_cpu; wrk, the upstream and signetd on CPU $load_cpu (of $(nproc));" \
   "${duration}s per run, median of $rounds round(s); $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(openssl version | cut -d' ' -f1-2)"
 echo
-python3 - "$work/runs.tsv" "$(getconf CLK_TCK)" "$([ "$proxy_cpu" = "$load_cpu" ] && echo 1 || echo 0)" <<'PY'
+python3 - "$work/runs.tsv" "$(getconf CLK_TCK)" "$([ "$proxy_cpu" = "$load_cpu" ] && echo 1 || echo 0)" \
+  "$max_others" <<'PY'
 import csv
 import statistics
 import sys
 
 path, hz, one_core = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+max_others = float(sys.argv[4]) / 100
 runs = {}
 with open(path) as f:
     for row in csv.DictReader(f, delimiter="\t"):
@@ -410,9 +417,23 @@ def others(r, core):
     return max(0, int(r[core]) / hz - ours) / float(r["wall_s"])
 
 
-figures = {}  # (mode, conns) -> medians over the rounds
-for key, rows in runs.items():
-    figures[key] = {
+def quiet(r, mode):
+    """Whether other jobs left the cores this run used alone enough to count."""
+    busiest = others(r, "load_core_ticks")
+    if mode != "direct":
+        busiest = max(busiest, others(r, "proxy_core_ticks"))
+    return busiest <= max_others
+
+
+figures = {}  # (mode, conns) -> medians over the quiet rounds (over all when none was)
+kept = total = 0
+for key, all_rows in runs.items():
+    rows = [r for r in all_rows if quiet(r, key[0])]
+    total += len(all_rows)
+    kept += len(rows)
+    figures[key] = {"noisy": not rows}
+    rows = rows or all_rows
+    figures[key] |= {
         "rps": median(rows, lambda r: int(r["requests"]) / float(r["seconds"])),
         "p50": median(rows, lambda r: float(r["p50_us"])),
         "p99": median(rows, lambda r: float(r["p99_us"])),
@@ -440,6 +461,9 @@ def of(mode, conns, field):
     return None if f is None else f[field]
 
 
+print(f"{kept} of {total} runs kept: those during which other processes took more than "
+      f"{max_others * 100:.0f} % of a core they used are left out; † marks a row with no run "
+      f"left, whose figures are from all its runs and say little.\n")
 print("| mode | conns | req/s | p50 µs | p99 µs | p50 added µs | p99 added µs "
       "| proxy CPU µs/req | proxy core busy | load core busy | others on proxy / load core "
       "| req/s ÷ direct | req/s ÷ nginx |")
@@ -451,7 +475,7 @@ for mode, conns in keys:
     direct_rps, nginx_rps = of("direct", conns, "rps"), of("nginx", conns, "rps")
     added50 = f["p50"] - direct_p50 if proxied and direct_p50 is not None else None
     added99 = f["p99"] - direct_p99 if proxied and direct_p99 is not None else None
-    print(f"| {mode} | {conns} | {fmt(f['rps'])} | {fmt(f['p50'])} | {fmt(f['p99'])} "
+    print(f"| {mode}{' †' if f['noisy'] else ''} | {conns} | {fmt(f['rps'])} | {fmt(f['p50'])} | {fmt(f['p99'])} "
           f"| {fmt(added50)} | {fmt(added99)} | {fmt(f['cpu'], 1) if proxied else '-'} "
           f"| {percent(f['proxy_busy']) if proxied else '-'} | {percent(f['load_busy'])} "
           f"| {percent(f['proxy_others'])} / {percent(f['load_others'])} "
@@ -467,5 +491,6 @@ if agent_1 and direct_1:
 if agent_64 and nginx_64:
     ratio = agent_64["rps"] / nginx_64["rps"]
     print(f"agent req/s at 64 connections: {ratio:.2f} of nginx's (target at least 1: "
-          f"{'met' if ratio >= 1 else 'not met'})")
+          f"{'met' if ratio >= 1 else 'not met'}); its CPU time per request "
+          f"{agent_64['cpu'] / nginx_64['cpu']:.2f} of nginx's")
 PY

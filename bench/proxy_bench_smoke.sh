@@ -13,6 +13,7 @@ echo "$table"
 # Columns: mode, conns, req/s, p50, p99, p50 added, p99 added, proxy CPU µs/req, ...
 echo "$table" | awk -F' *[|] *' '
   function number(x) { return x ~ /^-?[0-9][0-9,]*(\.[0-9]+)?$/ }
+  { sub(/ †$/, "", $2) }  # a row from noisy runs only: its figures still have to be there
   $2 ~ /^(direct|nginx|nginx-inject)$/ && number($4) && number($5) && number($6) &&
     ($2 == "direct" || (number($7) && number($8) && number($9))) { seen[$2 " " $3] = 1 }
   END {
