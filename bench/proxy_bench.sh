@@ -160,12 +160,12 @@ load_pids[direct]="$upstream_pid"
 # start_nginx NAME LOCATION_DIRECTIVES HTTP_DIRECTIVES: nginx on a free port (nginx cannot
 # report the port it bound, so one is picked and tried again if it was taken meanwhile).
 start_nginx() {
-  local name="$1" location="$2" http_extra="$3" prefix="$work/$1" attempt nginx_port
+  local name="$1" location="$2" http_extra="$3" prefix="$work/$1" nginx_port
   mkdir -p "$prefix"
   local user_line=""
   # As root, nginx's workers would run as nobody, who cannot enter the run's directory.
   [ "$(id -u)" -eq 0 ] && user_line="user root root;"
-  for attempt in 1 2 3; do
+  for _ in 1 2 3; do
     nginx_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     cat >"$prefix/nginx.conf" <<EOF
 $user_line
@@ -270,8 +270,10 @@ EOF
     --listen 127.0.0.1:0
   load_pids[agent]="$upstream_pid $pid"
   local admin=(--server "http://127.0.0.1:$port" --token-file "$work/signetd-data/admin.token")
-  printf %s "$credential" | "$signet" secret put bench-credential "${admin[@]}" >/dev/null
-  "$signet" agent join-token create --agent bench-node "${admin[@]}" >"$work/join-token"
+  printf %s "$credential" | "$signet" secret put bench-credential "${admin[@]}" \
+    >"$work/signet.log" 2>&1 || { cat "$work/signet.log" >&2; exit 1; }
+  "$signet" agent join-token create --agent bench-node "${admin[@]}" >"$work/join-token" \
+    2>"$work/signet.log" || { cat "$work/signet.log" >&2; exit 1; }
   cat >"$work/agent.yaml" <<EOF
 signetd: http://127.0.0.1:$port
 join_token_file: $work/join-token
@@ -326,9 +328,9 @@ cpu_busy() {  # the ticks CPU $1 spent on anything but idling, whoever ran there
 }
 
 # One wrk run of `mode` at `c` connections; appends its figures to $work/runs.tsv.
+# shellcheck disable=SC2086  # the pid lists are split on purpose: one word per pid
 measure() {
   local mode="$1" c="$2" round="$3" out="$work/wrk.out"
-  # The pid lists are unquoted on purpose: one word per pid.
   local proxy_before load_before proxy_core_before load_core_before start_time
   proxy_before=$(cpu_ticks ${proxy_pids[$mode]})
   load_before=$(cpu_ticks ${load_pids[$mode]})
@@ -478,7 +480,7 @@ for mode, conns in keys:
     print(f"| {mode}{' †' if f['noisy'] else ''} | {conns} | {fmt(f['rps'])} | {fmt(f['p50'])} | {fmt(f['p99'])} "
           f"| {fmt(added50)} | {fmt(added99)} | {fmt(f['cpu'], 1) if proxied else '-'} "
           f"| {percent(f['proxy_busy']) if proxied else '-'} | {percent(f['load_busy'])} "
-          f"| {percent(f['proxy_others'])} / {percent(f['load_others'])} "
+          f"| {percent(f['proxy_others']) if proxied else '-'} / {percent(f['load_others'])} "
           f"| {fmt(f['rps'] / direct_rps if direct_rps else None, 2)} "
           f"| {fmt(f['rps'] / nginx_rps if nginx_rps else None, 2)} |")
 
