@@ -39,7 +39,7 @@ Options:
                       table shows medians (default 3)
   --proxy-cpu N       CPU for the proxies (default 0)
   --load-cpu N        CPU for wrk, the upstream and signetd (default 1)
-  --agent PATH        the signet-agent binary (default: looked for in BUILD_DIR)
+  --agent PATH        the signet-agent binary (default BUILD_DIR/src/signet-agent)
   --max-others PCT    leave out of the medians the runs during which other processes
                       (or the hypervisor) took more than PCT % of the proxy's or the
                       load's core (default 10); a row with no run left is marked
@@ -227,14 +227,9 @@ EOF
 # static-secret destination whose url is the upstream, a join token, then signet-agent
 # pinned to the proxy CPU. Returns 1, having said why, when signet-agent is not built.
 start_agent() {
-  local candidates=("$build/src/cmd/signet-agent/signet-agent" "$build/src/signet-agent")
-  [ -n "$agent_bin" ] && candidates=("$agent_bin")
-  local agent="" candidate
-  for candidate in "${candidates[@]}"; do
-    [ -x "$candidate" ] && { agent="$candidate"; break; }
-  done
-  if [ -z "$agent" ]; then
-    echo "signet-agent not built (looked for ${candidates[*]}): the agent mode is skipped" >&2
+  local agent="${agent_bin:-$build/src/signet-agent}"
+  if [ ! -x "$agent" ]; then
+    echo "signet-agent not built (no $agent): the agent mode is skipped" >&2
     return 1
   fi
   local signetd="$build/src/signetd" signet="$build/src/signet" b
@@ -484,15 +479,21 @@ for mode, conns in keys:
           f"| {fmt(f['rps'] / direct_rps if direct_rps else None, 2)} "
           f"| {fmt(f['rps'] / nginx_rps if nginx_rps else None, 2)} |")
 
+def verdict(met, *rows):
+    if any(r["noisy"] for r in rows):
+        return "not judged: from runs other jobs disturbed"
+    return "met" if met else "not met"
+
+
 agent_1, direct_1 = figures.get(("agent", 1)), figures.get(("direct", 1))
 agent_64, nginx_64 = figures.get(("agent", 64)), figures.get(("nginx", 64))
 if agent_1 and direct_1:
     added = agent_1["p50"] - direct_1["p50"]
     print(f"\nagent p50 added at 1 connection: {added:.0f} µs (target under 100: "
-          f"{'met' if added < 100 else 'not met'})")
+          f"{verdict(added < 100, agent_1, direct_1)})")
 if agent_64 and nginx_64:
     ratio = agent_64["rps"] / nginx_64["rps"]
     print(f"agent req/s at 64 connections: {ratio:.2f} of nginx's (target at least 1: "
-          f"{'met' if ratio >= 1 else 'not met'}); its CPU time per request "
+          f"{verdict(ratio >= 1, agent_64, nginx_64)}); its CPU time per request "
           f"{agent_64['cpu'] / nginx_64['cpu']:.2f} of nginx's")
 PY
