@@ -51,8 +51,10 @@ Build first: cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release &&
   ninja -C build/bench proxy_upstream signetd signet signet-agent
 Needs wrk, nginx (for the nginx modes), openssl, curl, taskset, python3
 (scripts/deps.sh installs them).
-Exit status: 1 if a request failed (non-2xx, socket error) or a program did not
-start, 2 on usage or a missing program. The figures are reported, never judged.
+Under the table: whether the agent met its targets (p50 added under 100 µs at 1
+connection; at 64, at least nginx's requests per second), judged only from runs other
+jobs left alone. Exit status: 1 if a request failed (non-2xx, socket error) or a
+program did not start, 2 on usage or a missing program; never because of a figure.
 EOF
 }
 
