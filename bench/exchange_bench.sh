@@ -58,26 +58,9 @@ command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; ex
 cpus=$(nproc)
 load_cpu=$(( (server_cpu + 1) % cpus ))
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Starts a program with --ready-file; sets `port` to the port it bound. (Not in a
-# command substitution: its pid must reach `pids` in this shell for the cleanup.)
-start() {
-  local name="$1"
-  shift
-  mkfifo "$work/$name.ready"
-  "$@" --ready-file "$work/$name.ready" >"$work/$name.log" 2>&1 &
-  pids+=($!)
-  read -r -t 30 port <"$work/$name.ready" ||
-    { echo "$name did not start; log:" >&2; cat "$work/$name.log" >&2; exit 1; }
-}
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_setup
 
 start idp taskset -c "$load_cpu" "$signet" dev idp --listen 127.0.0.1:0
 idp_port=$port
@@ -121,14 +104,6 @@ rsa_verify=$(echo "$speed" | awk '/^rsa 2048 bits/ {print $NF}')
 ec_sign=$(echo "$speed" | awk '/ecdsa \(nistp256\)/ {print $(NF-1)}')
 pairs=$(awk -v v="$rsa_verify" -v s="$ec_sign" 'BEGIN {printf "%.0f", 1 / (1 / v + 1 / s)}')
 
-to_ms() {  # wrk latency ("812.00us", "1.20ms", "1.01s") to milliseconds
-  awk -v t="$1" 'BEGIN {
-    if (t ~ /us$/) { sub(/us$/, "", t); printf "%.3f", t / 1000 }
-    else if (t ~ /ms$/) { sub(/ms$/, "", t); printf "%.3f", t }
-    else if (t ~ /s$/) { sub(/s$/, "", t); printf "%.3f", t * 1000 }
-    else { printf "?" } }'
-}
-
 echo "signetd on CPU $server_cpu, wrk on CPU $load_cpu, audit.fsync $fsync, ${duration}s per row"
 echo "one core's crypto: RS256 verify ${rsa_verify}/s, ES256 sign ${ec_sign}/s -> ${pairs} pairs/s"
 echo
@@ -145,8 +120,8 @@ for c in "${levels[@]}"; do
     failed=1
   fi
   rps=$(echo "$out" | awk '/^Requests\/sec/ {printf "%.0f", $2}')
-  p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
-  p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
+  p50=$(wrk_latency "$(echo "$out" | awk '$1 == "50%" {print $2}')" ms)
+  p99=$(wrk_latency "$(echo "$out" | awk '$1 == "99%" {print $2}')" ms)
   ratio=$(awk -v r="$rps" -v p="$pairs" 'BEGIN {printf "%.2f", r / p}')
   echo "| $c | $rps | $p50 | $p99 | $ratio |"
 done

@@ -3,8 +3,9 @@
 # Usage: scripts/deps.sh            (quiet when everything is present)
 set -euo pipefail
 
+# wrk and nginx: the load generator and the reverse proxy bench/ compares against.
 packages=(
-  build-essential cmake ninja-build pkg-config git curl python3 nodejs wrk prometheus
+  build-essential cmake ninja-build pkg-config git curl python3 nodejs wrk nginx prometheus
   clang clang-format lld libclang-rt-14-dev
   libssl-dev libsqlite3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
