@@ -45,7 +45,6 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using UnixProtocol = asio::local::stream_protocol;
-using CallerSocket = asio::generic::stream_protocol::socket;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 constexpr std::string_view kCredentialsPrefix = "/v1/credentials/";
@@ -126,8 +125,8 @@ auto OnWorkers(WorkerPool& workers, std::function<Result<T>()>& work) {
 // something malformed.
 bool CallerLeft(const beast::error_code& error) {
   return error == bhttp::error::end_of_stream || error == asio::error::eof ||
-         error == asio::error::connection_reset || error == asio::error::operation_aborted ||
-         error == beast::error::timeout;
+         error == asio::error::connection_reset ||
+         error == asio::error::operation_aborted;  // the watchdog: idle for too long
 }
 
 LocalAnswer MalformedRequest(const beast::error_code& error) {
@@ -174,8 +173,15 @@ class Serving {
   std::atomic<size_t>& count_;
 };
 
+// Where a request goes: a local endpoint, the proxy, or an answer decided from its head.
+struct Routed {
+  enum Route { kCredentialApi, kAws, kProxy, kAnswer } route;
+  std::string_view destination;  // into the request's target
+  LocalAnswer answer;            // kAnswer's
+};
+
 // What a connection learned of its caller, set once.
-struct Caller {
+struct Attested {
   std::shared_ptr<const ProcessSelectors> selectors;
 };
 
@@ -223,20 +229,17 @@ struct LocalServer::Impl {
   Status Listen();
   asio::awaitable<void> AcceptTcp();
   asio::awaitable<void> AcceptUnix();
-  asio::awaitable<void> Serve(CallerStream caller, CallerConnection connection, IoThread& thread);
-  asio::awaitable<bool> Handle(CallerStream& caller, CallerBuffers& buffers,
-                               CallerRequestParser& request, const Caller& who,
-                               IoThread& thread);
-  asio::awaitable<LocalAnswer> CredentialApi(const CallerRequestParser& request,
-                                             std::string_view destination, const Caller& who);
+  asio::awaitable<void> Serve(CallerSocket socket, CallerConnection connection, IoThread& thread);
+  Routed Route(const CallerRequestParser& request);
+  asio::awaitable<LocalAnswer> CredentialApi(std::string_view destination, const Attested& who);
   asio::awaitable<LocalAnswer> AwsCredentials(const CallerRequestParser& request,
-                                              std::string_view destination, const Caller& who);
-  asio::awaitable<bool> Proxy(CallerStream& caller, CallerBuffers& buffers,
+                                              std::string_view destination, const Attested& who);
+  asio::awaitable<bool> Proxy(CallerLink& caller,
                               CallerRequestParser& request, std::string_view destination,
-                              const Caller& who, IoThread& thread);
+                              const Attested& who, IoThread& thread);
   asio::awaitable<Result<std::shared_ptr<const EdgeCredential>>> CredentialFor(
-      const Caller& who, std::string_view destination);
-  asio::awaitable<bool> Write(CallerStream& caller, CallerBuffers& buffers,
+      const Attested& who, std::string_view destination);
+  asio::awaitable<bool> Write(CallerLink& caller,
                               const CallerRequestParser& request, const LocalAnswer& answer);
   void BeginDrain();
   asio::awaitable<void> FinishDrain();
@@ -338,7 +341,7 @@ asio::awaitable<void> LocalServer::Impl::AcceptTcp() {
     connection.agent_port = agent_end.port();
     connection.caller_address = caller_end.address().to_string();
     connection.caller_port = caller_end.port();
-    asio::co_spawn(thread.io, Serve(CallerStream(std::move(socket)), std::move(connection), thread),
+    asio::co_spawn(thread.io, Serve(std::move(socket), std::move(connection), thread),
                    asio::detached);
   }
 }
@@ -363,20 +366,20 @@ asio::awaitable<void> LocalServer::Impl::AcceptUnix() {
     CallerConnection connection;
     connection.fd = socket.native_handle();
     connection.unix_socket = true;
-    asio::co_spawn(thread.io, Serve(CallerStream(std::move(socket)), std::move(connection), thread),
+    asio::co_spawn(thread.io, Serve(std::move(socket), std::move(connection), thread),
                    asio::detached);
   }
 }
 
-asio::awaitable<void> LocalServer::Impl::Serve(CallerStream caller, CallerConnection connection,
+asio::awaitable<void> LocalServer::Impl::Serve(CallerSocket socket, CallerConnection connection,
                                                IoThread& thread) {
   // Attested before the first request is read, while the caller is surely still there.
   std::function<Result<ProcessSelectors>()> attest = [this, &connection] {
     return attestor.Attest(connection);
   };
   Result<ProcessSelectors> attested = co_await OnWorkers<ProcessSelectors>(*workers, attest);
-  CallerBuffers buffers;
-  Caller who;
+  CallerLink caller(std::move(socket), clock);
+  Attested who;
   if (attested.ok()) {
     who.selectors = std::make_shared<const ProcessSelectors>(std::move(*attested));
   }
@@ -384,8 +387,8 @@ asio::awaitable<void> LocalServer::Impl::Serve(CallerStream caller, CallerConnec
     CallerRequestParser request;
     request.header_limit(static_cast<uint32_t>(options.max_header_bytes));
     request.body_limit(boost::none);  // the proxy streams bodies of any size
-    caller.expires_after(options.idle_timeout);
-    auto [read_error, read] = co_await bhttp::async_read_header(caller, buffers.in, request,
+    caller.watchdog->Arm(options.idle_timeout);
+    auto [read_error, read] = co_await bhttp::async_read_header(caller.socket, caller.in, request,
                                                                 kNoThrow);
     (void)read;
     if (read_error && CallerLeft(read_error)) {
@@ -394,7 +397,7 @@ asio::awaitable<void> LocalServer::Impl::Serve(CallerStream caller, CallerConnec
     Serving serving(in_flight);
     if (read_error) {
       LocalAnswer malformed = MalformedRequest(read_error);
-      co_await Write(caller, buffers, request, malformed);
+      co_await Write(caller, request, malformed);
       break;
     }
     if (!who.selectors) {
@@ -402,55 +405,64 @@ asio::awaitable<void> LocalServer::Impl::Serve(CallerStream caller, CallerConnec
       // rather than a reset connection.
       LocalAnswer refused = LocalAnswer::Error(attested.status());
       request.get().keep_alive(false);
-      co_await Write(caller, buffers, request, refused);
+      co_await Write(caller, request, refused);
       break;
     }
-    bool reusable = co_await Handle(caller, buffers, request, who, thread);
+    Routed routed = Route(request);
+    bool reusable;
+    if (routed.route == Routed::kProxy) {
+      reusable = co_await Proxy(caller, request, routed.destination, who, thread);
+    } else {
+      if (routed.route == Routed::kCredentialApi) {
+        routed.answer = co_await CredentialApi(routed.destination, who);
+      } else if (routed.route == Routed::kAws) {
+        routed.answer = co_await AwsCredentials(request, routed.destination, who);
+      }
+      reusable = co_await Write(caller, request, routed.answer);
+    }
     if (!reusable) {
       break;
     }
   }
   beast::error_code ignored;
-  caller.socket().shutdown(CallerSocket::shutdown_send, ignored);
+  caller.socket.shutdown(CallerSocket::shutdown_send, ignored);
 }
 
-asio::awaitable<bool> LocalServer::Impl::Handle(CallerStream& caller, CallerBuffers& buffers,
-                                                CallerRequestParser& request, const Caller& who,
-                                                IoThread& thread) {
+Routed LocalServer::Impl::Route(const CallerRequestParser& request) {
   std::string_view target = request.get().target();
   std::string_view path = target.substr(0, target.find('?'));
   for (std::string_view prefix : {kCredentialsPrefix, kAwsPrefix}) {
     if (!path.starts_with(prefix)) {
       continue;
     }
-    std::string_view destination = path.substr(prefix.size());
-    LocalAnswer answer;
+    Routed routed{prefix == kCredentialsPrefix ? Routed::kCredentialApi : Routed::kAws,
+                  path.substr(prefix.size()), {}};
     if (request.get().method() != bhttp::verb::get) {
-      answer = LocalAnswer::Error(
-          Status(ErrorCode::kInvalidRequest, "method_not_allowed", std::string(prefix) + "... answers GET only"),
-          405);
-      answer.headers.emplace_back("Allow", "GET");
-    } else if (!IsDestinationName(destination)) {
-      answer = LocalAnswer::Error(NoSuchRoute("no destination named in " + std::string(path)), 404);
-    } else if (prefix == kCredentialsPrefix) {
-      answer = co_await CredentialApi(request, destination, who);
-    } else {
-      answer = co_await AwsCredentials(request, destination, who);
+      routed.route = Routed::kAnswer;
+      routed.answer = LocalAnswer::Error(Status(ErrorCode::kInvalidRequest, "method_not_allowed",
+                                                std::string(prefix) + "... answers GET only"),
+                                         405);
+      routed.answer.headers.emplace_back("Allow", "GET");
+    } else if (!IsDestinationName(routed.destination)) {
+      routed.route = Routed::kAnswer;
+      routed.answer =
+          LocalAnswer::Error(NoSuchRoute("no destination named in " + std::string(path)), 404);
     }
-    co_return co_await Write(caller, buffers, request, answer);
+    return routed;
   }
   std::string_view destination =
       path.starts_with('/') ? path.substr(1, path.find('/', 1) - 1) : std::string_view();
   if (!IsDestinationName(destination)) {
-    LocalAnswer unknown = LocalAnswer::Error(
-        NoSuchRoute("no destination named in the path " + std::string(path.substr(0, 200))), 404);
-    co_return co_await Write(caller, buffers, request, unknown);
+    return Routed{Routed::kAnswer, "",
+                  LocalAnswer::Error(NoSuchRoute("no destination named in the path " +
+                                                 std::string(path.substr(0, 200))),
+                                     404)};
   }
-  co_return co_await Proxy(caller, buffers, request, destination, who, thread);
+  return Routed{Routed::kProxy, destination, {}};
 }
 
 asio::awaitable<Result<std::shared_ptr<const EdgeCredential>>> LocalServer::Impl::CredentialFor(
-    const Caller& who, std::string_view destination) {
+    const Attested& who, std::string_view destination) {
   if (auto cached = credentials.Cached(*who.selectors, destination)) {
     co_return cached;
   }
@@ -461,10 +473,8 @@ asio::awaitable<Result<std::shared_ptr<const EdgeCredential>>> LocalServer::Impl
   co_return co_await OnWorkers<std::shared_ptr<const EdgeCredential>>(*workers, fetch);
 }
 
-asio::awaitable<LocalAnswer> LocalServer::Impl::CredentialApi(const CallerRequestParser& request,
-                                                              std::string_view destination,
-                                                              const Caller& who) {
-  (void)request;
+asio::awaitable<LocalAnswer> LocalServer::Impl::CredentialApi(std::string_view destination,
+                                                              const Attested& who) {
   auto found = co_await CredentialFor(who, destination);
   if (!found.ok()) {
     co_return LocalAnswer::Error(found.status());
@@ -480,7 +490,7 @@ asio::awaitable<LocalAnswer> LocalServer::Impl::CredentialApi(const CallerReques
 
 asio::awaitable<LocalAnswer> LocalServer::Impl::AwsCredentials(const CallerRequestParser& request,
                                                                std::string_view destination,
-                                                               const Caller& who) {
+                                                               const Attested& who) {
   auto presented = request.get().find(bhttp::field::authorization);
   if (presented == request.get().end()) {
     co_return AwsError(401, "Unauthorized",
@@ -513,31 +523,37 @@ asio::awaitable<LocalAnswer> LocalServer::Impl::AwsCredentials(const CallerReque
                         {}};
 }
 
-asio::awaitable<bool> LocalServer::Impl::Proxy(CallerStream& caller, CallerBuffers& buffers,
+asio::awaitable<bool> LocalServer::Impl::Proxy(CallerLink& caller,
                                                CallerRequestParser& request,
-                                               std::string_view destination, const Caller& who,
+                                               std::string_view destination, const Attested& who,
                                                IoThread& thread) {
   SystemTime arrived = clock.Now();
   MonotonicTime started = clock.MonotonicNow();
-  auto found = co_await CredentialFor(who, destination);
+  // The cached credential without leaving this coroutine: the common case costs no
+  // coroutine frame.
+  Result<std::shared_ptr<const EdgeCredential>> found =
+      credentials.Cached(*who.selectors, destination);
+  if (*found == nullptr) {
+    found = co_await CredentialFor(who, destination);
+  }
   Upstream* upstream = nullptr;
   std::optional<LocalAnswer> refused =
       found.ok() ? CannotProxy(**found, thread.upstreams, &upstream)
                  : LocalAnswer::Error(found.status());
   if (refused) {
-    co_return co_await Write(caller, buffers, request, *refused);
+    co_return co_await Write(caller, request, *refused);
   }
   const EdgeCredential& edge = **found;
   std::string_view target = request.get().target();
   std::string_view rest = target.substr(1 + destination.size());
-  ProxyRequest proxied{caller,    buffers,          request,  rest,          edge.credential,
-                       *upstream, thread.upstreams, timeouts, draining.load()};
+  ProxyRequest proxied{caller,           request,  rest,           edge.credential, *upstream,
+                       thread.upstreams, timeouts, draining.load()};
   Forwarded forwarded = co_await Forward(proxied);
   bool reusable = forwarded.caller_reusable;
   if (!forwarded.answered && !forwarded.caller_gone) {
     request.get().keep_alive(false);
     LocalAnswer failed = LocalAnswer::Error(forwarded.failure, 502);
-    reusable = co_await Write(caller, buffers, request, failed);
+    reusable = co_await Write(caller, request, failed);
   }
   UsageRecord record;
   record.time = arrived;
@@ -560,12 +576,12 @@ asio::awaitable<bool> LocalServer::Impl::Proxy(CallerStream& caller, CallerBuffe
   co_return reusable;
 }
 
-asio::awaitable<bool> LocalServer::Impl::Write(CallerStream& caller, CallerBuffers& buffers,
+asio::awaitable<bool> LocalServer::Impl::Write(CallerLink& caller,
                                                const CallerRequestParser& request,
                                                const LocalAnswer& answer) {
   // An unread body would be taken for the next request: close instead.
   bool keep_alive = request.get().keep_alive() && request.is_done() && !draining.load();
-  std::string& head = buffers.head;
+  std::string& head = caller.head;
   head.clear();
   head.append("HTTP/1.1 ").append(std::to_string(answer.status)).append(" ");
   head.append(bhttp::obsolete_reason(static_cast<bhttp::status>(answer.status)));
@@ -581,8 +597,8 @@ asio::awaitable<bool> LocalServer::Impl::Write(CallerStream& caller, CallerBuffe
   }
   head.append("\r\n");
   std::array<asio::const_buffer, 2> parts{asio::buffer(head), asio::buffer(answer.body)};
-  caller.expires_after(options.write_timeout);
-  auto [error, written] = co_await asio::async_write(caller, parts, kNoThrow);
+  caller.watchdog->Arm(options.write_timeout);
+  auto [error, written] = co_await asio::async_write(caller.socket, parts, kNoThrow);
   (void)written;
   co_return keep_alive && !error;
 }
