@@ -420,7 +420,9 @@ asio::awaitable<void> LocalServer::Impl::Serve(CallerSocket socket, CallerConnec
       }
       reusable = co_await Write(caller, request, routed.answer);
     }
-    if (!reusable) {
+    // While draining, each answer is the connection's last, even one whose head went out
+    // before the drain began.
+    if (!reusable || draining.load()) {
       break;
     }
   }
@@ -547,7 +549,7 @@ asio::awaitable<bool> LocalServer::Impl::Proxy(CallerLink& caller,
   std::string_view target = request.get().target();
   std::string_view rest = target.substr(1 + destination.size());
   ProxyRequest proxied{caller,           request,  rest,           edge.credential, *upstream,
-                       thread.upstreams, timeouts, draining.load()};
+                       thread.upstreams, timeouts, draining};
   Forwarded forwarded = co_await Forward(proxied);
   bool reusable = forwarded.caller_reusable;
   if (!forwarded.answered && !forwarded.caller_gone) {

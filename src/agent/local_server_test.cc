@@ -332,7 +332,7 @@ TEST_F(LocalServerTest, ServerSentEventsArriveAsTheUpstreamSendsThem) {
   ASSERT_TRUE(connection.ReadUntil("text/event-stream"));
   // The upstream sends the second event only once the first has reached the client.
   ASSERT_TRUE(connection.ReadUntil("event: one\ndata: 1\n\n"));
-  upstream_->ReleaseSecondEvent();
+  upstream_->Release();
   ASSERT_TRUE(connection.ReadUntil("event: two\ndata: 2\n\n"));
   EXPECT_TRUE(connection.ReadUntil("0\r\n\r\n"));
 }
@@ -590,12 +590,13 @@ TEST_F(LocalServerTest, AttestsEachConnectionOnce) {
   }
   auto attested = attestor_.connections();
   ASSERT_EQ(attested.size(), 2u);
-  EXPECT_TRUE(attested[0].unix_socket);
-  EXPECT_FALSE(attested[1].unix_socket);
-  EXPECT_EQ(attested[1].caller_address, "127.0.0.1");
-  EXPECT_EQ(attested[1].caller_port, over_tcp.local_port());
-  EXPECT_EQ(attested[1].agent_address, "127.0.0.1");
-  EXPECT_EQ(attested[1].agent_port, server_->port());
+  // The two are attested in parallel, in either order.
+  const CallerConnection& tcp = attested[0].unix_socket ? attested[1] : attested[0];
+  EXPECT_NE(attested[0].unix_socket, attested[1].unix_socket);
+  EXPECT_EQ(tcp.caller_address, "127.0.0.1");
+  EXPECT_EQ(tcp.caller_port, over_tcp.local_port());
+  EXPECT_EQ(tcp.agent_address, "127.0.0.1");
+  EXPECT_EQ(tcp.agent_port, server_->port());
 }
 
 TEST_F(LocalServerTest, RecordsEachProxiedRequest) {
@@ -618,6 +619,59 @@ TEST_F(LocalServerTest, RecordsEachProxiedRequest) {
   EXPECT_GT(record.latency.count(), 0);
   EXPECT_GE(record.time, before);
   EXPECT_LE(record.time, Clock::Real().Now());
+}
+
+TEST_F(LocalServerTest, AnUpstreamThatDoesNotAnswerInTimeIs502) {
+  StopServer();
+  LocalServerOptions options = Options();
+  options.upstream_read_timeout = std::chrono::milliseconds(200);
+  Start(options);
+  RawResponse response = Ask("GET /claude/hold HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(response.status, 502);
+  EXPECT_THAT(ErrorDescription(response),
+              HasSubstr("127.0.0.1:" + std::to_string(upstream_->port()) +
+                        " failed to answer: timed out"));
+  auto records = usage_.WaitFor(1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].status, 0);  // no answer came
+}
+
+TEST_F(LocalServerTest, AnAnswerThatStallsIsCutShort) {
+  StopServer();
+  LocalServerOptions options = Options();
+  options.upstream_read_timeout = std::chrono::milliseconds(200);
+  Start(options);
+  RawConnection connection = Connect();
+  ASSERT_TRUE(connection.Send("GET /claude/events HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(connection.ReadUntil("data: 1\n\n"));
+  // No last chunk: the caller can tell the answer did not end.
+  EXPECT_FALSE(connection.ReadUntil("0\r\n\r\n"));
+  EXPECT_TRUE(connection.ClosedByPeer());
+}
+
+TEST_F(LocalServerTest, AnIdleCallerIsDisconnected) {
+  StopServer();
+  LocalServerOptions options = Options();
+  options.idle_timeout = std::chrono::milliseconds(200);
+  Start(options);
+  RawConnection connection = Connect();
+  EXPECT_TRUE(connection.ClosedByPeer());
+}
+
+TEST_F(LocalServerTest, StopLetsTheAnswersUnderWayFinish) {
+  RawConnection connection = Connect();
+  ASSERT_TRUE(connection.Send("GET /claude/events HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(connection.ReadUntil("data: 1\n\n"));
+  uint16_t port = server_->port();
+  server_->Stop();
+  // The stream under way goes on to its end, and is the connection's last.
+  upstream_->Release();
+  EXPECT_TRUE(connection.ReadUntil("data: 2\n\n"));
+  EXPECT_TRUE(connection.ReadUntil("0\r\n\r\n"));
+  EXPECT_TRUE(connection.ClosedByPeer());
+  running_.join();
+  EXPECT_FALSE(RawConnection::Tcp(port).ok());
+  server_.reset();
 }
 
 TEST_F(LocalServerTest, TheUnixSocketIsOpenToEveryLocalUser) {

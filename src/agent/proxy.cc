@@ -402,7 +402,7 @@ asio::awaitable<Attempt> Exchange(const ProxyRequest& proxied, UpstreamConnectio
                     : caller_version >= 11 ? Framing::kChunked
                                            : Framing::kUntilClose;
   out.caller_reusable =
-      request.keep_alive() && framing != Framing::kUntilClose && !proxied.draining;
+      request.keep_alive() && framing != Framing::kUntilClose && !proxied.draining.load();
   FieldFilter response_filter(head, {}, /*from_caller=*/false);
   AppendResponseHead(caller.head, head, response_filter, framing, length, out.caller_reusable,
                      caller_version);

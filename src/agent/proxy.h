@@ -8,6 +8,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -70,7 +71,9 @@ struct ProxyRequest {
   Upstream& upstream;
   UpstreamPool& pool;
   const ProxyTimeouts& timeouts;
-  bool draining;  // the answer is then the connection's last
+  // Whether the server is draining: an answer whose head goes out then is the
+  // connection's last.
+  const std::atomic<bool>& draining;
 };
 
 struct Forwarded {

@@ -46,7 +46,7 @@ class RawConnection {
   // what follows it stays for the next read. False on timeout or end of connection.
   bool ReadUntil(std::string_view text,
                  std::chrono::milliseconds timeout = std::chrono::seconds(20));
-  // Whether the peer closes the connection (with nothing more to read) within `timeout`.
+  // Whether the peer closes the connection within `timeout` (what arrives first is kept).
   bool ClosedByPeer(std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
  private:

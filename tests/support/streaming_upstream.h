@@ -9,7 +9,8 @@
 //   /status/<code>   that status, a short JSON body
 //   /trailers        a chunked body "part1" "part2" and the trailer X-Checksum: abc
 //   /events          server-sent events, chunked: event 1, then (once the test calls
-//                    ReleaseSecondEvent) event 2
+//                    Release) event 2
+//   /hold            nothing until the test calls Release, then 200
 //   anything else    200 {"received": <body bytes>}
 #pragma once
 
@@ -58,8 +59,8 @@ class StreamingUpstream {
   int Connections() const;
   // Waits (up to `timeout`) until the request body being read has reached `bytes`.
   bool WaitForBodyBytes(uint64_t bytes, std::chrono::milliseconds timeout) const;
-  // Lets /events send its second event.
-  void ReleaseSecondEvent();
+  // Lets /events send its second event and /hold answer.
+  void Release();
 
  private:
   struct Impl;
