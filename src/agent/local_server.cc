@@ -92,9 +92,10 @@ struct LocalAnswer {
 
 // The AWS container-credentials provider's error shape: {"Code", "Message"}.
 LocalAnswer AwsError(int status, std::string_view code, std::string_view message) {
-  return LocalAnswer{status,
-                     boost::json::serialize(boost::json::object{{"Code", code}, {"Message", message}}),
-                     {}};
+  return LocalAnswer{
+      status,
+      boost::json::serialize(boost::json::object{{"Code", code}, {"Message", message}}),
+      {}};
 }
 
 // Runs `work` (moved from) on the worker pool and resumes the awaiting coroutine on its own
@@ -214,7 +215,7 @@ struct LocalServer::Impl {
   UsageSink& usage;
   const Clock& clock;
   const ProxyTimeouts timeouts;
-  std::unique_ptr<asio::ssl::context> tls;     // before the threads: their connections use it
+  std::unique_ptr<asio::ssl::context> tls;         // before the threads: their connections use it
   std::vector<std::unique_ptr<IoThread>> threads;  // [0] also runs the listeners
   std::optional<tcp::acceptor> tcp_listener;
   std::optional<UnixProtocol::acceptor> unix_listener;
@@ -234,13 +235,12 @@ struct LocalServer::Impl {
   asio::awaitable<LocalAnswer> CredentialApi(std::string_view destination, const Attested& who);
   asio::awaitable<LocalAnswer> AwsCredentials(const CallerRequestParser& request,
                                               std::string_view destination, const Attested& who);
-  asio::awaitable<bool> Proxy(CallerLink& caller,
-                              CallerRequestParser& request, std::string_view destination,
-                              const Attested& who, IoThread& thread);
+  asio::awaitable<bool> Proxy(CallerLink& caller, CallerRequestParser& request,
+                              std::string_view destination, const Attested& who, IoThread& thread);
   asio::awaitable<Result<std::shared_ptr<const EdgeCredential>>> CredentialFor(
       const Attested& who, std::string_view destination);
-  asio::awaitable<bool> Write(CallerLink& caller,
-                              const CallerRequestParser& request, const LocalAnswer& answer);
+  asio::awaitable<bool> Write(CallerLink& caller, const CallerRequestParser& request,
+                              const LocalAnswer& answer);
   void BeginDrain();
   asio::awaitable<void> FinishDrain();
 
@@ -279,14 +279,16 @@ Status LocalServer::Impl::Listen() {
     if (lstat(options.socket_path.c_str(), &existing) == 0) {
       if (!S_ISSOCK(existing.st_mode)) {
         return Status(ErrorCode::kInvalidConfig, "socket_path_taken",
-                      options.socket_path + " exists and is not a socket; the agent will not "
-                                            "replace it");
+                      options.socket_path +
+                          " exists and is not a socket; the agent will not "
+                          "replace it");
       }
       unlink(options.socket_path.c_str());  // left by an earlier run
     }
     unix_listener.emplace(io);
     UnixProtocol::endpoint endpoint(options.socket_path);
-    if (unix_listener->open(endpoint.protocol(), ec); !ec && (unix_listener->bind(endpoint, ec), !ec)) {
+    if (unix_listener->open(endpoint.protocol(), ec);
+        !ec && (unix_listener->bind(endpoint, ec), !ec)) {
       unix_socket_bound = true;
       if (chmod(options.socket_path.c_str(), 0666) != 0) {
         ec.assign(errno, beast::system_category());
@@ -295,8 +297,9 @@ Status LocalServer::Impl::Listen() {
       }
     }
     if (ec) {
-      return Status(ErrorCode::kServerError, "listen_failed",
-                    "cannot listen on the unix socket " + options.socket_path + ": " + ec.message());
+      return Status(
+          ErrorCode::kServerError, "listen_failed",
+          "cannot listen on the unix socket " + options.socket_path + ": " + ec.message());
     }
   }
   if (!tcp_listener && !unix_listener) {
@@ -388,8 +391,8 @@ asio::awaitable<void> LocalServer::Impl::Serve(CallerSocket socket, CallerConnec
     request.header_limit(static_cast<uint32_t>(options.max_header_bytes));
     request.body_limit(boost::none);  // the proxy streams bodies of any size
     caller.watchdog->Arm(options.idle_timeout);
-    auto [read_error, read] = co_await bhttp::async_read_header(caller.socket, caller.in, request,
-                                                                kNoThrow);
+    auto [read_error, read] =
+        co_await bhttp::async_read_header(caller.socket, caller.in, request, kNoThrow);
     (void)read;
     if (read_error && CallerLeft(read_error)) {
       break;
@@ -438,7 +441,8 @@ Routed LocalServer::Impl::Route(const CallerRequestParser& request) {
       continue;
     }
     Routed routed{prefix == kCredentialsPrefix ? Routed::kCredentialApi : Routed::kAws,
-                  path.substr(prefix.size()), {}};
+                  path.substr(prefix.size()),
+                  {}};
     if (request.get().method() != bhttp::verb::get) {
       routed.route = Routed::kAnswer;
       routed.answer = LocalAnswer::Error(Status(ErrorCode::kInvalidRequest, "method_not_allowed",
@@ -499,7 +503,8 @@ asio::awaitable<LocalAnswer> LocalServer::Impl::AwsCredentials(const CallerReque
                        "the Authorization header must carry the agent's AWS token (the file "
                        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE names)");
   }
-  if (options.aws_token.empty() || !Secret(std::string(presented->value())).Equals(options.aws_token)) {
+  if (options.aws_token.empty() ||
+      !Secret(std::string(presented->value())).Equals(options.aws_token)) {
     co_return AwsError(403, "AccessDenied",
                        "the Authorization header is not the agent's AWS token");
   }
@@ -525,8 +530,7 @@ asio::awaitable<LocalAnswer> LocalServer::Impl::AwsCredentials(const CallerReque
                         {}};
 }
 
-asio::awaitable<bool> LocalServer::Impl::Proxy(CallerLink& caller,
-                                               CallerRequestParser& request,
+asio::awaitable<bool> LocalServer::Impl::Proxy(CallerLink& caller, CallerRequestParser& request,
                                                std::string_view destination, const Attested& who,
                                                IoThread& thread) {
   SystemTime arrived = clock.Now();
@@ -539,17 +543,17 @@ asio::awaitable<bool> LocalServer::Impl::Proxy(CallerLink& caller,
     found = co_await CredentialFor(who, destination);
   }
   Upstream* upstream = nullptr;
-  std::optional<LocalAnswer> refused =
-      found.ok() ? CannotProxy(**found, thread.upstreams, &upstream)
-                 : LocalAnswer::Error(found.status());
+  std::optional<LocalAnswer> refused = found.ok()
+                                           ? CannotProxy(**found, thread.upstreams, &upstream)
+                                           : LocalAnswer::Error(found.status());
   if (refused) {
     co_return co_await Write(caller, request, *refused);
   }
   const EdgeCredential& edge = **found;
   std::string_view target = request.get().target();
   std::string_view rest = target.substr(1 + destination.size());
-  ProxyRequest proxied{caller,           request,  rest,           edge.credential, *upstream,
-                       thread.upstreams, timeouts, draining};
+  ProxyRequest proxied{caller,    request,          rest,     edge.credential,
+                       *upstream, thread.upstreams, timeouts, draining};
   Forwarded forwarded = co_await Forward(proxied);
   bool reusable = forwarded.caller_reusable;
   if (!forwarded.answered && !forwarded.caller_gone) {

@@ -227,8 +227,8 @@ asio::awaitable<Pumped> Pump(From& from, beast::flat_buffer& from_buffer,
       AppendTrailers(caller.tail, parser.get(), head_fields, filter);
       caller.tail += "\r\n";
     }
-    auto parts = frame.Parts(out.head_written ? std::string_view() : head, chunked, piece.data(),
-                             n, caller.tail);
+    auto parts = frame.Parts(out.head_written ? std::string_view() : head, chunked, piece.data(), n,
+                             caller.tail);
     watchdog.Arm(write_timeout);
     auto [write_error, written] = co_await asio::async_write(to, parts, kNoThrow);
     (void)written;
@@ -270,8 +270,8 @@ void AppendRequestHead(std::string& out, const ProxyRequest& proxied, const Fiel
 }
 
 void AppendResponseHead(std::string& out, const bhttp::response_header<>& response,
-                        const FieldFilter& filter, Framing framing,
-                        std::optional<uint64_t> length, bool keep_alive, unsigned caller_version) {
+                        const FieldFilter& filter, Framing framing, std::optional<uint64_t> length,
+                        bool keep_alive, unsigned caller_version) {
   out.clear();
   out.append("HTTP/1.1 ");
   char digits[8];
@@ -341,8 +341,7 @@ asio::awaitable<Attempt> Exchange(const ProxyRequest& proxied, UpstreamConnectio
   auto& request = proxied.request;
   const ProxyTimeouts& timeouts = proxied.timeouts;
   bool had_body = !request.is_done();
-  bool may_retry =
-      connection.reused && !had_body && IsIdempotent(request.get().method());
+  bool may_retry = connection.reused && !had_body && IsIdempotent(request.get().method());
 
   CallerLink& caller = proxied.caller;
   const Watchdog& watchdog = *caller.watchdog;
@@ -368,9 +367,8 @@ asio::awaitable<Attempt> Exchange(const ProxyRequest& proxied, UpstreamConnectio
     response->body_limit(boost::none);
     response->skip(request.get().method() == bhttp::verb::head);
     caller.watchdog->Arm(timeouts.upstream_read);
-    auto [read_error, read] =
-        co_await bhttp::async_read_header(connection.stream, connection.buffer, *response,
-                                          kNoThrow);
+    auto [read_error, read] = co_await bhttp::async_read_header(
+        connection.stream, connection.buffer, *response, kNoThrow);
     (void)read;
     if (read_error) {
       attempt.retry = may_retry && ClosedUnderUs(read_error);
@@ -397,8 +395,8 @@ asio::awaitable<Attempt> Exchange(const ProxyRequest& proxied, UpstreamConnectio
     length = *declared;
   }
   unsigned caller_version = request.get().version();
-  Framing framing = response->is_done() ? Framing::kNone
-                    : length            ? Framing::kLength
+  Framing framing = response->is_done()    ? Framing::kNone
+                    : length               ? Framing::kLength
                     : caller_version >= 11 ? Framing::kChunked
                                            : Framing::kUntilClose;
   out.caller_reusable =
@@ -406,10 +404,10 @@ asio::awaitable<Attempt> Exchange(const ProxyRequest& proxied, UpstreamConnectio
   FieldFilter response_filter(head, {}, /*from_caller=*/false);
   AppendResponseHead(caller.head, head, response_filter, framing, length, out.caller_reusable,
                      caller_version);
-  Pumped relayed = co_await Pump(connection.stream, connection.buffer, *response,
-                                 timeouts.upstream_read, caller.socket, timeouts.write,
-                                 caller.head, framing == Framing::kChunked, CountFields(head),
-                                 response_filter, caller);
+  Pumped relayed =
+      co_await Pump(connection.stream, connection.buffer, *response, timeouts.upstream_read,
+                    caller.socket, timeouts.write, caller.head, framing == Framing::kChunked,
+                    CountFields(head), response_filter, caller);
   out.bytes_received = relayed.bytes;
   out.answered = relayed.head_written;
   if (relayed.write_error) {
@@ -418,8 +416,7 @@ asio::awaitable<Attempt> Exchange(const ProxyRequest& proxied, UpstreamConnectio
     co_return attempt;
   }
   if (relayed.read_error) {
-    out.failure =
-        UpstreamFailed(proxied.upstream, "while answering", relayed.read_error, watchdog);
+    out.failure = UpstreamFailed(proxied.upstream, "while answering", relayed.read_error, watchdog);
     out.caller_reusable = false;  // the caller must see the answer cut short
     co_return attempt;
   }
@@ -434,8 +431,8 @@ asio::awaitable<Forwarded> Forward(const ProxyRequest& proxied) {
   FieldFilter request_filter(request.get(), proxied.credential.headers, /*from_caller=*/true);
   size_t request_fields = CountFields(request.get());
   AppendRequestHead(proxied.caller.head, proxied, request_filter);
-  bool expects_continue = !request.is_done() &&
-                          beast::iequals(request.get()[bhttp::field::expect], "100-continue");
+  bool expects_continue =
+      !request.is_done() && beast::iequals(request.get()[bhttp::field::expect], "100-continue");
   Watchdog& watchdog = *proxied.caller.watchdog;
   for (int tries = 0;; ++tries) {
     std::unique_ptr<UpstreamConnection> connection = proxied.pool.TakeIdle(proxied.upstream);

@@ -3,12 +3,12 @@
 // (Beast types: include only from src/agent's server files).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -28,10 +28,8 @@ namespace signet::agent {
 using CallerSocket = boost::asio::generic::stream_protocol::socket;
 // A caller's request, and an upstream's answer: the head parsed whole, the body read piece
 // by piece.
-using CallerRequestParser =
-    boost::beast::http::request_parser<boost::beast::http::buffer_body>;
-using UpstreamResponseParser =
-    boost::beast::http::response_parser<boost::beast::http::buffer_body>;
+using CallerRequestParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+using UpstreamResponseParser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
 
 // One caller's connection: its socket, the watchdog bounding its waits, and what it reuses
 // from request to request. Stays where it is built (the watchdog points at the socket).

@@ -45,18 +45,17 @@ int KeepNewSession(SSL* ssl, SSL_SESSION* session) {
 Status Unreachable(const Upstream& upstream, std::string_view what, const beast::error_code& ec,
                    const Watchdog& watchdog) {
   std::string reason = watchdog.fired() ? "timed out" : ec.message();
-  return Status(ErrorCode::kTemporarilyUnavailable, "upstream_unreachable",
-                "cannot reach the upstream " + upstream.label + ": " + std::string(what) + ": " +
-                    reason);
+  return Status(
+      ErrorCode::kTemporarilyUnavailable, "upstream_unreachable",
+      "cannot reach the upstream " + upstream.label + ": " + std::string(what) + ": " + reason);
 }
 
 Status TlsFailed(const Upstream& upstream, SSL* ssl, const beast::error_code& ec,
                  const Watchdog& watchdog) {
   long verify = SSL_get_verify_result(ssl);
-  std::string why = verify != X509_V_OK
-                        ? std::string("its certificate is not trusted: ") +
-                              X509_verify_cert_error_string(verify)
-                        : (watchdog.fired() ? "timed out" : ec.message());
+  std::string why = verify != X509_V_OK ? std::string("its certificate is not trusted: ") +
+                                              X509_verify_cert_error_string(verify)
+                                        : (watchdog.fired() ? "timed out" : ec.message());
   return Status(ErrorCode::kTemporarilyUnavailable, "upstream_tls_failed",
                 "TLS handshake with the upstream " + upstream.label + " failed: " + why);
 }
@@ -104,8 +103,7 @@ Result<std::unique_ptr<ssl::context>> MakeUpstreamTlsContext(const std::string& 
   if (ec) {
     return Status(ErrorCode::kInvalidConfig, "upstream_ca_invalid",
                   "cannot load the upstream CA certificates" +
-                      (ca_file.empty() ? std::string() : " from " + ca_file) + ": " +
-                      ec.message());
+                      (ca_file.empty() ? std::string() : " from " + ca_file) + ": " + ec.message());
   }
   SSL_CTX* native = tls->native_handle();
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);

@@ -11,8 +11,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
@@ -42,9 +42,9 @@ struct UpstreamConnection {
 
 // A destination's base URL, parsed once, and what is kept for it.
 struct Upstream {
-  std::string label;        // "host:port", for messages
-  std::string host_header;  // the Host header: the URL's host, with ":port" unless 443
-  std::string base_path;    // the URL's path without a trailing '/': "" or "/v1"
+  std::string label;         // "host:port", for messages
+  std::string host_header;   // the Host header: the URL's host, with ":port" unless 443
+  std::string base_path;     // the URL's path without a trailing '/': "" or "/v1"
   std::string connect_host;  // the host without IPv6 brackets
   uint16_t port = 443;
   bool ip_literal = false;  // no SNI, and the certificate must name the address

@@ -62,12 +62,12 @@ struct StreamingUpstream::Impl {
 
   mutable std::mutex mu;
   mutable std::condition_variable changed;
-  std::vector<Received> requests;          // guarded by mu
-  int connections = 0;                     // guarded by mu
-  uint64_t body_bytes_now = 0;             // guarded by mu: of the body being read
-  bool released = false;                   // guarded by mu
-  std::vector<std::thread> serving;        // guarded by mu
-  std::vector<int> open_sockets;           // guarded by mu
+  std::vector<Received> requests;    // guarded by mu
+  int connections = 0;               // guarded by mu
+  uint64_t body_bytes_now = 0;       // guarded by mu: of the body being read
+  bool released = false;             // guarded by mu
+  std::vector<std::thread> serving;  // guarded by mu
+  std::vector<int> open_sockets;     // guarded by mu
 
   void Accept() {
     for (;;) {
@@ -80,7 +80,8 @@ struct StreamingUpstream::Impl {
       std::lock_guard lock(mu);
       ++connections;
       open_sockets.push_back(socket.native_handle());
-      serving.emplace_back([this, socket = std::move(socket)]() mutable { Serve(std::move(socket)); });
+      serving.emplace_back(
+          [this, socket = std::move(socket)]() mutable { Serve(std::move(socket)); });
     }
   }
 
@@ -186,13 +187,15 @@ struct StreamingUpstream::Impl {
       std::string code = path.substr(status_at + 8);
       send(Fixed(code + " Custom", "", R"({"status":)" + code + "}"));
     } else if (path.ends_with("/trailers")) {
-      send("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
-           "Trailer: X-Checksum\r\n\r\n" +
-           Chunk("part1") + Chunk("part2") + "0\r\nX-Checksum: abc\r\n\r\n");
+      send(
+          "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
+          "Trailer: X-Checksum\r\n\r\n" +
+          Chunk("part1") + Chunk("part2") + "0\r\nX-Checksum: abc\r\n\r\n");
     } else if (path.ends_with("/events")) {
-      send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-           "Transfer-Encoding: chunked\r\n\r\n" +
-           Chunk("event: one\ndata: 1\n\n"));
+      send(
+          "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+          "Transfer-Encoding: chunked\r\n\r\n" +
+          Chunk("event: one\ndata: 1\n\n"));
       send(Chunk(WaitForRelease() ? "event: two\ndata: 2\n\n"
                                   : "event: timeout\ndata: never released\n\n") +
            "0\r\n\r\n");

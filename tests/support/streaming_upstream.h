@@ -35,7 +35,7 @@ class StreamingUpstream {
     std::string target;
     std::vector<std::pair<std::string, std::string>> headers;   // as sent
     std::vector<std::pair<std::string, std::string>> trailers;  // after a chunked body
-    std::string body;  // its first MiB
+    std::string body;                                           // its first MiB
     uint64_t body_bytes = 0;
     bool body_is_pattern = true;  // every byte was PatternByte(its offset)
 
