@@ -174,6 +174,37 @@ class Serving {
   std::atomic<size_t>& count_;
 };
 
+// What attestation needs of a connection: a unix socket's descriptor, or the endpoints
+// of a TCP one as TCP sees them (the caller is found by them in /proc/net/tcp). Nullopt
+// when the caller is gone already.
+std::optional<CallerConnection> DescribeCaller(CallerSocket& socket) {
+  CallerConnection connection;
+  connection.fd = socket.native_handle();
+  beast::error_code ec;
+  auto agent_generic = socket.local_endpoint(ec);
+  if (ec) {
+    return std::nullopt;
+  }
+  if (agent_generic.protocol().family() == AF_UNIX) {
+    connection.unix_socket = true;
+    return connection;
+  }
+  auto caller_generic = socket.remote_endpoint(ec);
+  tcp::endpoint agent_end, caller_end;
+  if (ec || agent_generic.size() > agent_end.capacity() ||
+      caller_generic.size() > caller_end.capacity()) {
+    return std::nullopt;
+  }
+  std::memcpy(agent_end.data(), agent_generic.data(), agent_generic.size());
+  std::memcpy(caller_end.data(), caller_generic.data(), caller_generic.size());
+  socket.set_option(tcp::no_delay(true), ec);
+  connection.agent_address = agent_end.address().to_string();
+  connection.agent_port = agent_end.port();
+  connection.caller_address = caller_end.address().to_string();
+  connection.caller_port = caller_end.port();
+  return connection;
+}
+
 // Where a request goes: a local endpoint, the proxy, or an answer decided from its head.
 struct Routed {
   enum Route { kCredentialApi, kAws, kProxy, kAnswer } route;
@@ -228,8 +259,8 @@ struct LocalServer::Impl {
   std::unique_ptr<WorkerPool> workers;
 
   Status Listen();
-  asio::awaitable<void> AcceptTcp();
-  asio::awaitable<void> AcceptUnix();
+  template <typename Listener>
+  asio::awaitable<void> Accept(Listener& listener);
   asio::awaitable<void> Serve(CallerSocket socket, CallerConnection connection, IoThread& thread);
   Routed Route(const CallerRequestParser& request);
   asio::awaitable<LocalAnswer> CredentialApi(std::string_view destination, const Attested& who);
@@ -309,12 +340,13 @@ Status LocalServer::Impl::Listen() {
   return Status::Ok();
 }
 
-asio::awaitable<void> LocalServer::Impl::AcceptTcp() {
+template <typename Listener>
+asio::awaitable<void> LocalServer::Impl::Accept(Listener& listener) {
   asio::steady_timer backoff(threads[0]->io);
   for (;;) {
     IoThread& thread = NextThread();
     CallerSocket socket(thread.io);
-    auto [ec] = co_await tcp_listener->async_accept(socket, kNoThrow);
+    auto [ec] = co_await listener.async_accept(socket, kNoThrow);
     if (ec == asio::error::operation_aborted) {
       co_return;
     }
@@ -327,50 +359,11 @@ asio::awaitable<void> LocalServer::Impl::AcceptTcp() {
       }
       continue;
     }
-    // The endpoints as TCP sees them: the caller is found by them in /proc/net/tcp.
-    tcp::endpoint agent_end, caller_end;
-    auto agent_generic = socket.local_endpoint(ec);
-    auto caller_generic = socket.remote_endpoint(ec);
-    if (ec || agent_generic.size() > agent_end.capacity() ||
-        caller_generic.size() > caller_end.capacity()) {
-      continue;  // gone already
+    std::optional<CallerConnection> connection = DescribeCaller(socket);
+    if (connection) {
+      asio::co_spawn(thread.io, Serve(std::move(socket), std::move(*connection), thread),
+                     asio::detached);
     }
-    std::memcpy(agent_end.data(), agent_generic.data(), agent_generic.size());
-    std::memcpy(caller_end.data(), caller_generic.data(), caller_generic.size());
-    socket.set_option(tcp::no_delay(true), ec);
-    CallerConnection connection;
-    connection.fd = socket.native_handle();
-    connection.agent_address = agent_end.address().to_string();
-    connection.agent_port = agent_end.port();
-    connection.caller_address = caller_end.address().to_string();
-    connection.caller_port = caller_end.port();
-    asio::co_spawn(thread.io, Serve(std::move(socket), std::move(connection), thread),
-                   asio::detached);
-  }
-}
-
-asio::awaitable<void> LocalServer::Impl::AcceptUnix() {
-  asio::steady_timer backoff(threads[0]->io);
-  for (;;) {
-    IoThread& thread = NextThread();
-    CallerSocket socket(thread.io);
-    auto [ec] = co_await unix_listener->async_accept(socket, kNoThrow);
-    if (ec == asio::error::operation_aborted) {
-      co_return;
-    }
-    if (ec) {
-      backoff.expires_after(std::chrono::milliseconds(100));
-      auto [wait_ec] = co_await backoff.async_wait(kNoThrow);
-      if (wait_ec) {
-        co_return;
-      }
-      continue;
-    }
-    CallerConnection connection;
-    connection.fd = socket.native_handle();
-    connection.unix_socket = true;
-    asio::co_spawn(thread.io, Serve(std::move(socket), std::move(connection), thread),
-                   asio::detached);
   }
 }
 
@@ -667,10 +660,10 @@ Result<std::unique_ptr<LocalServer>> LocalServer::Start(LocalServerOptions optio
                                               self.options.max_queued_blocking_calls);
   asio::io_context& io = self.threads[0]->io;
   if (self.tcp_listener) {
-    asio::co_spawn(io, self.AcceptTcp(), asio::detached);
+    asio::co_spawn(io, self.Accept(*self.tcp_listener), asio::detached);
   }
   if (self.unix_listener) {
-    asio::co_spawn(io, self.AcceptUnix(), asio::detached);
+    asio::co_spawn(io, self.Accept(*self.unix_listener), asio::detached);
   }
   self.signals.emplace(io, SIGINT, SIGTERM);
   self.signals->async_wait([raw = &self](const beast::error_code& error, int) {

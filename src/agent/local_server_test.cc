@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 #include <condition_variable>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -206,6 +207,14 @@ class LocalServerTest : public ::testing::Test {
     ASSERT_THAT(started, IsOk());
     server_ = std::move(*started);
     running_ = std::thread([this] { server_->Run(); });
+  }
+
+  // Serves again with `change` made to the options.
+  void Restart(const std::function<void(LocalServerOptions&)>& change) {
+    StopServer();
+    LocalServerOptions options = Options();
+    change(options);
+    Start(std::move(options));
   }
 
   void StopServer() {
@@ -621,10 +630,9 @@ TEST_F(LocalServerTest, RecordsEachProxiedRequest) {
 }
 
 TEST_F(LocalServerTest, AnUpstreamThatDoesNotAnswerInTimeIs502) {
-  StopServer();
-  LocalServerOptions options = Options();
-  options.upstream_read_timeout = std::chrono::milliseconds(200);
-  Start(options);
+  Restart([](LocalServerOptions& options) {
+    options.upstream_read_timeout = std::chrono::milliseconds(200);
+  });
   RawResponse response = Ask("GET /claude/hold HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(response.status, 502);
   EXPECT_THAT(
@@ -636,10 +644,9 @@ TEST_F(LocalServerTest, AnUpstreamThatDoesNotAnswerInTimeIs502) {
 }
 
 TEST_F(LocalServerTest, AnAnswerThatStallsIsCutShort) {
-  StopServer();
-  LocalServerOptions options = Options();
-  options.upstream_read_timeout = std::chrono::milliseconds(200);
-  Start(options);
+  Restart([](LocalServerOptions& options) {
+    options.upstream_read_timeout = std::chrono::milliseconds(200);
+  });
   RawConnection connection = Connect();
   ASSERT_TRUE(connection.Send("GET /claude/events HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_TRUE(connection.ReadUntil("data: 1\n\n"));
@@ -649,10 +656,8 @@ TEST_F(LocalServerTest, AnAnswerThatStallsIsCutShort) {
 }
 
 TEST_F(LocalServerTest, AnIdleCallerIsDisconnected) {
-  StopServer();
-  LocalServerOptions options = Options();
-  options.idle_timeout = std::chrono::milliseconds(200);
-  Start(options);
+  Restart(
+      [](LocalServerOptions& options) { options.idle_timeout = std::chrono::milliseconds(200); });
   RawConnection connection = Connect();
   EXPECT_TRUE(connection.ClosedByPeer());
 }
