@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,7 +19,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/json/serialize.hpp>
@@ -31,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/asio_names.h"
 #include "agent/proxy.h"
 #include "agent/upstream_pool.h"
 #include "common/worker_pool.h"
@@ -40,12 +39,7 @@
 namespace signet::agent {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = asio::ip::tcp;
 using UnixProtocol = asio::local::stream_protocol;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 constexpr std::string_view kCredentialsPrefix = "/v1/credentials/";
 constexpr std::string_view kAwsPrefix = "/aws/credentials/";

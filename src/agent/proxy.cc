@@ -4,10 +4,8 @@
 #include "agent/proxy.h"
 
 #include <array>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
@@ -16,13 +14,11 @@
 #include <optional>
 #include <span>
 
+#include "agent/asio_names.h"
+
 namespace signet::agent {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kPieceBytes = 16 * 1024;  // a TLS record's worth
 
 bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
