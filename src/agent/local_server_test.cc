@@ -333,6 +333,18 @@ TEST_F(LocalServerTest, ForwardsAChunkedRequestBodyWithItsTrailersButNotCredenti
   EXPECT_EQ(requests[0].trailers[0], std::make_pair(std::string("X-Sum"), std::string("11")));
 }
 
+TEST_F(LocalServerTest, KeepsTransferCodingsOtherThanChunked) {
+  RawResponse response =
+      Ask("POST /claude/upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+          "4\r\n\x1f\x8b\x08\x01\r\n0\r\n\r\n");
+  EXPECT_EQ(response.status, 200);
+  auto requests = upstream_->Requests();
+  ASSERT_EQ(requests.size(), 1u);
+  // The body is still gzip-coded: the upstream must be told so.
+  EXPECT_THAT(requests[0].Header("Transfer-Encoding"), Optional(std::string("gzip, chunked")));
+  EXPECT_EQ(requests[0].body, "\x1f\x8b\x08\x01");
+}
+
 TEST_F(LocalServerTest, ServerSentEventsArriveAsTheUpstreamSendsThem) {
   RawConnection connection = Connect();
   ASSERT_TRUE(connection.Send(

@@ -104,13 +104,23 @@ enum class Framing {
   kUntilClose,  // the body ends when the connection does (for an HTTP/1.0 caller)
 };
 
-void AppendFraming(std::string& out, Framing framing, std::optional<uint64_t> length) {
+// The framing fields of a message sent on with `framing`. `incoming` is how it came: a
+// transfer coding other than chunked (gzip, say) stays on the body the proxy relays, so
+// it is named again before the proxy's own chunked.
+void AppendFraming(std::string& out, Framing framing, std::optional<uint64_t> length,
+                   const bhttp::fields& incoming) {
   if (framing == Framing::kLength) {
     char digits[24];
     auto end = std::to_chars(digits, digits + sizeof(digits), *length).ptr;
     AppendField(out, "Content-Length", std::string_view(digits, end - digits));
   } else if (framing == Framing::kChunked) {
-    AppendField(out, "Transfer-Encoding", "chunked");
+    out.append("Transfer-Encoding: ");
+    for (auto coding : bhttp::token_list(incoming[bhttp::field::transfer_encoding])) {
+      if (!beast::iequals(coding, "chunked")) {
+        out.append(coding).append(", ");
+      }
+    }
+    out.append("chunked\r\n");
   }
 }
 
@@ -258,9 +268,9 @@ void AppendRequestHead(std::string& out, const ProxyRequest& proxied, const Fiel
     AppendField(out, header.name, header.value);
   }
   if (request.chunked()) {
-    AppendFraming(out, Framing::kChunked, std::nullopt);
+    AppendFraming(out, Framing::kChunked, std::nullopt, request);
   } else if (auto length = proxied.request.content_length()) {
-    AppendFraming(out, Framing::kLength, *length);
+    AppendFraming(out, Framing::kLength, *length, request);
   }
   out += "\r\n";
 }
@@ -283,7 +293,7 @@ void AppendResponseHead(std::string& out, const bhttp::response_header<>& respon
       AppendField(out, field.name_string(), field.value());
     }
   }
-  AppendFraming(out, framing, length);
+  AppendFraming(out, framing, length, response);
   if (framing == Framing::kNone && response.count(bhttp::field::content_length) > 0) {
     // A HEAD or 304 answer's length describes the body it would have had.
     AppendField(out, "Content-Length", response[bhttp::field::content_length]);
