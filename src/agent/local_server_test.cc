@@ -641,6 +641,26 @@ TEST_F(LocalServerTest, RecordsEachProxiedRequest) {
   EXPECT_LE(record.time, Clock::Real().Now());
 }
 
+TEST_F(LocalServerTest, ServesFromSeveralThreads) {
+  Restart([](LocalServerOptions& options) { options.io_threads = 3; });
+  std::vector<RawConnection> connections;
+  for (int i = 0; i < 6; ++i) {
+    connections.push_back(Connect());
+    ASSERT_TRUE(connections.back().Send("GET /claude/v1/echo HTTP/1.1\r\nHost: x\r\n\r\n"));
+  }
+  for (RawConnection& connection : connections) {
+    auto response = connection.ReadResponse();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+    ASSERT_TRUE(connection.Send("GET /v1/credentials/claude HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto credential = connection.ReadResponse();
+    ASSERT_TRUE(credential);
+    EXPECT_EQ(credential->status, 200);
+  }
+  EXPECT_EQ(usage_.WaitFor(6).size(), 6u);
+  EXPECT_EQ(attestor_.connections().size(), 6u);
+}
+
 TEST_F(LocalServerTest, AnUpstreamThatDoesNotAnswerInTimeIs502) {
   Restart([](LocalServerOptions& options) {
     options.upstream_read_timeout = std::chrono::milliseconds(200);
