@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,7 +19,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/json/serialize.hpp>
@@ -31,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/asio_names.h"
 #include "agent/proxy.h"
 #include "agent/upstream_pool.h"
 #include "common/worker_pool.h"
@@ -40,13 +39,7 @@
 namespace signet::agent {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = asio::ip::tcp;
 using UnixProtocol = asio::local::stream_protocol;
-using CallerSocket = asio::generic::stream_protocol::socket;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 constexpr std::string_view kCredentialsPrefix = "/v1/credentials/";
 constexpr std::string_view kAwsPrefix = "/aws/credentials/";
@@ -93,9 +86,10 @@ struct LocalAnswer {
 
 // The AWS container-credentials provider's error shape: {"Code", "Message"}.
 LocalAnswer AwsError(int status, std::string_view code, std::string_view message) {
-  return LocalAnswer{status,
-                     boost::json::serialize(boost::json::object{{"Code", code}, {"Message", message}}),
-                     {}};
+  return LocalAnswer{
+      status,
+      boost::json::serialize(boost::json::object{{"Code", code}, {"Message", message}}),
+      {}};
 }
 
 // Runs `work` (moved from) on the worker pool and resumes the awaiting coroutine on its own
@@ -126,8 +120,8 @@ auto OnWorkers(WorkerPool& workers, std::function<Result<T>()>& work) {
 // something malformed.
 bool CallerLeft(const beast::error_code& error) {
   return error == bhttp::error::end_of_stream || error == asio::error::eof ||
-         error == asio::error::connection_reset || error == asio::error::operation_aborted ||
-         error == beast::error::timeout;
+         error == asio::error::connection_reset ||
+         error == asio::error::operation_aborted;  // the watchdog: idle for too long
 }
 
 LocalAnswer MalformedRequest(const beast::error_code& error) {
@@ -174,8 +168,46 @@ class Serving {
   std::atomic<size_t>& count_;
 };
 
+// What attestation needs of a connection: a unix socket's descriptor, or the endpoints
+// of a TCP one as TCP sees them (the caller is found by them in /proc/net/tcp). Nullopt
+// when the caller is gone already.
+std::optional<CallerConnection> DescribeCaller(CallerSocket& socket) {
+  CallerConnection connection;
+  connection.fd = socket.native_handle();
+  beast::error_code ec;
+  auto agent_generic = socket.local_endpoint(ec);
+  if (ec) {
+    return std::nullopt;
+  }
+  if (agent_generic.protocol().family() == AF_UNIX) {
+    connection.unix_socket = true;
+    return connection;
+  }
+  auto caller_generic = socket.remote_endpoint(ec);
+  tcp::endpoint agent_end, caller_end;
+  if (ec || agent_generic.size() > agent_end.capacity() ||
+      caller_generic.size() > caller_end.capacity()) {
+    return std::nullopt;
+  }
+  std::memcpy(agent_end.data(), agent_generic.data(), agent_generic.size());
+  std::memcpy(caller_end.data(), caller_generic.data(), caller_generic.size());
+  socket.set_option(tcp::no_delay(true), ec);
+  connection.agent_address = agent_end.address().to_string();
+  connection.agent_port = agent_end.port();
+  connection.caller_address = caller_end.address().to_string();
+  connection.caller_port = caller_end.port();
+  return connection;
+}
+
+// Where a request goes: a local endpoint, the proxy, or an answer decided from its head.
+struct Routed {
+  enum Route { kCredentialApi, kAws, kProxy, kAnswer } route;
+  std::string_view destination;  // into the request's target
+  LocalAnswer answer;            // kAnswer's
+};
+
 // What a connection learned of its caller, set once.
-struct Caller {
+struct Attested {
   std::shared_ptr<const ProcessSelectors> selectors;
 };
 
@@ -208,7 +240,7 @@ struct LocalServer::Impl {
   UsageSink& usage;
   const Clock& clock;
   const ProxyTimeouts timeouts;
-  std::unique_ptr<asio::ssl::context> tls;     // before the threads: their connections use it
+  std::unique_ptr<asio::ssl::context> tls;         // before the threads: their connections use it
   std::vector<std::unique_ptr<IoThread>> threads;  // [0] also runs the listeners
   std::optional<tcp::acceptor> tcp_listener;
   std::optional<UnixProtocol::acceptor> unix_listener;
@@ -221,23 +253,19 @@ struct LocalServer::Impl {
   std::unique_ptr<WorkerPool> workers;
 
   Status Listen();
-  asio::awaitable<void> AcceptTcp();
-  asio::awaitable<void> AcceptUnix();
-  asio::awaitable<void> Serve(CallerStream caller, CallerConnection connection, IoThread& thread);
-  asio::awaitable<bool> Handle(CallerStream& caller, CallerBuffers& buffers,
-                               CallerRequestParser& request, const Caller& who,
-                               IoThread& thread);
-  asio::awaitable<LocalAnswer> CredentialApi(const CallerRequestParser& request,
-                                             std::string_view destination, const Caller& who);
+  template <typename Listener>
+  asio::awaitable<void> Accept(Listener& listener);
+  asio::awaitable<void> Serve(CallerSocket socket, CallerConnection connection, IoThread& thread);
+  Routed Route(const CallerRequestParser& request);
+  asio::awaitable<LocalAnswer> CredentialApi(std::string_view destination, const Attested& who);
   asio::awaitable<LocalAnswer> AwsCredentials(const CallerRequestParser& request,
-                                              std::string_view destination, const Caller& who);
-  asio::awaitable<bool> Proxy(CallerStream& caller, CallerBuffers& buffers,
-                              CallerRequestParser& request, std::string_view destination,
-                              const Caller& who, IoThread& thread);
+                                              std::string_view destination, const Attested& who);
+  asio::awaitable<bool> Proxy(CallerLink& caller, CallerRequestParser& request,
+                              std::string_view destination, const Attested& who, IoThread& thread);
   asio::awaitable<Result<std::shared_ptr<const EdgeCredential>>> CredentialFor(
-      const Caller& who, std::string_view destination);
-  asio::awaitable<bool> Write(CallerStream& caller, CallerBuffers& buffers,
-                              const CallerRequestParser& request, const LocalAnswer& answer);
+      const Attested& who, std::string_view destination);
+  asio::awaitable<bool> Write(CallerLink& caller, const CallerRequestParser& request,
+                              const LocalAnswer& answer);
   void BeginDrain();
   asio::awaitable<void> FinishDrain();
 
@@ -276,14 +304,16 @@ Status LocalServer::Impl::Listen() {
     if (lstat(options.socket_path.c_str(), &existing) == 0) {
       if (!S_ISSOCK(existing.st_mode)) {
         return Status(ErrorCode::kInvalidConfig, "socket_path_taken",
-                      options.socket_path + " exists and is not a socket; the agent will not "
-                                            "replace it");
+                      options.socket_path +
+                          " exists and is not a socket; the agent will not "
+                          "replace it");
       }
       unlink(options.socket_path.c_str());  // left by an earlier run
     }
     unix_listener.emplace(io);
     UnixProtocol::endpoint endpoint(options.socket_path);
-    if (unix_listener->open(endpoint.protocol(), ec); !ec && (unix_listener->bind(endpoint, ec), !ec)) {
+    if (unix_listener->open(endpoint.protocol(), ec);
+        !ec && (unix_listener->bind(endpoint, ec), !ec)) {
       unix_socket_bound = true;
       if (chmod(options.socket_path.c_str(), 0666) != 0) {
         ec.assign(errno, beast::system_category());
@@ -292,8 +322,9 @@ Status LocalServer::Impl::Listen() {
       }
     }
     if (ec) {
-      return Status(ErrorCode::kServerError, "listen_failed",
-                    "cannot listen on the unix socket " + options.socket_path + ": " + ec.message());
+      return Status(
+          ErrorCode::kServerError, "listen_failed",
+          "cannot listen on the unix socket " + options.socket_path + ": " + ec.message());
     }
   }
   if (!tcp_listener && !unix_listener) {
@@ -303,12 +334,13 @@ Status LocalServer::Impl::Listen() {
   return Status::Ok();
 }
 
-asio::awaitable<void> LocalServer::Impl::AcceptTcp() {
+template <typename Listener>
+asio::awaitable<void> LocalServer::Impl::Accept(Listener& listener) {
   asio::steady_timer backoff(threads[0]->io);
   for (;;) {
     IoThread& thread = NextThread();
     CallerSocket socket(thread.io);
-    auto [ec] = co_await tcp_listener->async_accept(socket, kNoThrow);
+    auto [ec] = co_await listener.async_accept(socket, kNoThrow);
     if (ec == asio::error::operation_aborted) {
       co_return;
     }
@@ -321,62 +353,23 @@ asio::awaitable<void> LocalServer::Impl::AcceptTcp() {
       }
       continue;
     }
-    // The endpoints as TCP sees them: the caller is found by them in /proc/net/tcp.
-    tcp::endpoint agent_end, caller_end;
-    auto agent_generic = socket.local_endpoint(ec);
-    auto caller_generic = socket.remote_endpoint(ec);
-    if (ec || agent_generic.size() > agent_end.capacity() ||
-        caller_generic.size() > caller_end.capacity()) {
-      continue;  // gone already
+    std::optional<CallerConnection> connection = DescribeCaller(socket);
+    if (connection) {
+      asio::co_spawn(thread.io, Serve(std::move(socket), std::move(*connection), thread),
+                     asio::detached);
     }
-    std::memcpy(agent_end.data(), agent_generic.data(), agent_generic.size());
-    std::memcpy(caller_end.data(), caller_generic.data(), caller_generic.size());
-    socket.set_option(tcp::no_delay(true), ec);
-    CallerConnection connection;
-    connection.fd = socket.native_handle();
-    connection.agent_address = agent_end.address().to_string();
-    connection.agent_port = agent_end.port();
-    connection.caller_address = caller_end.address().to_string();
-    connection.caller_port = caller_end.port();
-    asio::co_spawn(thread.io, Serve(CallerStream(std::move(socket)), std::move(connection), thread),
-                   asio::detached);
   }
 }
 
-asio::awaitable<void> LocalServer::Impl::AcceptUnix() {
-  asio::steady_timer backoff(threads[0]->io);
-  for (;;) {
-    IoThread& thread = NextThread();
-    CallerSocket socket(thread.io);
-    auto [ec] = co_await unix_listener->async_accept(socket, kNoThrow);
-    if (ec == asio::error::operation_aborted) {
-      co_return;
-    }
-    if (ec) {
-      backoff.expires_after(std::chrono::milliseconds(100));
-      auto [wait_ec] = co_await backoff.async_wait(kNoThrow);
-      if (wait_ec) {
-        co_return;
-      }
-      continue;
-    }
-    CallerConnection connection;
-    connection.fd = socket.native_handle();
-    connection.unix_socket = true;
-    asio::co_spawn(thread.io, Serve(CallerStream(std::move(socket)), std::move(connection), thread),
-                   asio::detached);
-  }
-}
-
-asio::awaitable<void> LocalServer::Impl::Serve(CallerStream caller, CallerConnection connection,
+asio::awaitable<void> LocalServer::Impl::Serve(CallerSocket socket, CallerConnection connection,
                                                IoThread& thread) {
   // Attested before the first request is read, while the caller is surely still there.
   std::function<Result<ProcessSelectors>()> attest = [this, &connection] {
     return attestor.Attest(connection);
   };
   Result<ProcessSelectors> attested = co_await OnWorkers<ProcessSelectors>(*workers, attest);
-  CallerBuffers buffers;
-  Caller who;
+  CallerLink caller(std::move(socket), clock);
+  Attested who;
   if (attested.ok()) {
     who.selectors = std::make_shared<const ProcessSelectors>(std::move(*attested));
   }
@@ -384,9 +377,9 @@ asio::awaitable<void> LocalServer::Impl::Serve(CallerStream caller, CallerConnec
     CallerRequestParser request;
     request.header_limit(static_cast<uint32_t>(options.max_header_bytes));
     request.body_limit(boost::none);  // the proxy streams bodies of any size
-    caller.expires_after(options.idle_timeout);
-    auto [read_error, read] = co_await bhttp::async_read_header(caller, buffers.in, request,
-                                                                kNoThrow);
+    caller.watchdog->Arm(options.idle_timeout);
+    auto [read_error, read] =
+        co_await bhttp::async_read_header(caller.socket, caller.in, request, kNoThrow);
     (void)read;
     if (read_error && CallerLeft(read_error)) {
       break;
@@ -394,7 +387,7 @@ asio::awaitable<void> LocalServer::Impl::Serve(CallerStream caller, CallerConnec
     Serving serving(in_flight);
     if (read_error) {
       LocalAnswer malformed = MalformedRequest(read_error);
-      co_await Write(caller, buffers, request, malformed);
+      co_await Write(caller, request, malformed);
       break;
     }
     if (!who.selectors) {
@@ -402,55 +395,67 @@ asio::awaitable<void> LocalServer::Impl::Serve(CallerStream caller, CallerConnec
       // rather than a reset connection.
       LocalAnswer refused = LocalAnswer::Error(attested.status());
       request.get().keep_alive(false);
-      co_await Write(caller, buffers, request, refused);
+      co_await Write(caller, request, refused);
       break;
     }
-    bool reusable = co_await Handle(caller, buffers, request, who, thread);
-    if (!reusable) {
+    Routed routed = Route(request);
+    bool reusable;
+    if (routed.route == Routed::kProxy) {
+      reusable = co_await Proxy(caller, request, routed.destination, who, thread);
+    } else {
+      if (routed.route == Routed::kCredentialApi) {
+        routed.answer = co_await CredentialApi(routed.destination, who);
+      } else if (routed.route == Routed::kAws) {
+        routed.answer = co_await AwsCredentials(request, routed.destination, who);
+      }
+      reusable = co_await Write(caller, request, routed.answer);
+    }
+    // While draining, each answer is the connection's last, even one whose head went out
+    // before the drain began.
+    if (!reusable || draining.load()) {
       break;
     }
   }
   beast::error_code ignored;
-  caller.socket().shutdown(CallerSocket::shutdown_send, ignored);
+  caller.socket.shutdown(CallerSocket::shutdown_send, ignored);
 }
 
-asio::awaitable<bool> LocalServer::Impl::Handle(CallerStream& caller, CallerBuffers& buffers,
-                                                CallerRequestParser& request, const Caller& who,
-                                                IoThread& thread) {
+Routed LocalServer::Impl::Route(const CallerRequestParser& request) {
   std::string_view target = request.get().target();
   std::string_view path = target.substr(0, target.find('?'));
   for (std::string_view prefix : {kCredentialsPrefix, kAwsPrefix}) {
     if (!path.starts_with(prefix)) {
       continue;
     }
-    std::string_view destination = path.substr(prefix.size());
-    LocalAnswer answer;
+    Routed routed{prefix == kCredentialsPrefix ? Routed::kCredentialApi : Routed::kAws,
+                  path.substr(prefix.size()),
+                  {}};
     if (request.get().method() != bhttp::verb::get) {
-      answer = LocalAnswer::Error(
-          Status(ErrorCode::kInvalidRequest, "method_not_allowed", std::string(prefix) + "... answers GET only"),
-          405);
-      answer.headers.emplace_back("Allow", "GET");
-    } else if (!IsDestinationName(destination)) {
-      answer = LocalAnswer::Error(NoSuchRoute("no destination named in " + std::string(path)), 404);
-    } else if (prefix == kCredentialsPrefix) {
-      answer = co_await CredentialApi(request, destination, who);
-    } else {
-      answer = co_await AwsCredentials(request, destination, who);
+      routed.route = Routed::kAnswer;
+      routed.answer = LocalAnswer::Error(Status(ErrorCode::kInvalidRequest, "method_not_allowed",
+                                                std::string(prefix) + "... answers GET only"),
+                                         405);
+      routed.answer.headers.emplace_back("Allow", "GET");
+    } else if (!IsDestinationName(routed.destination)) {
+      routed.route = Routed::kAnswer;
+      routed.answer =
+          LocalAnswer::Error(NoSuchRoute("no destination named in " + std::string(path)), 404);
     }
-    co_return co_await Write(caller, buffers, request, answer);
+    return routed;
   }
   std::string_view destination =
       path.starts_with('/') ? path.substr(1, path.find('/', 1) - 1) : std::string_view();
   if (!IsDestinationName(destination)) {
-    LocalAnswer unknown = LocalAnswer::Error(
-        NoSuchRoute("no destination named in the path " + std::string(path.substr(0, 200))), 404);
-    co_return co_await Write(caller, buffers, request, unknown);
+    return Routed{Routed::kAnswer, "",
+                  LocalAnswer::Error(NoSuchRoute("no destination named in the path " +
+                                                 std::string(path.substr(0, 200))),
+                                     404)};
   }
-  co_return co_await Proxy(caller, buffers, request, destination, who, thread);
+  return Routed{Routed::kProxy, destination, {}};
 }
 
 asio::awaitable<Result<std::shared_ptr<const EdgeCredential>>> LocalServer::Impl::CredentialFor(
-    const Caller& who, std::string_view destination) {
+    const Attested& who, std::string_view destination) {
   if (auto cached = credentials.Cached(*who.selectors, destination)) {
     co_return cached;
   }
@@ -461,10 +466,8 @@ asio::awaitable<Result<std::shared_ptr<const EdgeCredential>>> LocalServer::Impl
   co_return co_await OnWorkers<std::shared_ptr<const EdgeCredential>>(*workers, fetch);
 }
 
-asio::awaitable<LocalAnswer> LocalServer::Impl::CredentialApi(const CallerRequestParser& request,
-                                                              std::string_view destination,
-                                                              const Caller& who) {
-  (void)request;
+asio::awaitable<LocalAnswer> LocalServer::Impl::CredentialApi(std::string_view destination,
+                                                              const Attested& who) {
   auto found = co_await CredentialFor(who, destination);
   if (!found.ok()) {
     co_return LocalAnswer::Error(found.status());
@@ -480,14 +483,15 @@ asio::awaitable<LocalAnswer> LocalServer::Impl::CredentialApi(const CallerReques
 
 asio::awaitable<LocalAnswer> LocalServer::Impl::AwsCredentials(const CallerRequestParser& request,
                                                                std::string_view destination,
-                                                               const Caller& who) {
+                                                               const Attested& who) {
   auto presented = request.get().find(bhttp::field::authorization);
   if (presented == request.get().end()) {
     co_return AwsError(401, "Unauthorized",
                        "the Authorization header must carry the agent's AWS token (the file "
                        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE names)");
   }
-  if (options.aws_token.empty() || !Secret(std::string(presented->value())).Equals(options.aws_token)) {
+  if (options.aws_token.empty() ||
+      !Secret(std::string(presented->value())).Equals(options.aws_token)) {
     co_return AwsError(403, "AccessDenied",
                        "the Authorization header is not the agent's AWS token");
   }
@@ -513,31 +517,36 @@ asio::awaitable<LocalAnswer> LocalServer::Impl::AwsCredentials(const CallerReque
                         {}};
 }
 
-asio::awaitable<bool> LocalServer::Impl::Proxy(CallerStream& caller, CallerBuffers& buffers,
-                                               CallerRequestParser& request,
-                                               std::string_view destination, const Caller& who,
+asio::awaitable<bool> LocalServer::Impl::Proxy(CallerLink& caller, CallerRequestParser& request,
+                                               std::string_view destination, const Attested& who,
                                                IoThread& thread) {
   SystemTime arrived = clock.Now();
   MonotonicTime started = clock.MonotonicNow();
-  auto found = co_await CredentialFor(who, destination);
+  // The cached credential without leaving this coroutine: the common case costs no
+  // coroutine frame.
+  Result<std::shared_ptr<const EdgeCredential>> found =
+      credentials.Cached(*who.selectors, destination);
+  if (*found == nullptr) {
+    found = co_await CredentialFor(who, destination);
+  }
   Upstream* upstream = nullptr;
-  std::optional<LocalAnswer> refused =
-      found.ok() ? CannotProxy(**found, thread.upstreams, &upstream)
-                 : LocalAnswer::Error(found.status());
+  std::optional<LocalAnswer> refused = found.ok()
+                                           ? CannotProxy(**found, thread.upstreams, &upstream)
+                                           : LocalAnswer::Error(found.status());
   if (refused) {
-    co_return co_await Write(caller, buffers, request, *refused);
+    co_return co_await Write(caller, request, *refused);
   }
   const EdgeCredential& edge = **found;
   std::string_view target = request.get().target();
   std::string_view rest = target.substr(1 + destination.size());
-  ProxyRequest proxied{caller,    buffers,          request,  rest,          edge.credential,
-                       *upstream, thread.upstreams, timeouts, draining.load()};
+  ProxyRequest proxied{caller,    request,          rest,     edge.credential,
+                       *upstream, thread.upstreams, timeouts, draining};
   Forwarded forwarded = co_await Forward(proxied);
   bool reusable = forwarded.caller_reusable;
   if (!forwarded.answered && !forwarded.caller_gone) {
     request.get().keep_alive(false);
     LocalAnswer failed = LocalAnswer::Error(forwarded.failure, 502);
-    reusable = co_await Write(caller, buffers, request, failed);
+    reusable = co_await Write(caller, request, failed);
   }
   UsageRecord record;
   record.time = arrived;
@@ -560,12 +569,12 @@ asio::awaitable<bool> LocalServer::Impl::Proxy(CallerStream& caller, CallerBuffe
   co_return reusable;
 }
 
-asio::awaitable<bool> LocalServer::Impl::Write(CallerStream& caller, CallerBuffers& buffers,
+asio::awaitable<bool> LocalServer::Impl::Write(CallerLink& caller,
                                                const CallerRequestParser& request,
                                                const LocalAnswer& answer) {
   // An unread body would be taken for the next request: close instead.
   bool keep_alive = request.get().keep_alive() && request.is_done() && !draining.load();
-  std::string& head = buffers.head;
+  std::string& head = caller.head;
   head.clear();
   head.append("HTTP/1.1 ").append(std::to_string(answer.status)).append(" ");
   head.append(bhttp::obsolete_reason(static_cast<bhttp::status>(answer.status)));
@@ -581,8 +590,8 @@ asio::awaitable<bool> LocalServer::Impl::Write(CallerStream& caller, CallerBuffe
   }
   head.append("\r\n");
   std::array<asio::const_buffer, 2> parts{asio::buffer(head), asio::buffer(answer.body)};
-  caller.expires_after(options.write_timeout);
-  auto [error, written] = co_await asio::async_write(caller, parts, kNoThrow);
+  caller.watchdog->Arm(options.write_timeout);
+  auto [error, written] = co_await asio::async_write(caller.socket, parts, kNoThrow);
   (void)written;
   co_return keep_alive && !error;
 }
@@ -645,10 +654,10 @@ Result<std::unique_ptr<LocalServer>> LocalServer::Start(LocalServerOptions optio
                                               self.options.max_queued_blocking_calls);
   asio::io_context& io = self.threads[0]->io;
   if (self.tcp_listener) {
-    asio::co_spawn(io, self.AcceptTcp(), asio::detached);
+    asio::co_spawn(io, self.Accept(*self.tcp_listener), asio::detached);
   }
   if (self.unix_listener) {
-    asio::co_spawn(io, self.AcceptUnix(), asio::detached);
+    asio::co_spawn(io, self.Accept(*self.unix_listener), asio::detached);
   }
   self.signals.emplace(io, SIGINT, SIGTERM);
   self.signals->async_wait([raw = &self](const beast::error_code& error, int) {

@@ -83,8 +83,8 @@ class LocalServer {
   // listen_missing, socket_path_taken, upstream_ca_invalid), server_error (listen_failed).
   static Result<std::unique_ptr<LocalServer>> Start(LocalServerOptions options,
                                                     CallerAttestor& attestor,
-                                                    CredentialSource& credentials,
-                                                    UsageSink& usage, const Clock& clock);
+                                                    CredentialSource& credentials, UsageSink& usage,
+                                                    const Clock& clock);
   // Removes the unix socket file.
   ~LocalServer();
   LocalServer(const LocalServer&) = delete;

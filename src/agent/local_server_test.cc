@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 #include <condition_variable>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -141,10 +142,10 @@ class RecordingUsage final : public UsageSink {
 };
 
 EdgeCredential TokenFor(std::string destination, std::string url) {
-  EdgeCredential edge{"claude-bot", std::move(destination), std::move(url),
-                      credentials::BearerCredential(
-                          "real-token", std::string(credentials::kAccessTokenType), "Bearer",
-                          kExpiry)};
+  EdgeCredential edge{
+      "claude-bot", std::move(destination), std::move(url),
+      credentials::BearerCredential("real-token", std::string(credentials::kAccessTokenType),
+                                    "Bearer", kExpiry)};
   edge.credential.headers.push_back({"X-Injected", "yes"});
   return edge;
 }
@@ -157,9 +158,8 @@ boost::json::object Json(const RawResponse& response) {
 
 std::string ErrorDescription(const RawResponse& response) {
   auto body = Json(response);
-  return body.contains("error_description")
-             ? std::string(body.at("error_description").as_string())
-             : "";
+  return body.contains("error_description") ? std::string(body.at("error_description").as_string())
+                                            : "";
 }
 
 int CountHeaders(const StreamingUpstream::Received& request, std::string_view name) {
@@ -202,11 +202,19 @@ class LocalServerTest : public ::testing::Test {
   }
 
   void Start(LocalServerOptions options) {
-    auto started = LocalServer::Start(std::move(options), attestor_, credentials_, usage_,
-                                      Clock::Real());
+    auto started =
+        LocalServer::Start(std::move(options), attestor_, credentials_, usage_, Clock::Real());
     ASSERT_THAT(started, IsOk());
     server_ = std::move(*started);
     running_ = std::thread([this] { server_->Run(); });
+  }
+
+  // Serves again with `change` made to the options.
+  void Restart(const std::function<void(LocalServerOptions&)>& change) {
+    StopServer();
+    LocalServerOptions options = Options();
+    change(options);
+    Start(std::move(options));
   }
 
   void StopServer() {
@@ -242,12 +250,12 @@ class LocalServerTest : public ::testing::Test {
 };
 
 TEST_F(LocalServerTest, ForwardsWithTheDestinationsCredentialInPlaceOfTheCallers) {
-  RawResponse response = Ask(
-      "GET /claude/v1/echo?x=1&y=%2F HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-      "Authorization: Bearer dummy\r\nx-api-key: dummy\r\napi-key: dummy\r\n"
-      "X-Goog-Api-Key: dummy\r\nCookie: session=dummy\r\nProxy-Authorization: Basic dummy\r\n"
-      "X-Injected: from-the-caller\r\nConnection: X-Drop-Me\r\nX-Drop-Me: 1\r\n"
-      "Keep-Alive: 300\r\nTE: trailers\r\nX-Keep: yes\r\n\r\n");
+  RawResponse response =
+      Ask("GET /claude/v1/echo?x=1&y=%2F HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          "Authorization: Bearer dummy\r\nx-api-key: dummy\r\napi-key: dummy\r\n"
+          "X-Goog-Api-Key: dummy\r\nCookie: session=dummy\r\nProxy-Authorization: Basic dummy\r\n"
+          "X-Injected: from-the-caller\r\nConnection: X-Drop-Me\r\nX-Drop-Me: 1\r\n"
+          "Keep-Alive: 300\r\nTE: trailers\r\nX-Keep: yes\r\n\r\n");
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, R"({"received":0})");
 
@@ -256,16 +264,16 @@ TEST_F(LocalServerTest, ForwardsWithTheDestinationsCredentialInPlaceOfTheCallers
   const auto& seen = requests[0];
   EXPECT_EQ(seen.method, "GET");
   EXPECT_EQ(seen.target, "/base/v1/echo?x=1&y=%2F");
-  EXPECT_THAT(seen.Header("Host"), Optional(std::string("127.0.0.1:") +
-                                            std::to_string(upstream_->port())));
+  EXPECT_THAT(seen.Header("Host"),
+              Optional(std::string("127.0.0.1:") + std::to_string(upstream_->port())));
   EXPECT_THAT(seen.Header("Authorization"), Optional(std::string("Bearer real-token")));
   EXPECT_EQ(CountHeaders(seen, "Authorization"), 1);
   EXPECT_THAT(seen.Header("X-Injected"), Optional(std::string("yes")));
   EXPECT_EQ(CountHeaders(seen, "X-Injected"), 1);
   EXPECT_THAT(seen.Header("X-Keep"), Optional(std::string("yes")));
-  for (std::string_view dropped : {"x-api-key", "api-key", "x-goog-api-key", "cookie",
-                                   "proxy-authorization", "connection", "x-drop-me", "keep-alive",
-                                   "te"}) {
+  for (std::string_view dropped :
+       {"x-api-key", "api-key", "x-goog-api-key", "cookie", "proxy-authorization", "connection",
+        "x-drop-me", "keep-alive", "te"}) {
     EXPECT_EQ(seen.Header(dropped), std::nullopt) << dropped;
   }
 }
@@ -313,9 +321,9 @@ TEST_F(LocalServerTest, PassesTrailers) {
 }
 
 TEST_F(LocalServerTest, ForwardsAChunkedRequestBodyWithItsTrailersButNotCredentialsInThem) {
-  RawResponse response = Ask(
-      "POST /claude/upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "6\r\nhello \r\n5\r\nworld\r\n0\r\nX-Sum: 11\r\nAuthorization: Bearer sneaky\r\n\r\n");
+  RawResponse response =
+      Ask("POST /claude/upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "6\r\nhello \r\n5\r\nworld\r\n0\r\nX-Sum: 11\r\nAuthorization: Bearer sneaky\r\n\r\n");
   EXPECT_EQ(response.status, 200);
   auto requests = upstream_->Requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -325,6 +333,18 @@ TEST_F(LocalServerTest, ForwardsAChunkedRequestBodyWithItsTrailersButNotCredenti
   EXPECT_EQ(requests[0].trailers[0], std::make_pair(std::string("X-Sum"), std::string("11")));
 }
 
+TEST_F(LocalServerTest, KeepsTransferCodingsOtherThanChunked) {
+  RawResponse response =
+      Ask("POST /claude/upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+          "4\r\n\x1f\x8b\x08\x01\r\n0\r\n\r\n");
+  EXPECT_EQ(response.status, 200);
+  auto requests = upstream_->Requests();
+  ASSERT_EQ(requests.size(), 1u);
+  // The body is still gzip-coded: the upstream must be told so.
+  EXPECT_THAT(requests[0].Header("Transfer-Encoding"), Optional(std::string("gzip, chunked")));
+  EXPECT_EQ(requests[0].body, "\x1f\x8b\x08\x01");
+}
+
 TEST_F(LocalServerTest, ServerSentEventsArriveAsTheUpstreamSendsThem) {
   RawConnection connection = Connect();
   ASSERT_TRUE(connection.Send(
@@ -332,7 +352,7 @@ TEST_F(LocalServerTest, ServerSentEventsArriveAsTheUpstreamSendsThem) {
   ASSERT_TRUE(connection.ReadUntil("text/event-stream"));
   // The upstream sends the second event only once the first has reached the client.
   ASSERT_TRUE(connection.ReadUntil("event: one\ndata: 1\n\n"));
-  upstream_->ReleaseSecondEvent();
+  upstream_->Release();
   ASSERT_TRUE(connection.ReadUntil("event: two\ndata: 2\n\n"));
   EXPECT_TRUE(connection.ReadUntil("0\r\n\r\n"));
 }
@@ -391,9 +411,9 @@ TEST_F(LocalServerTest, StreamsALargeUploadRatherThanHoldingIt) {
 
 TEST_F(LocalServerTest, AnswersExpectContinueOnceTheUpstreamIsThere) {
   RawConnection connection = Connect();
-  ASSERT_TRUE(connection.Send(
-      "POST /claude/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
-      "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      connection.Send("POST /claude/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                      "Expect: 100-continue\r\n\r\n"));
   auto interim = connection.ReadResponse();
   ASSERT_TRUE(interim);
   EXPECT_EQ(interim->status, 100);
@@ -443,8 +463,7 @@ TEST_F(LocalServerTest, AnUpstreamWithAnUntrustedCertificateIs502) {
 }
 
 TEST_F(LocalServerTest, AnUpstreamWhoseCertificateNamesAnotherHostIs502) {
-  credentials_.Add(
-      TokenFor("renamed", "https://localhost:" + std::to_string(upstream_->port())));
+  credentials_.Add(TokenFor("renamed", "https://localhost:" + std::to_string(upstream_->port())));
   RawResponse response = Ask("GET /renamed/v1/x HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(response.status, 502);
   std::string described = ErrorDescription(response);
@@ -480,7 +499,8 @@ TEST_F(LocalServerTest, RefusesWhatItCannotForward) {
     RawResponse unknown = Ask("GET " + std::string(path) + " HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_EQ(unknown.status, 404) << path;
   }
-  RawResponse post = Ask("POST /v1/credentials/claude HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  RawResponse post =
+      Ask("POST /v1/credentials/claude HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(post.status, 405);
   EXPECT_THAT(post.Header("Allow"), Optional(std::string("GET")));
   EXPECT_TRUE(upstream_->Requests().empty());
@@ -533,8 +553,8 @@ TEST_F(LocalServerTest, CredentialApiAnswersTheTypedCredential) {
 
 TEST_F(LocalServerTest, AwsEndpointAnswersOnlyWithTheToken) {
   auto ask = [&](std::string_view destination, std::string_view authorization) {
-    std::string request = "GET /aws/credentials/" + std::string(destination) +
-                          " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    std::string request =
+        "GET /aws/credentials/" + std::string(destination) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
     if (!authorization.empty()) {
       request += "Authorization: " + std::string(authorization) + "\r\n";
     }
@@ -590,19 +610,20 @@ TEST_F(LocalServerTest, AttestsEachConnectionOnce) {
   }
   auto attested = attestor_.connections();
   ASSERT_EQ(attested.size(), 2u);
-  EXPECT_TRUE(attested[0].unix_socket);
-  EXPECT_FALSE(attested[1].unix_socket);
-  EXPECT_EQ(attested[1].caller_address, "127.0.0.1");
-  EXPECT_EQ(attested[1].caller_port, over_tcp.local_port());
-  EXPECT_EQ(attested[1].agent_address, "127.0.0.1");
-  EXPECT_EQ(attested[1].agent_port, server_->port());
+  // The two are attested in parallel, in either order.
+  const CallerConnection& tcp = attested[0].unix_socket ? attested[1] : attested[0];
+  EXPECT_NE(attested[0].unix_socket, attested[1].unix_socket);
+  EXPECT_EQ(tcp.caller_address, "127.0.0.1");
+  EXPECT_EQ(tcp.caller_port, over_tcp.local_port());
+  EXPECT_EQ(tcp.agent_address, "127.0.0.1");
+  EXPECT_EQ(tcp.agent_port, server_->port());
 }
 
 TEST_F(LocalServerTest, RecordsEachProxiedRequest) {
   SystemTime before = Clock::Real().Now();
-  RawResponse response = Ask(
-      "POST /claude/v1/messages?beta=true HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"
-      "hello");
+  RawResponse response =
+      Ask("POST /claude/v1/messages?beta=true HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"
+          "hello");
   ASSERT_EQ(response.status, 200);
   auto records = usage_.WaitFor(1);
   ASSERT_EQ(records.size(), 1u);
@@ -620,6 +641,75 @@ TEST_F(LocalServerTest, RecordsEachProxiedRequest) {
   EXPECT_LE(record.time, Clock::Real().Now());
 }
 
+TEST_F(LocalServerTest, ServesFromSeveralThreads) {
+  Restart([](LocalServerOptions& options) { options.io_threads = 3; });
+  std::vector<RawConnection> connections;
+  for (int i = 0; i < 6; ++i) {
+    connections.push_back(Connect());
+    ASSERT_TRUE(connections.back().Send("GET /claude/v1/echo HTTP/1.1\r\nHost: x\r\n\r\n"));
+  }
+  for (RawConnection& connection : connections) {
+    auto response = connection.ReadResponse();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+    ASSERT_TRUE(connection.Send("GET /v1/credentials/claude HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto credential = connection.ReadResponse();
+    ASSERT_TRUE(credential);
+    EXPECT_EQ(credential->status, 200);
+  }
+  EXPECT_EQ(usage_.WaitFor(6).size(), 6u);
+  EXPECT_EQ(attestor_.connections().size(), 6u);
+}
+
+TEST_F(LocalServerTest, AnUpstreamThatDoesNotAnswerInTimeIs502) {
+  Restart([](LocalServerOptions& options) {
+    options.upstream_read_timeout = std::chrono::milliseconds(200);
+  });
+  RawResponse response = Ask("GET /claude/hold HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(response.status, 502);
+  EXPECT_THAT(
+      ErrorDescription(response),
+      HasSubstr("127.0.0.1:" + std::to_string(upstream_->port()) + " failed to answer: timed out"));
+  auto records = usage_.WaitFor(1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].status, 0);  // no answer came
+}
+
+TEST_F(LocalServerTest, AnAnswerThatStallsIsCutShort) {
+  Restart([](LocalServerOptions& options) {
+    options.upstream_read_timeout = std::chrono::milliseconds(200);
+  });
+  RawConnection connection = Connect();
+  ASSERT_TRUE(connection.Send("GET /claude/events HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(connection.ReadUntil("data: 1\n\n"));
+  // No last chunk: the caller can tell the answer did not end.
+  EXPECT_FALSE(connection.ReadUntil("0\r\n\r\n"));
+  EXPECT_TRUE(connection.ClosedByPeer());
+}
+
+TEST_F(LocalServerTest, AnIdleCallerIsDisconnected) {
+  Restart(
+      [](LocalServerOptions& options) { options.idle_timeout = std::chrono::milliseconds(200); });
+  RawConnection connection = Connect();
+  EXPECT_TRUE(connection.ClosedByPeer());
+}
+
+TEST_F(LocalServerTest, StopLetsTheAnswersUnderWayFinish) {
+  RawConnection connection = Connect();
+  ASSERT_TRUE(connection.Send("GET /claude/events HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(connection.ReadUntil("data: 1\n\n"));
+  uint16_t port = server_->port();
+  server_->Stop();
+  // The stream under way goes on to its end, and is the connection's last.
+  upstream_->Release();
+  EXPECT_TRUE(connection.ReadUntil("data: 2\n\n"));
+  EXPECT_TRUE(connection.ReadUntil("0\r\n\r\n"));
+  EXPECT_TRUE(connection.ClosedByPeer());
+  running_.join();
+  EXPECT_FALSE(RawConnection::Tcp(port).ok());
+  server_.reset();
+}
+
 TEST_F(LocalServerTest, TheUnixSocketIsOpenToEveryLocalUser) {
   struct stat socket_file;
   ASSERT_EQ(stat(dir_.File("agent.sock").c_str(), &socket_file), 0);
@@ -634,7 +724,8 @@ TEST_F(LocalServerTest, RefusesToListenBeyondLoopback) {
   options.socket_path = "";
   options.tcp_address = "0.0.0.0";
   auto refused = LocalServer::Start(options, attestor_, credentials_, usage_, Clock::Real());
-  EXPECT_THAT(refused, testing::FailsWithCode(ErrorCode::kInvalidConfig, "listen_address_not_loopback"));
+  EXPECT_THAT(refused,
+              testing::FailsWithCode(ErrorCode::kInvalidConfig, "listen_address_not_loopback"));
 
   options.tcp_address = "";
   EXPECT_THAT(LocalServer::Start(options, attestor_, credentials_, usage_, Clock::Real()),

@@ -4,10 +4,8 @@
 #include "agent/proxy.h"
 
 #include <array>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
@@ -16,13 +14,11 @@
 #include <optional>
 #include <span>
 
+#include "agent/asio_names.h"
+
 namespace signet::agent {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kPieceBytes = 16 * 1024;  // a TLS record's worth
 
 bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
@@ -108,13 +104,23 @@ enum class Framing {
   kUntilClose,  // the body ends when the connection does (for an HTTP/1.0 caller)
 };
 
-void AppendFraming(std::string& out, Framing framing, std::optional<uint64_t> length) {
+// The framing fields of a message sent on with `framing`. `incoming` is how it came: a
+// transfer coding other than chunked (gzip, say) stays on the body the proxy relays, so
+// it is named again before the proxy's own chunked.
+void AppendFraming(std::string& out, Framing framing, std::optional<uint64_t> length,
+                   const bhttp::fields& incoming) {
   if (framing == Framing::kLength) {
     char digits[24];
     auto end = std::to_chars(digits, digits + sizeof(digits), *length).ptr;
     AppendField(out, "Content-Length", std::string_view(digits, end - digits));
   } else if (framing == Framing::kChunked) {
-    AppendField(out, "Transfer-Encoding", "chunked");
+    out.append("Transfer-Encoding: ");
+    for (auto coding : bhttp::token_list(incoming[bhttp::field::transfer_encoding])) {
+      if (!beast::iequals(coding, "chunked")) {
+        out.append(coding).append(", ");
+      }
+    }
+    out.append("chunked\r\n");
   }
 }
 
@@ -175,9 +181,10 @@ asio::awaitable<Pumped> Pump(From& from, beast::flat_buffer& from_buffer,
                              std::chrono::milliseconds read_timeout, To& to,
                              std::chrono::milliseconds write_timeout, std::string_view head,
                              bool chunked, size_t head_fields, const FieldFilter& filter,
-                             CallerBuffers& buffers) {
+                             CallerLink& caller) {
   Pumped out;
-  std::vector<char>& piece = buffers.piece;
+  Watchdog& watchdog = *caller.watchdog;
+  std::vector<char>& piece = caller.piece;
   if (piece.empty()) {
     piece.resize(kPieceBytes);
   }
@@ -191,10 +198,20 @@ asio::awaitable<Pumped> Pump(From& from, beast::flat_buffer& from_buffer,
       auto& body = parser.get().body();
       body.data = piece.data();
       body.size = piece.size();
-      beast::get_lowest_layer(from).expires_after(read_timeout);
-      auto [read_error, parsed] = co_await bhttp::async_read_some(from, from_buffer, parser,
-                                                                  kNoThrow);
-      (void)parsed;
+      // Bytes already read are parsed here: Beast's read would post its completion to the
+      // event loop rather than run it at once, a round trip per message.
+      beast::error_code read_error;
+      bool parsed_here = false;
+      if (from_buffer.size() > 0) {
+        from_buffer.consume(parser.put(from_buffer.data(), read_error));
+        parsed_here = read_error != bhttp::error::need_more;
+      }
+      if (!parsed_here) {
+        watchdog.Arm(read_timeout);
+        size_t parsed;
+        std::tie(read_error, parsed) =
+            co_await bhttp::async_read_some(from, from_buffer, parser, kNoThrow);
+      }
       if (read_error == asio::ssl::error::stream_truncated && parser.need_eof()) {
         // An upstream that ends its body by closing, without TLS close_notify: the body
         // ends there all the same (RFC 9112 §6.3 item 8).
@@ -210,16 +227,15 @@ asio::awaitable<Pumped> Pump(From& from, beast::flat_buffer& from_buffer,
       }
     }
     bool last = parser.is_done();
-    buffers.tail.clear();
+    caller.tail.clear();
     if (last && chunked) {
-      buffers.tail = "0\r\n";
-      AppendTrailers(buffers.tail, parser.get(), head_fields, filter);
-      buffers.tail += "\r\n";
+      caller.tail = "0\r\n";
+      AppendTrailers(caller.tail, parser.get(), head_fields, filter);
+      caller.tail += "\r\n";
     }
-    auto parts =
-        frame.Parts(out.head_written ? std::string_view() : head, chunked, piece.data(), n,
-                    buffers.tail);
-    beast::get_lowest_layer(to).expires_after(write_timeout);
+    auto parts = frame.Parts(out.head_written ? std::string_view() : head, chunked, piece.data(), n,
+                             caller.tail);
+    watchdog.Arm(write_timeout);
     auto [write_error, written] = co_await asio::async_write(to, parts, kNoThrow);
     (void)written;
     if (write_error) {
@@ -252,16 +268,16 @@ void AppendRequestHead(std::string& out, const ProxyRequest& proxied, const Fiel
     AppendField(out, header.name, header.value);
   }
   if (request.chunked()) {
-    AppendFraming(out, Framing::kChunked, std::nullopt);
+    AppendFraming(out, Framing::kChunked, std::nullopt, request);
   } else if (auto length = proxied.request.content_length()) {
-    AppendFraming(out, Framing::kLength, *length);
+    AppendFraming(out, Framing::kLength, *length, request);
   }
   out += "\r\n";
 }
 
 void AppendResponseHead(std::string& out, const bhttp::response_header<>& response,
-                        const FieldFilter& filter, Framing framing,
-                        std::optional<uint64_t> length, bool keep_alive, unsigned caller_version) {
+                        const FieldFilter& filter, Framing framing, std::optional<uint64_t> length,
+                        bool keep_alive, unsigned caller_version) {
   out.clear();
   out.append("HTTP/1.1 ");
   char digits[8];
@@ -277,7 +293,7 @@ void AppendResponseHead(std::string& out, const bhttp::response_header<>& respon
       AppendField(out, field.name_string(), field.value());
     }
   }
-  AppendFraming(out, framing, length);
+  AppendFraming(out, framing, length, response);
   if (framing == Framing::kNone && response.count(bhttp::field::content_length) > 0) {
     // A HEAD or 304 answer's length describes the body it would have had.
     AppendField(out, "Content-Length", response[bhttp::field::content_length]);
@@ -312,8 +328,8 @@ bool ClosedUnderUs(const beast::error_code& error) {
 }
 
 Status UpstreamFailed(const Upstream& upstream, std::string_view what,
-                      const beast::error_code& error) {
-  std::string reason = error == beast::error::timeout ? "timed out" : error.message();
+                      const beast::error_code& error, const Watchdog& watchdog) {
+  std::string reason = watchdog.fired() ? "timed out" : error.message();
   return Status(ErrorCode::kTemporarilyUnavailable, "upstream_failed",
                 "the upstream " + upstream.label + " failed " + std::string(what) + ": " + reason);
 }
@@ -331,13 +347,13 @@ asio::awaitable<Attempt> Exchange(const ProxyRequest& proxied, UpstreamConnectio
   auto& request = proxied.request;
   const ProxyTimeouts& timeouts = proxied.timeouts;
   bool had_body = !request.is_done();
-  bool may_retry =
-      connection.reused && !had_body && IsIdempotent(request.get().method());
+  bool may_retry = connection.reused && !had_body && IsIdempotent(request.get().method());
 
-  Pumped sent = co_await Pump(proxied.caller, proxied.buffers.in, request, timeouts.caller_read,
-                              connection.stream, timeouts.write, proxied.buffers.head,
-                              request.get().chunked(), request_fields, request_filter,
-                              proxied.buffers);
+  CallerLink& caller = proxied.caller;
+  const Watchdog& watchdog = *caller.watchdog;
+  Pumped sent = co_await Pump(caller.socket, caller.in, request, timeouts.caller_read,
+                              connection.stream, timeouts.write, caller.head,
+                              request.get().chunked(), request_fields, request_filter, caller);
   out.bytes_sent = sent.bytes;
   if (sent.read_error) {
     out.caller_gone = true;
@@ -345,24 +361,24 @@ asio::awaitable<Attempt> Exchange(const ProxyRequest& proxied, UpstreamConnectio
   }
   if (sent.write_error) {
     attempt.retry = may_retry && ClosedUnderUs(sent.write_error);
-    out.failure = UpstreamFailed(proxied.upstream, "to take the request", sent.write_error);
+    out.failure =
+        UpstreamFailed(proxied.upstream, "to take the request", sent.write_error, watchdog);
     co_return attempt;
   }
 
-  std::optional<bhttp::response_parser<bhttp::buffer_body>> response;
+  std::optional<UpstreamResponseParser>& response = caller.response;
   for (;;) {
     response.emplace();
     response->header_limit(static_cast<uint32_t>(timeouts.max_header_bytes));
     response->body_limit(boost::none);
     response->skip(request.get().method() == bhttp::verb::head);
-    beast::get_lowest_layer(connection.stream).expires_after(timeouts.upstream_read);
-    auto [read_error, read] =
-        co_await bhttp::async_read_header(connection.stream, connection.buffer, *response,
-                                          kNoThrow);
+    caller.watchdog->Arm(timeouts.upstream_read);
+    auto [read_error, read] = co_await bhttp::async_read_header(
+        connection.stream, connection.buffer, *response, kNoThrow);
     (void)read;
     if (read_error) {
       attempt.retry = may_retry && ClosedUnderUs(read_error);
-      out.failure = UpstreamFailed(proxied.upstream, "to answer", read_error);
+      out.failure = UpstreamFailed(proxied.upstream, "to answer", read_error, watchdog);
       co_return attempt;
     }
     int status = response->get().result_int();
@@ -385,19 +401,19 @@ asio::awaitable<Attempt> Exchange(const ProxyRequest& proxied, UpstreamConnectio
     length = *declared;
   }
   unsigned caller_version = request.get().version();
-  Framing framing = response->is_done() ? Framing::kNone
-                    : length            ? Framing::kLength
+  Framing framing = response->is_done()    ? Framing::kNone
+                    : length               ? Framing::kLength
                     : caller_version >= 11 ? Framing::kChunked
                                            : Framing::kUntilClose;
   out.caller_reusable =
-      request.keep_alive() && framing != Framing::kUntilClose && !proxied.draining;
+      request.keep_alive() && framing != Framing::kUntilClose && !proxied.draining.load();
   FieldFilter response_filter(head, {}, /*from_caller=*/false);
-  AppendResponseHead(proxied.buffers.head, head, response_filter, framing, length,
-                     out.caller_reusable, caller_version);
-  Pumped relayed = co_await Pump(connection.stream, connection.buffer, *response,
-                                 timeouts.upstream_read, proxied.caller, timeouts.write,
-                                 proxied.buffers.head, framing == Framing::kChunked,
-                                 CountFields(head), response_filter, proxied.buffers);
+  AppendResponseHead(caller.head, head, response_filter, framing, length, out.caller_reusable,
+                     caller_version);
+  Pumped relayed =
+      co_await Pump(connection.stream, connection.buffer, *response, timeouts.upstream_read,
+                    caller.socket, timeouts.write, caller.head, framing == Framing::kChunked,
+                    CountFields(head), response_filter, caller);
   out.bytes_received = relayed.bytes;
   out.answered = relayed.head_written;
   if (relayed.write_error) {
@@ -406,7 +422,7 @@ asio::awaitable<Attempt> Exchange(const ProxyRequest& proxied, UpstreamConnectio
     co_return attempt;
   }
   if (relayed.read_error) {
-    out.failure = UpstreamFailed(proxied.upstream, "while answering", relayed.read_error);
+    out.failure = UpstreamFailed(proxied.upstream, "while answering", relayed.read_error, watchdog);
     out.caller_reusable = false;  // the caller must see the answer cut short
     co_return attempt;
   }
@@ -420,32 +436,40 @@ asio::awaitable<Forwarded> Forward(const ProxyRequest& proxied) {
   auto& request = proxied.request;
   FieldFilter request_filter(request.get(), proxied.credential.headers, /*from_caller=*/true);
   size_t request_fields = CountFields(request.get());
-  AppendRequestHead(proxied.buffers.head, proxied, request_filter);
-  bool expects_continue = !request.is_done() &&
-                          beast::iequals(request.get()[bhttp::field::expect], "100-continue");
+  AppendRequestHead(proxied.caller.head, proxied, request_filter);
+  bool expects_continue =
+      !request.is_done() && beast::iequals(request.get()[bhttp::field::expect], "100-continue");
+  Watchdog& watchdog = *proxied.caller.watchdog;
   for (int tries = 0;; ++tries) {
-    auto acquired = co_await proxied.pool.Acquire(proxied.upstream);
-    if (!acquired.ok()) {
-      Forwarded failed;
-      failed.failure = std::move(acquired).status();
-      co_return failed;
+    std::unique_ptr<UpstreamConnection> connection = proxied.pool.TakeIdle(proxied.upstream);
+    if (!connection) {
+      auto connected = co_await proxied.pool.Connect(proxied.upstream, watchdog);
+      watchdog.Watch(nullptr);  // what Connect was waiting on may be gone now
+      if (!connected.ok()) {
+        Forwarded failed;
+        failed.failure = std::move(connected).status();
+        co_return failed;
+      }
+      connection = std::move(*connected);
     }
-    std::unique_ptr<UpstreamConnection> connection = std::move(*acquired);
+    watchdog.Watch(&beast::get_lowest_layer(connection->stream));
     if (expects_continue) {
       // The upstream is there: let the caller send its body.
       expects_continue = false;
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      proxied.caller.expires_after(proxied.timeouts.write);
+      watchdog.Arm(proxied.timeouts.write);
       auto [write_error, written] =
-          co_await asio::async_write(proxied.caller, asio::buffer(kContinue), kNoThrow);
+          co_await asio::async_write(proxied.caller.socket, asio::buffer(kContinue), kNoThrow);
       (void)written;
       if (write_error) {
+        watchdog.Watch(nullptr);
         Forwarded gone;
         gone.caller_gone = true;
         co_return gone;
       }
     }
     Attempt attempt = co_await Exchange(proxied, *connection, request_filter, request_fields);
+    watchdog.Watch(nullptr);
     if (attempt.retry && tries == 0) {
       continue;
     }

@@ -3,23 +3,17 @@
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
 
-#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <utility>
 
+#include "agent/asio_names.h"
 #include "common/url.h"
 
 namespace signet::agent {
 namespace {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace ssl = boost::asio::ssl;
-using tcp = asio::ip::tcp;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 // Where a TLS connection keeps the Upstream it belongs to, so that the session callback
 // can store the session there.
@@ -41,29 +35,35 @@ int KeepNewSession(SSL* ssl, SSL_SESSION* session) {
   return 1;  // ours now
 }
 
-Status Unreachable(const Upstream& upstream, std::string_view what, const beast::error_code& ec) {
-  std::string reason = ec == beast::error::timeout ? "timed out" : ec.message();
-  return Status(ErrorCode::kTemporarilyUnavailable, "upstream_unreachable",
-                "cannot reach the upstream " + upstream.label + ": " + std::string(what) + ": " +
-                    reason);
+Status Unreachable(const Upstream& upstream, std::string_view what, const beast::error_code& ec,
+                   const Watchdog& watchdog) {
+  std::string reason = watchdog.fired() ? "timed out" : ec.message();
+  return Status(
+      ErrorCode::kTemporarilyUnavailable, "upstream_unreachable",
+      "cannot reach the upstream " + upstream.label + ": " + std::string(what) + ": " + reason);
 }
 
-Status TlsFailed(const Upstream& upstream, SSL* ssl, const beast::error_code& ec) {
+Status TlsFailed(const Upstream& upstream, SSL* ssl, const beast::error_code& ec,
+                 const Watchdog& watchdog) {
   long verify = SSL_get_verify_result(ssl);
-  std::string why = verify != X509_V_OK
-                        ? std::string("its certificate is not trusted: ") +
-                              X509_verify_cert_error_string(verify)
-                        : (ec == beast::error::timeout ? "timed out" : ec.message());
+  std::string why = verify != X509_V_OK ? std::string("its certificate is not trusted: ") +
+                                              X509_verify_cert_error_string(verify)
+                                        : (watchdog.fired() ? "timed out" : ec.message());
   return Status(ErrorCode::kTemporarilyUnavailable, "upstream_tls_failed",
                 "TLS handshake with the upstream " + upstream.label + " failed: " + why);
 }
+
+// Idle for less than this, a connection is reused without the peek below: upstreams close
+// idle connections after seconds (Node.js after 5, nginx after 75), and a busy proxy would
+// otherwise pay a system call per request for a check that is almost never false.
+constexpr std::chrono::seconds kFresh(1);
 
 // Whether the upstream has neither closed `connection` nor sent anything on it since its
 // last answer: one non-blocking peek, so a connection the upstream dropped while idle is
 // not handed a request it would lose.
 bool StillOpen(UpstreamConnection& connection) {
   char byte;
-  int fd = beast::get_lowest_layer(connection.stream).socket().native_handle();
+  int fd = beast::get_lowest_layer(connection.stream).native_handle();
   ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
@@ -96,8 +96,7 @@ Result<std::unique_ptr<ssl::context>> MakeUpstreamTlsContext(const std::string& 
   if (ec) {
     return Status(ErrorCode::kInvalidConfig, "upstream_ca_invalid",
                   "cannot load the upstream CA certificates" +
-                      (ca_file.empty() ? std::string() : " from " + ca_file) + ": " +
-                      ec.message());
+                      (ca_file.empty() ? std::string() : " from " + ca_file) + ": " + ec.message());
   }
   SSL_CTX* native = tls->native_handle();
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
@@ -148,18 +147,18 @@ Result<Upstream*> UpstreamPool::Find(std::string_view url) {
   return raw;
 }
 
-asio::awaitable<Result<std::unique_ptr<UpstreamConnection>>> UpstreamPool::Acquire(
-    Upstream& upstream) {
+std::unique_ptr<UpstreamConnection> UpstreamPool::TakeIdle(Upstream& upstream) {
   MonotonicTime now = clock_.MonotonicNow();
   while (!upstream.idle.empty()) {
     std::unique_ptr<UpstreamConnection> connection = std::move(upstream.idle.back());
     upstream.idle.pop_back();
-    if (now - connection->idle_since < options_.keepalive_timeout && StillOpen(*connection)) {
+    auto idle = now - connection->idle_since;
+    if (idle < options_.keepalive_timeout && (idle < kFresh || StillOpen(*connection))) {
       connection->reused = true;
-      co_return connection;
+      return connection;
     }
   }
-  co_return co_await Connect(upstream);
+  return nullptr;
 }
 
 void UpstreamPool::Release(Upstream& upstream, std::unique_ptr<UpstreamConnection> connection) {
@@ -178,29 +177,30 @@ void UpstreamPool::Release(Upstream& upstream, std::unique_ptr<UpstreamConnectio
 }
 
 asio::awaitable<Result<std::unique_ptr<UpstreamConnection>>> UpstreamPool::Connect(
-    Upstream& upstream) {
+    Upstream& upstream, Watchdog& watchdog) {
   auto connection = std::make_unique<UpstreamConnection>(io_, tls_);
-  beast::tcp_stream& tcp_layer = beast::get_lowest_layer(connection->stream);
-  tcp_layer.expires_after(options_.connect_timeout);
+  tcp::socket& socket = beast::get_lowest_layer(connection->stream);
+  watchdog.Arm(options_.connect_timeout);
+  watchdog.Watch(&socket);
   beast::error_code ec;
   if (upstream.ip_literal) {
     tcp::endpoint endpoint(asio::ip::make_address(upstream.connect_host), upstream.port);
-    std::tie(ec) = co_await tcp_layer.async_connect(endpoint, kNoThrow);
+    std::tie(ec) = co_await socket.async_connect(endpoint, kNoThrow);
   } else {
     tcp::resolver resolver(io_);
     std::string port = std::to_string(upstream.port);
     auto [resolve_ec, endpoints] =
         co_await resolver.async_resolve(upstream.connect_host, port, kNoThrow);
     if (resolve_ec) {
-      co_return Unreachable(upstream, "resolving its host", resolve_ec);
+      co_return Unreachable(upstream, "resolving its host", resolve_ec, watchdog);
     }
     tcp::endpoint connected;
-    std::tie(ec, connected) = co_await tcp_layer.async_connect(endpoints, kNoThrow);
+    std::tie(ec, connected) = co_await asio::async_connect(socket, endpoints, kNoThrow);
   }
   if (ec) {
-    co_return Unreachable(upstream, "connecting", ec);
+    co_return Unreachable(upstream, "connecting", ec, watchdog);
   }
-  tcp_layer.socket().set_option(tcp::no_delay(true), ec);
+  socket.set_option(tcp::no_delay(true), ec);
   SSL* ssl = connection->stream.native_handle();
   if (!SetPeerName(ssl, upstream) || SSL_set_ex_data(ssl, UpstreamSlot(), &upstream) != 1 ||
       (upstream.session != nullptr && SSL_set_session(ssl, upstream.session) != 1)) {
@@ -209,7 +209,7 @@ asio::awaitable<Result<std::unique_ptr<UpstreamConnection>>> UpstreamPool::Conne
   }
   std::tie(ec) = co_await connection->stream.async_handshake(ssl::stream_base::client, kNoThrow);
   if (ec) {
-    co_return TlsFailed(upstream, ssl, ec);
+    co_return TlsFailed(upstream, ssl, ec, watchdog);
   }
   co_return connection;
 }

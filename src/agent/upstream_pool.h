@@ -11,9 +11,9 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <cstddef>
@@ -23,12 +23,13 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/watchdog.h"
 #include "common/clock.h"
 #include "common/status.h"
 
 namespace signet::agent {
 
-using UpstreamStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+using UpstreamStream = boost::beast::ssl_stream<boost::asio::ip::tcp::socket>;
 
 struct UpstreamConnection {
   UpstreamConnection(boost::asio::io_context& io, boost::asio::ssl::context& tls)
@@ -41,9 +42,9 @@ struct UpstreamConnection {
 
 // A destination's base URL, parsed once, and what is kept for it.
 struct Upstream {
-  std::string label;        // "host:port", for messages
-  std::string host_header;  // the Host header: the URL's host, with ":port" unless 443
-  std::string base_path;    // the URL's path without a trailing '/': "" or "/v1"
+  std::string label;         // "host:port", for messages
+  std::string host_header;   // the Host header: the URL's host, with ":port" unless 443
+  std::string base_path;     // the URL's path without a trailing '/': "" or "/v1"
   std::string connect_host;  // the host without IPv6 brackets
   uint16_t port = 443;
   bool ip_literal = false;  // no SNI, and the certificate must name the address
@@ -77,19 +78,21 @@ class UpstreamPool {
   // (invalid_request upstream_url_invalid): not an https URL.
   Result<Upstream*> Find(std::string_view url);
 
-  // An idle connection to `upstream` that is still open and young enough, else a new one.
-  // Errors (temporarily_unavailable upstream_unreachable or upstream_tls_failed) name the
-  // upstream and what failed.
-  boost::asio::awaitable<Result<std::unique_ptr<UpstreamConnection>>> Acquire(
-      Upstream& upstream);
+  // An idle connection to `upstream` that is still open and young enough; null when there
+  // is none (then Connect).
+  std::unique_ptr<UpstreamConnection> TakeIdle(Upstream& upstream);
+
+  // A new connection to `upstream`, connected (TLS handshake included) within the connect
+  // timeout that `watchdog` enforces. Errors (temporarily_unavailable upstream_unreachable
+  // or upstream_tls_failed) name the upstream and what failed.
+  boost::asio::awaitable<Result<std::unique_ptr<UpstreamConnection>>> Connect(Upstream& upstream,
+                                                                              Watchdog& watchdog);
 
   // Keeps `connection` for reuse. REQUIRES: its last answer was read to the end and the
   // upstream did not ask to close it.
   void Release(Upstream& upstream, std::unique_ptr<UpstreamConnection> connection);
 
  private:
-  boost::asio::awaitable<Result<std::unique_ptr<UpstreamConnection>>> Connect(Upstream& upstream);
-
   boost::asio::io_context& io_;
   boost::asio::ssl::context& tls_;
   const Clock& clock_;

@@ -30,19 +30,6 @@ std::string Trim(std::string_view text) {
   return std::string(text);
 }
 
-// "Name: value" lines up to an empty one.
-bool ParseFields(const std::vector<std::string>& lines,
-                 std::vector<std::pair<std::string, std::string>>* fields) {
-  for (const std::string& line : lines) {
-    size_t colon = line.find(':');
-    if (colon == std::string::npos) {
-      return false;
-    }
-    fields->emplace_back(line.substr(0, colon), Trim(std::string_view(line).substr(colon + 1)));
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<std::string> RawResponse::Header(std::string_view name) const {
@@ -151,6 +138,24 @@ std::optional<std::string> RawConnection::TakeLine(Deadline deadline) {
   return line;
 }
 
+bool RawConnection::TakeFields(Deadline deadline,
+                               std::vector<std::pair<std::string, std::string>>* fields) {
+  for (;;) {
+    auto line = TakeLine(deadline);
+    if (!line) {
+      return false;
+    }
+    if (line->empty()) {
+      return true;
+    }
+    size_t colon = line->find(':');
+    if (colon == std::string::npos) {
+      return false;
+    }
+    fields->emplace_back(line->substr(0, colon), Trim(std::string_view(*line).substr(colon + 1)));
+  }
+}
+
 std::optional<RawResponse> RawConnection::ReadResponse(std::chrono::milliseconds timeout,
                                                        bool to_head) {
   Deadline deadline = std::chrono::steady_clock::now() + timeout;
@@ -160,18 +165,7 @@ std::optional<RawResponse> RawConnection::ReadResponse(std::chrono::milliseconds
   }
   RawResponse response;
   response.status = std::atoi(status_line->c_str() + 9);
-  std::vector<std::string> lines;
-  for (;;) {
-    auto line = TakeLine(deadline);
-    if (!line) {
-      return std::nullopt;
-    }
-    if (line->empty()) {
-      break;
-    }
-    lines.push_back(std::move(*line));
-  }
-  if (!ParseFields(lines, &response.headers)) {
+  if (!TakeFields(deadline, &response.headers)) {
     return std::nullopt;
   }
   if (to_head || response.status < 200 || response.status == 204 || response.status == 304) {
@@ -194,18 +188,7 @@ std::optional<RawResponse> RawConnection::ReadResponse(std::chrono::milliseconds
       response.body.append(pending_, 0, size);
       pending_.erase(0, size + 2);
     }
-    std::vector<std::string> trailer_lines;
-    for (;;) {
-      auto line = TakeLine(deadline);
-      if (!line) {
-        return std::nullopt;
-      }
-      if (line->empty()) {
-        break;
-      }
-      trailer_lines.push_back(std::move(*line));
-    }
-    if (!ParseFields(trailer_lines, &response.trailers)) {
+    if (!TakeFields(deadline, &response.trailers)) {
       return std::nullopt;
     }
   } else if (auto length = response.Header("Content-Length")) {
@@ -243,7 +226,7 @@ bool RawConnection::ClosedByPeer(std::chrono::milliseconds timeout) {
   Deadline deadline = std::chrono::steady_clock::now() + timeout;
   while (Receive(deadline)) {
   }
-  return peer_closed_ && pending_.empty();
+  return peer_closed_;
 }
 
 }  // namespace signet::testing

@@ -46,7 +46,7 @@ class RawConnection {
   // what follows it stays for the next read. False on timeout or end of connection.
   bool ReadUntil(std::string_view text,
                  std::chrono::milliseconds timeout = std::chrono::seconds(20));
-  // Whether the peer closes the connection (with nothing more to read) within `timeout`.
+  // Whether the peer closes the connection within `timeout` (what arrives first is kept).
   bool ClosedByPeer(std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
  private:
@@ -57,6 +57,9 @@ class RawConnection {
   bool Want(size_t n, std::chrono::steady_clock::time_point deadline);
   // Waits for a line ending in CRLF and takes it (without the CRLF).
   std::optional<std::string> TakeLine(std::chrono::steady_clock::time_point deadline);
+  // Takes "Name: value" lines up to an empty one; false if one is not a field.
+  bool TakeFields(std::chrono::steady_clock::time_point deadline,
+                  std::vector<std::pair<std::string, std::string>>* fields);
 
   int fd_ = -1;
   std::string pending_;  // received and not yet consumed

@@ -27,7 +27,7 @@ using tcp = asio::ip::tcp;
 using TlsStream = ssl::stream<tcp::socket>;
 
 constexpr size_t kBodyKept = 1024 * 1024;
-constexpr auto kEventWait = std::chrono::seconds(20);
+constexpr auto kReleaseWait = std::chrono::seconds(20);
 
 std::string Chunk(std::string_view data) {
   char size[20];
@@ -62,12 +62,12 @@ struct StreamingUpstream::Impl {
 
   mutable std::mutex mu;
   mutable std::condition_variable changed;
-  std::vector<Received> requests;          // guarded by mu
-  int connections = 0;                     // guarded by mu
-  uint64_t body_bytes_now = 0;             // guarded by mu: of the body being read
-  bool second_event_released = false;      // guarded by mu
-  std::vector<std::thread> serving;        // guarded by mu
-  std::vector<int> open_sockets;           // guarded by mu
+  std::vector<Received> requests;    // guarded by mu
+  int connections = 0;               // guarded by mu
+  uint64_t body_bytes_now = 0;       // guarded by mu: of the body being read
+  bool released = false;             // guarded by mu
+  std::vector<std::thread> serving;  // guarded by mu
+  std::vector<int> open_sockets;     // guarded by mu
 
   void Accept() {
     for (;;) {
@@ -80,7 +80,8 @@ struct StreamingUpstream::Impl {
       std::lock_guard lock(mu);
       ++connections;
       open_sockets.push_back(socket.native_handle());
-      serving.emplace_back([this, socket = std::move(socket)]() mutable { Serve(std::move(socket)); });
+      serving.emplace_back(
+          [this, socket = std::move(socket)]() mutable { Serve(std::move(socket)); });
     }
   }
 
@@ -163,6 +164,11 @@ struct StreamingUpstream::Impl {
     return true;
   }
 
+  bool WaitForRelease() {
+    std::unique_lock lock(mu);
+    return changed.wait_for(lock, kReleaseWait, [this] { return released; });
+  }
+
   beast::error_code Answer(TlsStream& stream, const std::string& target, uint64_t body_bytes) {
     beast::error_code ec;
     auto send = [&](std::string_view bytes) {
@@ -181,18 +187,21 @@ struct StreamingUpstream::Impl {
       std::string code = path.substr(status_at + 8);
       send(Fixed(code + " Custom", "", R"({"status":)" + code + "}"));
     } else if (path.ends_with("/trailers")) {
-      send("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
-           "Trailer: X-Checksum\r\n\r\n" +
-           Chunk("part1") + Chunk("part2") + "0\r\nX-Checksum: abc\r\n\r\n");
+      send(
+          "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
+          "Trailer: X-Checksum\r\n\r\n" +
+          Chunk("part1") + Chunk("part2") + "0\r\nX-Checksum: abc\r\n\r\n");
     } else if (path.ends_with("/events")) {
-      send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-           "Transfer-Encoding: chunked\r\n\r\n" +
-           Chunk("event: one\ndata: 1\n\n"));
-      std::unique_lock lock(mu);
-      bool released = changed.wait_for(lock, kEventWait, [this] { return second_event_released; });
-      lock.unlock();
-      send(Chunk(released ? "event: two\ndata: 2\n\n" : "event: timeout\ndata: never released\n\n") +
+      send(
+          "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+          "Transfer-Encoding: chunked\r\n\r\n" +
+          Chunk("event: one\ndata: 1\n\n"));
+      send(Chunk(WaitForRelease() ? "event: two\ndata: 2\n\n"
+                                  : "event: timeout\ndata: never released\n\n") +
            "0\r\n\r\n");
+    } else if (path.ends_with("/hold")) {
+      WaitForRelease();
+      send(Fixed("200 OK", "", R"({"held":true})"));
     } else {
       send(Fixed("200 OK", "", R"({"received":)" + std::to_string(body_bytes) + "}"));
     }
@@ -220,7 +229,7 @@ StreamingUpstream::~StreamingUpstream() {
   std::vector<std::thread> serving;
   {
     std::lock_guard lock(impl_->mu);
-    impl_->second_event_released = true;
+    impl_->released = true;
     for (int fd : impl_->open_sockets) {
       ::shutdown(fd, SHUT_RDWR);
     }
@@ -255,10 +264,10 @@ bool StreamingUpstream::WaitForBodyBytes(uint64_t bytes, std::chrono::millisecon
   return impl_->changed.wait_for(lock, timeout, [&] { return impl_->body_bytes_now >= bytes; });
 }
 
-void StreamingUpstream::ReleaseSecondEvent() {
+void StreamingUpstream::Release() {
   {
     std::lock_guard lock(impl_->mu);
-    impl_->second_event_released = true;
+    impl_->released = true;
   }
   impl_->changed.notify_all();
 }

@@ -9,7 +9,8 @@
 //   /status/<code>   that status, a short JSON body
 //   /trailers        a chunked body "part1" "part2" and the trailer X-Checksum: abc
 //   /events          server-sent events, chunked: event 1, then (once the test calls
-//                    ReleaseSecondEvent) event 2
+//                    Release) event 2
+//   /hold            nothing until the test calls Release, then 200
 //   anything else    200 {"received": <body bytes>}
 #pragma once
 
@@ -34,7 +35,7 @@ class StreamingUpstream {
     std::string target;
     std::vector<std::pair<std::string, std::string>> headers;   // as sent
     std::vector<std::pair<std::string, std::string>> trailers;  // after a chunked body
-    std::string body;  // its first MiB
+    std::string body;                                           // its first MiB
     uint64_t body_bytes = 0;
     bool body_is_pattern = true;  // every byte was PatternByte(its offset)
 
@@ -58,8 +59,8 @@ class StreamingUpstream {
   int Connections() const;
   // Waits (up to `timeout`) until the request body being read has reached `bytes`.
   bool WaitForBodyBytes(uint64_t bytes, std::chrono::milliseconds timeout) const;
-  // Lets /events send its second event.
-  void ReleaseSecondEvent();
+  // Lets /events send its second event and /hold answer.
+  void Release();
 
  private:
   struct Impl;
