@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "common/url.h"
 #include "cli/admin_commands.h"
 #include "cli/audit_commands.h"
 #include "cli/dev_idp.h"
@@ -16,6 +15,7 @@
 #include "cli/token_command.h"
 #include "common/clock.h"
 #include "common/random.h"
+#include "common/url.h"
 #include "http/client.h"
 #include "http/server.h"
 #include "server/config.h"

@@ -12,10 +12,10 @@
 #include <map>
 #include <memory>
 
-#include "common/url.h"
 #include "audit/audit_log.h"
 #include "common/clock.h"
 #include "common/random.h"
+#include "common/url.h"
 #include "http/client.h"
 #include "http/server.h"
 #include "server/admin_api.h"
@@ -376,8 +376,7 @@ int main(int argc, char** argv) {
     return Fail(config.status());
   }
   if (!listen.empty()) {
-    if (auto s = signet::ParseListenAddress(listen, &config->listen_address,
-                                                    &config->listen_port);
+    if (auto s = signet::ParseListenAddress(listen, &config->listen_address, &config->listen_port);
         !s.ok()) {
       return Fail(s);
     }
