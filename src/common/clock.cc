@@ -1,8 +1,8 @@
 #include "common/clock.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 
 namespace signet {

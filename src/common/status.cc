@@ -35,12 +35,11 @@ std::string_view ErrorCodeName(ErrorCode code) {
 }
 
 std::optional<ErrorCode> ErrorCodeFromName(std::string_view name) {
-  for (ErrorCode code : {ErrorCode::kInvalidRequest, ErrorCode::kInvalidClient,
-                         ErrorCode::kInvalidGrant, ErrorCode::kUnauthorizedClient,
-                         ErrorCode::kUnsupportedGrantType, ErrorCode::kInvalidScope,
-                         ErrorCode::kInvalidTarget, ErrorCode::kInvalidToken,
-                         ErrorCode::kAccessDenied, ErrorCode::kServerError,
-                         ErrorCode::kTemporarilyUnavailable}) {
+  for (ErrorCode code :
+       {ErrorCode::kInvalidRequest, ErrorCode::kInvalidClient, ErrorCode::kInvalidGrant,
+        ErrorCode::kUnauthorizedClient, ErrorCode::kUnsupportedGrantType, ErrorCode::kInvalidScope,
+        ErrorCode::kInvalidTarget, ErrorCode::kInvalidToken, ErrorCode::kAccessDenied,
+        ErrorCode::kServerError, ErrorCode::kTemporarilyUnavailable}) {
     if (ErrorCodeName(code) == name) {
       return code;
     }

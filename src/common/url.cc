@@ -1,8 +1,8 @@
 #include "common/url.h"
 
 #include <boost/url/parse.hpp>
-#include <charconv>
 #include <boost/url/url_view.hpp>
+#include <charconv>
 
 namespace signet {
 namespace {

@@ -120,9 +120,7 @@ class ExpiringCache {
   std::unordered_map<std::string, Entry> entries_;  // guarded by mu_
 };
 
-inline SystemTime CredentialExpiry(const Credential& credential) {
-  return credential.expires_at;
-}
+inline SystemTime CredentialExpiry(const Credential& credential) { return credential.expires_at; }
 
 // The providers' cache: destination credentials.
 class CredentialCache : public ExpiringCache<Credential> {

@@ -416,7 +416,8 @@ TEST_F(CredentialCacheTest, AFetchInFlightDuringAPurgeIsHandedOutButNotCached) {
 
 TEST_F(CredentialCacheTest, APurgeThatDoesNotMatchAFetchInFlightLetsItBeCached) {
   HeldFetch held;
-  auto pending = std::async(std::launch::async, [&] { return cache_.Get("k", Held(held, "kept")); });
+  auto pending =
+      std::async(std::launch::async, [&] { return cache_.Get("k", Held(held, "kept")); });
   held.started.get_future().wait();
   cache_.Purge([](const Credential& c) { return c.access_token == "other"; });
   held.release.set_value();

@@ -349,7 +349,8 @@ void AgentApi::Credentials(const http::Request& request, http::Responder respond
   CredentialDelivery::AnswerBody body =
       [workload = event.workload, destination = event.destination, url = std::move(url)](
           const credentials::Credential& credential, std::chrono::seconds expires_in) {
-        boost::json::object answer = credentials::CredentialAnswer(credential, destination, expires_in);
+        boost::json::object answer =
+            credentials::CredentialAnswer(credential, destination, expires_in);
         answer["workload"] = workload;
         if (!url.empty()) {
           answer["url"] = url;

@@ -13,8 +13,8 @@ TestCertificate MakeTestCertificate(const std::string& dir, const std::string& n
   std::string out = RunCommand(
       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
       "-subj /CN=" +
-          name + " -addext subjectAltName=IP:127.0.0.1 -keyout " + made.key + " -out " +
-          made.cert + " 2>&1",
+          name + " -addext subjectAltName=IP:127.0.0.1 -keyout " + made.key + " -out " + made.cert +
+          " 2>&1",
       &code);
   EXPECT_EQ(code, 0) << out;
   return made;
