@@ -386,9 +386,20 @@ bool LinksTo(int fd_dir, const char* fd_name, const std::string& link) {
   return ReadLinkAt(fd_dir, fd_name) == link;
 }
 
+// Whether the open directory `fds` (a /proc/<pid>/fd) has an entry linking to `link`;
+// its name in `fd_name`.
+bool FindLink(DIR* fds, const std::string& link, std::string* fd_name) {
+  while (const dirent* fd = ::readdir(fds)) {
+    if (fd->d_name[0] != '.' && LinksTo(::dirfd(fds), fd->d_name, link)) {
+      *fd_name = fd->d_name;
+      return true;
+    }
+  }
+  return false;
+}
+
 struct Holder {
   int pid = 0;
-  std::string fd;
 };
 
 struct SocketHolders {
@@ -414,11 +425,8 @@ SocketHolders FindHolders(const std::string& proc_root, const std::string& link)
       found.unreadable += errno == ENOENT ? 0 : 1;  // ENOENT: it exited meanwhile
       continue;
     }
-    while (const dirent* fd = ::readdir(fds.get())) {
-      if (fd->d_name[0] != '.' && LinksTo(::dirfd(fds.get()), fd->d_name, link)) {
-        found.holders.push_back({pid, fd->d_name});
-        break;
-      }
+    if (std::string fd; FindLink(fds.get(), link, &fd)) {
+      found.holders.push_back({pid});
     }
   }
   return found;
@@ -591,8 +599,11 @@ Result<ProcessSelectors> ProcAttestor::AttestTcp(const CallerConnection& connect
   SIGNET_ASSIGN_OR_RETURN(uint64_t started, StartTime(proc_root_, holder.pid));
   SIGNET_ASSIGN_OR_RETURN(selectors.gid, EffectiveGid(proc_root_, holder.pid));
   SIGNET_RETURN_IF_ERROR(Collect(holder.pid, selectors));
-  OwnedFd fd_dir(::open((pid_dir + "/fd").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd_dir.get() < 0 || !LinksTo(fd_dir.get(), holder.fd.c_str(), link)) {
+  // Under any descriptor: a process may move its socket to another one, as bash's
+  // `exec 3<>/dev/tcp/...` does while it connects.
+  std::unique_ptr<DIR, int (*)(DIR*)> fds(::opendir((pid_dir + "/fd").c_str()), ::closedir);
+  std::string still_held;
+  if (fds == nullptr || !FindLink(fds.get(), link, &still_held)) {
     return Unattested("process " + std::to_string(holder.pid) +
                       " closed the caller's socket while it was attested");
   }
