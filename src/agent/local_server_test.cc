@@ -377,6 +377,21 @@ long StatusKib(std::string_view field) {
   return -1;
 }
 
+// AddressSanitizer keeps freed memory in quarantine (this test's own 1 MiB pieces among
+// it), so a process's peak says nothing of what the agent held; there the upstream's
+// early start is what shows the body streams.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kPeakMemoryMeans = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kPeakMemoryMeans = false;
+#else
+constexpr bool kPeakMemoryMeans = true;
+#endif
+#else
+constexpr bool kPeakMemoryMeans = true;
+#endif
+
 TEST_F(LocalServerTest, StreamsALargeUploadRatherThanHoldingIt) {
   constexpr uint64_t kMib = 1 << 20;
   constexpr uint64_t kTotal = 64 * kMib;
@@ -404,7 +419,7 @@ TEST_F(LocalServerTest, StreamsALargeUploadRatherThanHoldingIt) {
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].body_bytes, kTotal);
   EXPECT_TRUE(requests[0].body_is_pattern);
-  if (peak_measured) {
+  if (peak_measured && kPeakMemoryMeans) {
     EXPECT_LT(StatusKib("VmHWM:") - resident_before, 32 * 1024) << "KiB above the start";
   }
 }
