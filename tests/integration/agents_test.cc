@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/clock.h"
 #include "common/json.h"
 #include "jose/jwk.h"
 #include "jose/jwt.h"
@@ -118,7 +119,7 @@ class AgentsTest : public ::testing::Test {
     if (!jwks.ok() || !validator.ok()) {
       return Status(ErrorCode::kServerError, "test_setup", "no JWKS or validator");
     }
-    return jose::JwtVerifier(*validator).Verify(jwt, *jwks, std::chrono::system_clock::now());
+    return jose::JwtVerifier(*validator).Verify(jwt, *jwks, Clock::Real().Now());
   }
 
   // `signet agent join-token create --agent NAME`: the token it prints (last, on stdout).

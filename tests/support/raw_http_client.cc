@@ -11,10 +11,12 @@
 #include <arpa/inet.h>
 #include <cstring>
 
+#include "common/clock.h"
+
 namespace signet::testing {
 namespace {
 
-using Deadline = std::chrono::steady_clock::time_point;
+using Deadline = MonotonicTime;
 
 bool HasName(std::string_view name, std::string_view wanted) {
   return name.size() == wanted.size() && strncasecmp(name.data(), wanted.data(), name.size()) == 0;
@@ -101,8 +103,8 @@ bool RawConnection::Receive(Deadline deadline) {
   if (peer_closed_) {
     return false;
   }
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                    Clock::Real().MonotonicNow());
   pollfd waiting{fd_, POLLIN, 0};
   if (left.count() <= 0 || poll(&waiting, 1, static_cast<int>(left.count())) <= 0) {
     return false;
@@ -158,7 +160,7 @@ bool RawConnection::TakeFields(Deadline deadline,
 
 std::optional<RawResponse> RawConnection::ReadResponse(std::chrono::milliseconds timeout,
                                                        bool to_head) {
-  Deadline deadline = std::chrono::steady_clock::now() + timeout;
+  Deadline deadline = Clock::Real().MonotonicNow() + timeout;
   auto status_line = TakeLine(deadline);
   if (!status_line || !status_line->starts_with("HTTP/1.")) {
     return std::nullopt;
@@ -211,7 +213,7 @@ std::optional<RawResponse> RawConnection::ReadResponse(std::chrono::milliseconds
 }
 
 bool RawConnection::ReadUntil(std::string_view text, std::chrono::milliseconds timeout) {
-  Deadline deadline = std::chrono::steady_clock::now() + timeout;
+  Deadline deadline = Clock::Real().MonotonicNow() + timeout;
   size_t found;
   while ((found = pending_.find(text)) == std::string::npos) {
     if (!Receive(deadline)) {
@@ -223,7 +225,7 @@ bool RawConnection::ReadUntil(std::string_view text, std::chrono::milliseconds t
 }
 
 bool RawConnection::ClosedByPeer(std::chrono::milliseconds timeout) {
-  Deadline deadline = std::chrono::steady_clock::now() + timeout;
+  Deadline deadline = Clock::Real().MonotonicNow() + timeout;
   while (Receive(deadline)) {
   }
   return peer_closed_;
